@@ -1,0 +1,52 @@
+import { decide } from './decide';
+import type { Decision, DecisionInput, ReasonCode } from './types';
+
+export interface ForecastResult {
+  audience: number;
+  send: number;
+  defer: number;
+  skip: Partial<Record<ReasonCode, number>>;
+  /** Defers by reason (quiet_hours, budget_exhausted, …). */
+  deferReasons: Partial<Record<ReasonCode, number>>;
+  /** Over sends (notBefore) and firm clock defers (until), which are planned sends too. */
+  earliestSendAt: Date | null;
+  latestSendAt: Date | null;
+}
+
+/** Runs decide over an audience snapshot; `decideFn` lets a caller plug in arbitration. */
+export function forecast(
+  inputs: Iterable<DecisionInput>,
+  decideFn: (input: DecisionInput) => Decision = decide,
+): ForecastResult {
+  const result: ForecastResult = {
+    audience: 0,
+    send: 0,
+    defer: 0,
+    skip: {},
+    deferReasons: {},
+    earliestSendAt: null,
+    latestSendAt: null,
+  };
+  let earliest = Infinity;
+  let latest = -Infinity;
+  for (const input of inputs) {
+    result.audience++;
+    const d = decideFn(input);
+    let at = NaN;
+    if (d.kind === 'send') {
+      result.send++;
+      at = d.notBefore.getTime();
+    } else if (d.kind === 'defer') {
+      result.defer++;
+      result.deferReasons[d.reason] = (result.deferReasons[d.reason] ?? 0) + 1;
+      if (d.channel !== undefined) at = d.until.getTime();
+    } else {
+      result.skip[d.reason] = (result.skip[d.reason] ?? 0) + 1;
+    }
+    if (at < earliest) earliest = at;
+    if (at > latest) latest = at;
+  }
+  if (earliest !== Infinity) result.earliestSendAt = new Date(earliest);
+  if (latest !== -Infinity) result.latestSendAt = new Date(latest);
+  return result;
+}
