@@ -1,7 +1,9 @@
 // Tests transpile with SWC (decorator metadata kept for Nest); type checking is `npm run lint`.
 const swc = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swc.$schema;
-const transform = { '^.+\\.ts$': ['@swc/jest', swc] };
+const transform = { '^.+\\.(ts|js|mjs)$': ['@swc/jest', swc] };
+// NestJS 12 ships as ESM; Jest's module system needs it transpiled to CommonJS like our sources.
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -15,6 +17,7 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
     },
     // Integration and end-to-end: one embedded PostgreSQL per run, a cloned database per file.
     {
@@ -23,6 +26,7 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

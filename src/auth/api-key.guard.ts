@@ -1,0 +1,33 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Role } from './api-key.entity';
+import { AuthenticatedRequest } from './actor';
+import { ApiKeysService } from './api-keys.service';
+import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+
+/** Global guard: every route needs a valid key unless marked @Public(); roles checked after. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new UnauthorizedException('Authorization: Bearer <api key> is required');
+    const key = await this.keys.authenticate(match[1]);
+    if (!key) throw new UnauthorizedException('the API key is unknown or revoked');
+    req.actor = { keyId: key.id, role: key.role };
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    // A route without @Roles is admin-only: forgetting the decorator must not open a route.
+    if (key.role !== 'admin' && !(allowed ?? []).includes(key.role)) {
+      throw new ForbiddenException(`the ${key.role} role may not call this route`);
+    }
+    return true;
+  }
+}

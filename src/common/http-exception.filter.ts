@@ -1,0 +1,32 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+
+/** Every error leaves as `{ statusCode, error, message }`; unexpected ones reveal nothing. */
+@Catch()
+export class JsonExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      if (typeof body === 'object' && body !== null) {
+        const b = body as Record<string, unknown>;
+        res.status(status).json({
+          statusCode: status,
+          error: b.error ?? exception.name.replace(/Exception$/, ''),
+          message: Array.isArray(b.message) ? b.message : [String(b.message ?? exception.message)],
+        });
+      } else {
+        res.status(status).json({ statusCode: status, error: exception.name, message: [String(body)] });
+      }
+      return;
+    }
+    this.logger.error({ err: exception }, 'unhandled error');
+    res
+      .status(500)
+      .json({ statusCode: 500, error: 'Internal Server Error', message: ['internal error'] });
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CustomerImportService } from './customer-import.service';
+import { CustomerEntity } from './customer.entity';
+import { CustomersController } from './customers.controller';
+import { CustomersRepository } from './customers.repository';
+import { CustomersService } from './customers.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([CustomerEntity])],
+  controllers: [CustomersController],
+  providers: [CustomersService, CustomersRepository, CustomerImportService],
+  exports: [CustomersService, CustomerImportService],
+})
+export class CustomersModule {}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { CustomerRow } from './customer-input';
+
+export interface UpsertOutcome {
+  id: string;
+  externalId: string;
+  inserted: boolean;
+}
+
+/**
+ * One statement upserts a whole batch: each column travels as one array parameter and `unnest`
+ * turns them back into rows, so a batch of 1,000 rows still costs 11 parameters.
+ * POST and import carry the full state of the CRM record: what is absent is cleared (PATCH is
+ * the partial update). Lifecycle facts are never touched here; they come from events.
+ */
+const UPSERT = `
+  INSERT INTO customers AS c (external_id, kind, name, email, phone, timezone, locale, company,
+                              account_manager_name, account_manager_phone, attributes)
+  SELECT t.external_id, t.kind, t.name, t.email, t.phone, COALESCE(t.timezone, 'UTC'),
+         COALESCE(t.locale, 'en'), t.company, t.am_name, t.am_phone,
+         COALESCE(t.attributes::jsonb, '{}'::jsonb)
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+              $8::text[], $9::text[], $10::text[], $11::text[])
+       AS t(external_id, kind, name, email, phone, timezone, locale, company, am_name, am_phone, attributes)
+  ON CONFLICT (external_id) DO UPDATE SET
+    kind = EXCLUDED.kind, name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,
+    timezone = EXCLUDED.timezone, locale = EXCLUDED.locale, company = EXCLUDED.company,
+    account_manager_name = EXCLUDED.account_manager_name,
+    account_manager_phone = EXCLUDED.account_manager_phone,
+    attributes = EXCLUDED.attributes, updated_at = now()
+  RETURNING id, external_id, (xmax = 0) AS inserted`;
+
+@Injectable()
+export class CustomersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async upsertBatch(rows: CustomerRow[], manager?: EntityManager): Promise<UpsertOutcome[]> {
+    if (rows.length === 0) return [];
+    const col = <K extends keyof CustomerRow>(k: K) => rows.map((r) => r[k]);
+    const result: { id: string; external_id: string; inserted: boolean }[] = await (
+      manager ?? this.dataSource.manager
+    ).query(UPSERT, [
+      col('externalId'),
+      col('kind'),
+      col('name'),
+      col('email'),
+      col('phone'),
+      col('timezone'),
+      col('locale'),
+      col('company'),
+      col('accountManagerName'),
+      col('accountManagerPhone'),
+      rows.map((r) => (r.attributes ? JSON.stringify(r.attributes) : null)),
+    ]);
+    return result.map((r) => ({ id: r.id, externalId: r.external_id, inserted: r.inserted }));
+  }
+}

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { loadSettings, SettingsError, type Settings } from './config/settings';
+import { configureApp } from './configure-app';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+
+async function bootstrap(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = loadSettings();
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let embedded: EmbeddedDatabase | undefined;
+  let url = settings.databaseUrl;
+  if (!url) {
+    process.stdout.write(`No DATABASE_URL: starting embedded PostgreSQL under ${join(settings.dataDir, 'pg')}\n`);
+    embedded = await startEmbeddedPostgres({ dir: join(settings.dataDir, 'pg'), database: 'tactful' });
+    url = embedded.url;
+  }
+  const app = await NestFactory.create(AppModule.forRoot(settings, url), { bufferLogs: true, bodyParser: false });
+  app.useLogger(app.get(Logger));
+  configureApp(app, settings);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.get(Logger).log({ signal }, 'shutting down');
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await app.listen(settings.port);
+  app.get(Logger).log({ port: settings.port, publicUrl: settings.publicUrl }, 'Tactful is listening');
+  process.stdout.write(`Tactful is listening on ${settings.publicUrl} (API docs: ${settings.publicUrl}/docs)\n`);
+}
+
+void bootstrap();

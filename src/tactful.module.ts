@@ -1,0 +1,70 @@
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { Clock, SystemClock } from './common/clock';
+import { SETTINGS } from './common/tokens';
+import type { Settings } from './config/settings';
+import { CustomersModule } from './customers/customers.module';
+import { dataSourceOptions } from './database/data-source';
+import { EventsModule } from './events/events.module';
+import { HealthController } from './health/health.controller';
+import { SuppressionModule } from './suppression/suppression.module';
+
+export interface TactfulModuleOptions {
+  settings: Settings;
+  /** Connection URL; TactfulModule then owns its DataSource. */
+  databaseUrl?: string;
+  /** Or reuse the host application's TypeORM setup (it must include Tactful's entities and migrations). */
+  useExistingDataSource?: boolean;
+  clock?: Clock;
+}
+
+@Global()
+@Module({})
+class TactfulCoreModule {
+  static register(options: TactfulModuleOptions): DynamicModule {
+    const providers: Provider[] = [
+      { provide: SETTINGS, useValue: options.settings },
+      { provide: Clock, useValue: options.clock ?? new SystemClock() },
+    ];
+    return { module: TactfulCoreModule, providers, exports: providers };
+  }
+}
+
+/**
+ * Tactful as a NestJS dynamic module: the standalone service is a thin application around it,
+ * and a company's own NestJS app can import it to call the same services in-process.
+ */
+@Module({})
+export class TactfulModule {
+  static forRoot(options: TactfulModuleOptions): DynamicModule {
+    if (!options.databaseUrl && !options.useExistingDataSource) {
+      throw new Error('TactfulModule.forRoot needs databaseUrl or useExistingDataSource');
+    }
+    return {
+      module: TactfulModule,
+      imports: [
+        TactfulCoreModule.register(options),
+        ...(options.databaseUrl ? [TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl))] : []),
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: options.settings.publicRateLimit }]),
+        AuditModule,
+        SuppressionModule,
+        AuthModule,
+        CustomersModule,
+        EventsModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+
+  static forRootAsync(options: {
+    imports?: DynamicModule['imports'];
+    useFactory: (...args: never[]) => TactfulModuleOptions | Promise<TactfulModuleOptions>;
+    inject?: never[];
+  }): Promise<DynamicModule> {
+    // Options decide which modules are imported, so they are resolved before the module is built.
+    return Promise.resolve(options.useFactory()).then((o) => TactfulModule.forRoot(o));
+  }
+}

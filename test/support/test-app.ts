@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import type { Clock } from '../../src/common/clock';
+import { loadSettings, type Settings } from '../../src/config/settings';
+import { configureApp } from '../../src/configure-app';
+import { cloneTestDatabase } from './database';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface TestApp {
+  app: INestApplication;
+  http: ReturnType<typeof request>;
+  db: DataSource;
+  settings: Settings;
+  /** An authorised request helper: `as(key).post(...)`. */
+  as: (key: string) => {
+    get: (url: string) => request.Test;
+    post: (url: string) => request.Test;
+    patch: (url: string) => request.Test;
+    put: (url: string) => request.Test;
+    delete: (url: string) => request.Test;
+  };
+  admin: ReturnType<TestApp['as']>;
+  /** Creates an API key of a role and returns it. */
+  keyFor: (role: 'admin' | 'marketer' | 'auditor' | 'integration') => Promise<string>;
+  close: () => Promise<void>;
+}
+
+export async function createTestApp(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+  const database = await cloneTestDatabase();
+  const settings = loadSettings({
+    TACTFUL_ADMIN_KEY: ADMIN_KEY,
+    TACTFUL_SECRET: 'test-secret-0123456789abcdef0123456789',
+    TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-data-')),
+    PUBLIC_URL: 'http://tactful.test',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(settings, database.url, opts.clock)],
+  }).compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
+  configureApp(app, settings);
+  await app.init();
+  const server = app.getHttpServer();
+  const as = (key: string) => ({
+    get: (url: string) => request(server).get(url).set('Authorization', `Bearer ${key}`),
+    post: (url: string) => request(server).post(url).set('Authorization', `Bearer ${key}`),
+    patch: (url: string) => request(server).patch(url).set('Authorization', `Bearer ${key}`),
+    put: (url: string) => request(server).put(url).set('Authorization', `Bearer ${key}`),
+    delete: (url: string) => request(server).delete(url).set('Authorization', `Bearer ${key}`),
+  });
+  const admin = as(ADMIN_KEY);
+  return {
+    app,
+    http: request(server),
+    db: app.get(DataSource),
+    settings,
+    as,
+    admin,
+    keyFor: async (role) => {
+      const res = await admin.post('/v1/api-keys').send({ role, name: `${role} key` });
+      if (res.status !== 201) throw new Error(`could not create key: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.key as string;
+    },
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
