@@ -1,4 +1,3 @@
-/* eslint-disable no-console */
 // Decisions per second of the pure policy engine on one core, over realistic varied inputs.
 // Run: npm run bench:decide   (optional env: BENCH_SECONDS, BENCH_AUDIENCE)
 import { decide, DEFAULT_POLICIES, forecast } from '../src/policy/engine';

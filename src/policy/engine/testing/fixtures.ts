@@ -86,7 +86,7 @@ export function input(overrides: Partial<DecisionInput> = {}): DecisionInput {
     suppression: null,
     message: message(),
     policy: DEFAULT_POLICIES[c.kind],
-    now: at('2026-06-10T12:00', c.timezone),
     ...overrides,
+    now: overrides.now ?? at('2026-06-10T12:00', c.timezone),
   };
 }
