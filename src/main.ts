@@ -32,7 +32,7 @@ async function bootstrap(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.get(Logger).log({ signal }, 'shutting down');
+    process.stdout.write(`${signal}: shutting down\n`);
     await app.close();
     await embedded?.stop();
     process.exit(0);
@@ -40,7 +40,6 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await app.listen(settings.port);
-  app.get(Logger).log({ port: settings.port, publicUrl: settings.publicUrl }, 'Tactful is listening');
   process.stdout.write(`Tactful is listening on ${settings.publicUrl} (API docs: ${settings.publicUrl}/docs)\n`);
 }
 

@@ -33,6 +33,7 @@ export interface ImportProgress {
 }
 
 const BATCH = 1000;
+const WRITES_IN_FLIGHT = 2;
 const MAX_REPORTED_ERRORS = 1000;
 
 interface SourceRecord {
@@ -82,14 +83,19 @@ export class CustomerImportService {
     // Only the ids are kept, not the rows: a million ids is a few tens of megabytes.
     const seen = new Map<string, number>();
     let batch: CustomerRow[] = [];
-    let lines: number[] = [];
+    // Batches are written while the next ones are parsed, a bounded number at a time; they never
+    // share an externalId (duplicates are refused above), so concurrent upserts cannot collide.
+    const inFlight = new Set<Promise<void>>();
     const flush = async () => {
       if (!batch.length) return;
-      const outcomes = await this.repo.upsertBatch(batch);
-      for (const o of outcomes) o.inserted ? report.inserted++ : report.updated++;
+      while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      const write: Promise<void> = this.repo.upsertBatch(batch).then((outcomes) => {
+        for (const o of outcomes) o.inserted ? report.inserted++ : report.updated++;
+        inFlight.delete(write);
+        onProgress?.({ rows: report.rows, bytes });
+      });
+      inFlight.add(write);
       batch = [];
-      lines = [];
-      onProgress?.({ rows: report.rows, bytes });
     };
 
     const records = format === 'csv' ? this.csvRecords(counted) : this.ndjsonRecords(counted);
@@ -111,10 +117,10 @@ export class CustomerImportService {
       }
       seen.set(parsed.row.externalId, rec.line);
       batch.push(parsed.row);
-      lines.push(rec.line);
       if (batch.length >= BATCH) await flush();
     }
     await flush();
+    await Promise.all(inFlight);
     await this.audit.record({
       type: 'admin.customers_imported',
       actor,

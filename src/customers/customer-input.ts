@@ -1,7 +1,6 @@
-import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { flattenValidationErrors } from '../common/validation';
-import { UpsertCustomerDto } from './customer.dto';
+import { AccountManagerDto, UpsertCustomerDto } from './customer.dto';
 import { toE164 } from './validators';
 
 /** A customer row ready for the database: validated and normalised. */
@@ -66,7 +65,12 @@ export function parseCustomerInput(raw: unknown, region: string): InputResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, errors: [{ field: 'row', message: 'row must be a JSON object' }] };
   }
-  const dto = plainToInstance(UpsertCustomerDto, raw);
+  // Same rules as the API; built by hand because class-transformer costs more than validating.
+  const dto: UpsertCustomerDto = Object.assign(Object.create(UpsertCustomerDto.prototype), raw);
+  const manager = (raw as { accountManager?: unknown }).accountManager;
+  if (typeof manager === 'object' && manager !== null && !Array.isArray(manager)) {
+    dto.accountManager = Object.assign(Object.create(AccountManagerDto.prototype), manager);
+  }
   const problems = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (problems.length) {
     return {

@@ -1,0 +1,139 @@
+// npm run bench:import — 1,000,000 NDJSON customers streamed through POST /v1/customers/import,
+// against a plain COPY of the same rows into a scratch table in the same run.
+import 'reflect-metadata';
+import { createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { NestFactory } from '@nestjs/core';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { AppModule } from '../src/app.module';
+import { loadSettings } from '../src/config/settings';
+import { configureApp } from '../src/configure-app';
+import { benchDatabase, fmt, withPeakRss } from './support';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const ADMIN_KEY = 'bench-admin-key-0123456789';
+const ZONES = ['Europe/Moscow', 'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Asia/Yekaterinburg'];
+
+function customer(i: number) {
+  const business = i % 5 === 0;
+  return {
+    externalId: `crm-${i}`,
+    kind: business ? 'business' : 'consumer',
+    name: `Customer ${i}`,
+    email: `customer${i}@example.ru`,
+    phone: `+7916${String(1_000_000 + (i % 9_000_000)).padStart(7, '0')}`,
+    timezone: ZONES[i % ZONES.length],
+    locale: i % 3 === 0 ? 'en' : 'ru',
+    ...(business ? { company: `Company ${i % 1000}`, accountManager: { name: 'Igor', phone: '+79161112233' } } : {}),
+    attributes: { city: i % 2 ? 'Kazan' : 'Moscow', segment: i % 7 },
+  };
+}
+
+async function writeFiles(dir: string): Promise<{ ndjson: string; csv: string }> {
+  const ndjson = join(dir, 'customers.ndjson');
+  const csv = join(dir, 'customers.csv');
+  const nd = createWriteStream(ndjson);
+  const cs = createWriteStream(csv);
+  const q = (v: unknown) => (v === undefined ? '' : `"${String(v).replace(/"/g, '""')}"`);
+  for (let i = 0; i < ROWS; i++) {
+    const c = customer(i);
+    const okNd = nd.write(`${JSON.stringify(c)}\n`);
+    const okCs = cs.write(
+      [c.externalId, c.kind, c.name, c.email, c.phone, c.timezone, c.locale, c.company, JSON.stringify(c.attributes)]
+        .map(q)
+        .join(',') + '\n',
+    );
+    if (!okNd) await new Promise<void>((r) => nd.once('drain', () => r()));
+    if (!okCs) await new Promise<void>((r) => cs.once('drain', () => r()));
+  }
+  await Promise.all([new Promise<void>((r) => nd.end(r)), new Promise<void>((r) => cs.end(r))]);
+  return { ndjson, csv };
+}
+
+function postFile(port: number, file: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/customers/import',
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${ADMIN_KEY}` },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    createReadStream(file).pipe(req);
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tactful-bench-files-'));
+  console.log(`bench:import — ${fmt(ROWS)} customers`);
+  const pg = await benchDatabase();
+  const files = await writeFiles(dir);
+  console.log(`  files written: NDJSON ${fmt(statSync(files.ndjson).size / 1e6)} MB`);
+
+  const settings = loadSettings({
+    TACTFUL_ADMIN_KEY: ADMIN_KEY,
+    TACTFUL_DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+    TACTFUL_SECRET: 'bench-secret-0123456789abcdef0123456789',
+  });
+  const app = await NestFactory.create(AppModule.forRoot(settings, pg.url), { bodyParser: false, logger: false });
+  configureApp(app, settings);
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as { port: number }).port;
+
+  global.gc?.();
+  const t0 = performance.now();
+  const { result, peakRssMb } = await withPeakRss(() => postFile(port, files.ndjson));
+  const importSec = (performance.now() - t0) / 1000;
+  const report = JSON.parse(result.body) as { rows: number; inserted: number; failed: number };
+  await app.close();
+  if (result.status !== 200 || report.failed !== 0 || report.inserted !== ROWS) {
+    throw new Error(`import did not succeed: ${result.status} ${result.body.slice(0, 500)}`);
+  }
+
+  // Baseline: the same rows, COPY'd as CSV into a scratch table with the same columns and indexes.
+  const client = new Client({ connectionString: pg.url });
+  await client.connect();
+  await client.query(`CREATE TABLE scratch (LIKE customers INCLUDING DEFAULTS INCLUDING INDEXES)`);
+  const t1 = performance.now();
+  await pipeline(
+    createReadStream(files.csv),
+    client.query(
+      copyFrom(
+        `COPY scratch (external_id, kind, name, email, phone, timezone, locale, company, attributes) FROM STDIN WITH (FORMAT csv)`,
+      ),
+    ),
+  );
+  const copySec = (performance.now() - t1) / 1000;
+  await client.end();
+  await pg.stop();
+
+  const importRate = ROWS / importSec;
+  const copyRate = ROWS / copySec;
+  console.log(`  import (HTTP, validated, upserted): ${importSec.toFixed(1)} s, ${fmt(importRate)} rows/s`);
+  console.log(`  peak RSS during import:             ${peakRssMb.toFixed(0)} MB`);
+  console.log(`  baseline COPY of the same rows:     ${copySec.toFixed(1)} s, ${fmt(copyRate)} rows/s`);
+  console.log(`  ratio import/COPY throughput:       ${(importRate / copyRate).toFixed(2)} (COPY is ${(copyRate / importRate).toFixed(1)}× faster)`);
+  console.log(`  targets: ≥ 20,000 rows/s ${importRate >= 20_000 ? 'MET' : 'MISSED'}; peak RSS ≤ 300 MB ${peakRssMb <= 300 ? 'MET' : 'MISSED'}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
