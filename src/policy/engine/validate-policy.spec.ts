@@ -48,22 +48,22 @@ describe('validatePolicy names the field at fault', () => {
   it.each<[string, (p: ContactPolicy) => void, string]>([
     [
       'a zero window',
-      (p) => ((p.budgets.promotional as { windowDays: number }[])[0].windowDays = 0),
+      (p) => (p.budgets = { ...p.budgets, promotional: [{ max: 1, windowDays: 0 }] }),
       'budgets.promotional[0].windowDays must be a number > 0',
     ],
     [
       'a negative window',
-      (p) => ((p.budgets.all as { windowDays: number }[])[1].windowDays = -1),
+      (p) => (p.budgets = { ...p.budgets, all: [p.budgets.all[0], { max: 1, windowDays: -1 }] }),
       'budgets.all[1].windowDays must be a number > 0',
     ],
     [
       'a negative count',
-      (p) => ((p.budgets.service as { max: number }[])[0].max = -2),
+      (p) => (p.budgets = { ...p.budgets, service: [{ max: -2, windowDays: 7 }] }),
       'budgets.service[0].max must be an integer >= 0',
     ],
     [
       'a fractional count',
-      (p) => ((p.voice.budgets as { max: number }[])[0].max = 1.5),
+      (p) => (p.voice = { budgets: [{ max: 1.5, windowDays: 90 }] }),
       'voice.budgets[0].max must be an integer >= 0',
     ],
     [
