@@ -7,8 +7,10 @@ const transformIgnorePatterns = ['/node_modules/(?!(@nestjs)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  rootDir: __dirname,
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     // Pure units beside the source: no database, no network.
     {
