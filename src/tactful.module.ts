@@ -10,6 +10,7 @@ import { CustomersModule } from './customers/customers.module';
 import { dataSourceOptions } from './database/data-source';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
+import { PoliciesModule } from './policy/policies.module';
 import { SuppressionModule } from './suppression/suppression.module';
 
 export interface TactfulModuleOptions {
@@ -54,6 +55,7 @@ export class TactfulModule {
         AuthModule,
         CustomersModule,
         EventsModule,
+        PoliciesModule,
       ],
       controllers: [HealthController],
     };
