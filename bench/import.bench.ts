@@ -16,7 +16,13 @@ import { benchDatabase, fmt, withPeakRss } from './support';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ADMIN_KEY = 'bench-admin-key-0123456789';
-const ZONES = ['Europe/Moscow', 'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Asia/Yekaterinburg'];
+const ZONES = [
+  'Europe/Moscow',
+  'Europe/London',
+  'America/New_York',
+  'Asia/Kolkata',
+  'Asia/Yekaterinburg',
+];
 
 function customer(i: number) {
   const business = i % 5 === 0;
@@ -28,7 +34,9 @@ function customer(i: number) {
     phone: `+7916${String(1_000_000 + (i % 9_000_000)).padStart(7, '0')}`,
     timezone: ZONES[i % ZONES.length],
     locale: i % 3 === 0 ? 'en' : 'ru',
-    ...(business ? { company: `Company ${i % 1000}`, accountManager: { name: 'Igor', phone: '+79161112233' } } : {}),
+    ...(business
+      ? { company: `Company ${i % 1000}`, accountManager: { name: 'Igor', phone: '+79161112233' } }
+      : {}),
     attributes: { city: i % 2 ? 'Kazan' : 'Moscow', segment: i % 7 },
   };
 }
@@ -43,7 +51,17 @@ async function writeFiles(dir: string): Promise<{ ndjson: string; csv: string }>
     const c = customer(i);
     const okNd = nd.write(`${JSON.stringify(c)}\n`);
     const okCs = cs.write(
-      [c.externalId, c.kind, c.name, c.email, c.phone, c.timezone, c.locale, c.company, JSON.stringify(c.attributes)]
+      [
+        c.externalId,
+        c.kind,
+        c.name,
+        c.email,
+        c.phone,
+        c.timezone,
+        c.locale,
+        c.company,
+        JSON.stringify(c.attributes),
+      ]
         .map(q)
         .join(',') + '\n',
     );
@@ -89,7 +107,10 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     TACTFUL_SECRET: 'bench-secret-0123456789abcdef0123456789',
   });
-  const app = await NestFactory.create(AppModule.forRoot(settings, pg.url), { bodyParser: false, logger: false });
+  const app = await NestFactory.create(AppModule.forRoot(settings, pg.url), {
+    bodyParser: false,
+    logger: false,
+  });
   configureApp(app, settings);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as { port: number }).port;
@@ -123,11 +144,19 @@ async function main(): Promise<void> {
 
   const importRate = ROWS / importSec;
   const copyRate = ROWS / copySec;
-  console.log(`  import (HTTP, validated, upserted): ${importSec.toFixed(1)} s, ${fmt(importRate)} rows/s`);
+  console.log(
+    `  import (HTTP, validated, upserted): ${importSec.toFixed(1)} s, ${fmt(importRate)} rows/s`,
+  );
   console.log(`  peak RSS during import:             ${peakRssMb.toFixed(0)} MB`);
-  console.log(`  baseline COPY of the same rows:     ${copySec.toFixed(1)} s, ${fmt(copyRate)} rows/s`);
-  console.log(`  ratio import/COPY throughput:       ${(importRate / copyRate).toFixed(2)} (COPY is ${(copyRate / importRate).toFixed(1)}× faster)`);
-  console.log(`  targets: ≥ 20,000 rows/s ${importRate >= 20_000 ? 'MET' : 'MISSED'}; peak RSS ≤ 300 MB ${peakRssMb <= 300 ? 'MET' : 'MISSED'}`);
+  console.log(
+    `  baseline COPY of the same rows:     ${copySec.toFixed(1)} s, ${fmt(copyRate)} rows/s`,
+  );
+  console.log(
+    `  ratio import/COPY throughput:       ${(importRate / copyRate).toFixed(2)} (COPY is ${(copyRate / importRate).toFixed(1)}× faster)`,
+  );
+  console.log(
+    `  targets: ≥ 20,000 rows/s ${importRate >= 20_000 ? 'MET' : 'MISSED'}; peak RSS ≤ 300 MB ${peakRssMb <= 300 ? 'MET' : 'MISSED'}`,
+  );
 }
 
 main().then(

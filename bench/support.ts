@@ -8,7 +8,11 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/em
 /** A throwaway embedded PostgreSQL, migrated, for one benchmark run. */
 export async function benchDatabase(): Promise<EmbeddedDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'tactful-bench-'));
-  const pg = await startEmbeddedPostgres({ dir: join(dir, 'pg'), database: 'bench', persistent: false });
+  const pg = await startEmbeddedPostgres({
+    dir: join(dir, 'pg'),
+    database: 'bench',
+    persistent: false,
+  });
   const ds = new DataSource(dataSourceOptions(pg.url));
   await ds.initialize();
   await ds.runMigrations();
@@ -17,7 +21,9 @@ export async function benchDatabase(): Promise<EmbeddedDatabase> {
 }
 
 /** Samples RSS while `fn` runs and reports the peak. */
-export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+export async function withPeakRss<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; peakRssMb: number }> {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   try {

@@ -20,7 +20,9 @@ export function configureApp(app: INestApplication, settings: Settings): void {
     app,
     new DocumentBuilder()
       .setTitle('Tactful')
-      .setDescription('Consent-first customer communications. Admin routes need `Authorization: Bearer <api key>`.')
+      .setDescription(
+        'Consent-first customer communications. Admin routes need `Authorization: Bearer <api key>`.',
+      )
       .setVersion('0.1')
       .addBearerAuth()
       .build(),

@@ -21,11 +21,19 @@ async function bootstrap(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let url = settings.databaseUrl;
   if (!url) {
-    process.stdout.write(`No DATABASE_URL: starting embedded PostgreSQL under ${join(settings.dataDir, 'pg')}\n`);
-    embedded = await startEmbeddedPostgres({ dir: join(settings.dataDir, 'pg'), database: 'tactful' });
+    process.stdout.write(
+      `No DATABASE_URL: starting embedded PostgreSQL under ${join(settings.dataDir, 'pg')}\n`,
+    );
+    embedded = await startEmbeddedPostgres({
+      dir: join(settings.dataDir, 'pg'),
+      database: 'tactful',
+    });
     url = embedded.url;
   }
-  const app = await NestFactory.create(AppModule.forRoot(settings, url), { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create(AppModule.forRoot(settings, url), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
   configureApp(app, settings);
   let stopping = false;
@@ -40,7 +48,9 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await app.listen(settings.port);
-  process.stdout.write(`Tactful is listening on ${settings.publicUrl} (API docs: ${settings.publicUrl}/docs)\n`);
+  process.stdout.write(
+    `Tactful is listening on ${settings.publicUrl} (API docs: ${settings.publicUrl}/docs)\n`,
+  );
 }
 
 void bootstrap();

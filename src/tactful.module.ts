@@ -48,7 +48,9 @@ export class TactfulModule {
       module: TactfulModule,
       imports: [
         TactfulCoreModule.register(options),
-        ...(options.databaseUrl ? [TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl))] : []),
+        ...(options.databaseUrl
+          ? [TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl))]
+          : []),
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: options.settings.publicRateLimit }]),
         AuditModule,
         SuppressionModule,

@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -38,12 +44,26 @@ export class ApiKeysService implements OnApplicationBootstrap {
       if (count > 0) return;
       const key = this.settings.adminKey ?? `tk_${randomBytes(32).toString('base64url')}`;
       const row = await m.save(
-        m.create(ApiKeyEntity, { name: 'bootstrap admin', role: 'admin', keyHash: hashKey(key), keyPrefix: key.slice(0, 7) }),
+        m.create(ApiKeyEntity, {
+          name: 'bootstrap admin',
+          role: 'admin',
+          keyHash: hashKey(key),
+          keyPrefix: key.slice(0, 7),
+        }),
       );
-      await this.audit.record({ type: 'admin.api_key_created', actor: 'system', data: { keyId: row.id, role: 'admin', bootstrap: true } }, m);
+      await this.audit.record(
+        {
+          type: 'admin.api_key_created',
+          actor: 'system',
+          data: { keyId: row.id, role: 'admin', bootstrap: true },
+        },
+        m,
+      );
       if (!this.settings.adminKey) {
         // Printed once to the console, deliberately not through the structured log.
-        process.stdout.write(`\nTactful bootstrap admin API key (shown once, keep it safe):\n  ${key}\n\n`);
+        process.stdout.write(
+          `\nTactful bootstrap admin API key (shown once, keep it safe):\n  ${key}\n\n`,
+        );
       }
       this.logger.log({ keyId: row.id }, 'bootstrap admin key created');
     });
@@ -58,9 +78,22 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const key = `tk_${randomBytes(32).toString('base64url')}`;
     return this.keys.manager.transaction(async (m) => {
       const row = await m.save(
-        m.create(ApiKeyEntity, { name, role, keyHash: hashKey(key), keyPrefix: key.slice(0, 7), createdBy: actor.keyId }),
+        m.create(ApiKeyEntity, {
+          name,
+          role,
+          keyHash: hashKey(key),
+          keyPrefix: key.slice(0, 7),
+          createdBy: actor.keyId,
+        }),
       );
-      await this.audit.record({ type: 'admin.api_key_created', actor: actorRef(actor), data: { keyId: row.id, role, name } }, m);
+      await this.audit.record(
+        {
+          type: 'admin.api_key_created',
+          actor: actorRef(actor),
+          data: { keyId: row.id, role, name },
+        },
+        m,
+      );
       return { id: row.id, role, name, key, createdAt: row.createdAt };
     });
   }
@@ -71,12 +104,22 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   async revoke(id: string, actor: Actor): Promise<void> {
     await this.keys.manager.transaction(async (m) => {
-      const row = await m.findOne(ApiKeyEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const row = await m.findOne(ApiKeyEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!row) throw new NotFoundException(`api key ${id} not found`);
       if (row.revokedAt) return;
       row.revokedAt = new Date();
       await m.save(row);
-      await this.audit.record({ type: 'admin.api_key_revoked', actor: actorRef(actor), data: { keyId: id, role: row.role } }, m);
+      await this.audit.record(
+        {
+          type: 'admin.api_key_revoked',
+          actor: actorRef(actor),
+          data: { keyId: id, role: row.role },
+        },
+        m,
+      );
     });
   }
 }

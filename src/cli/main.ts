@@ -11,7 +11,9 @@ import { startEmbeddedPostgres } from '../database/embedded-postgres';
 const USAGE = `Usage: npm run cli -- <command>
   import <file> [--format ndjson|csv]   import customers from an NDJSON or CSV file`;
 
-async function withApp<T>(fn: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>): Promise<T> {
+async function withApp<T>(
+  fn: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>,
+): Promise<T> {
   const settings = loadSettings({ LOG_LEVEL: 'warn', ...process.env });
   const embedded = settings.databaseUrl
     ? undefined
@@ -35,7 +37,8 @@ async function importCommand(args: string[]): Promise<number> {
     return 2;
   }
   const formatArg = args.includes('--format') ? args[args.indexOf('--format') + 1] : undefined;
-  const format = (formatArg ?? (extname(file).toLowerCase() === '.csv' ? 'csv' : 'ndjson')) as ImportFormat;
+  const format = (formatArg ??
+    (extname(file).toLowerCase() === '.csv' ? 'csv' : 'ndjson')) as ImportFormat;
   if (format !== 'csv' && format !== 'ndjson') {
     process.stderr.write('--format must be ndjson or csv\n');
     return 2;
@@ -43,7 +46,10 @@ async function importCommand(args: string[]): Promise<number> {
   const size = statSync(file).size;
   return withApp(async (app) => {
     const bar = new SingleBar(
-      { format: 'import [{bar}] {percentage}% | {rows} rows | {eta_formatted} left', hideCursor: true },
+      {
+        format: 'import [{bar}] {percentage}% | {rows} rows | {eta_formatted} left',
+        hideCursor: true,
+      },
       Presets.shades_classic,
     );
     bar.start(size, 0, { rows: 0 });
@@ -55,7 +61,8 @@ async function importCommand(args: string[]): Promise<number> {
     process.stdout.write(
       `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, failed ${report.failed}\n`,
     );
-    for (const e of report.errors) process.stdout.write(`  line ${e.line}: ${e.field}: ${e.message}\n`);
+    for (const e of report.errors)
+      process.stdout.write(`  line ${e.line}: ${e.field}: ${e.message}\n`);
     if (report.errorsTruncated) process.stdout.write('  … more errors not listed\n');
     return report.failed > 0 ? 1 : 0;
   });
@@ -75,7 +82,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`${err instanceof SettingsError ? err.message : String((err as Error).stack ?? err)}\n`);
+    process.stderr.write(
+      `${err instanceof SettingsError ? err.message : String((err as Error).stack ?? err)}\n`,
+    );
     process.exit(1);
   },
 );

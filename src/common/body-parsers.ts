@@ -22,7 +22,11 @@ function guard(parser: ReturnType<typeof json>) {
             : e.message;
       res
         .status(status)
-        .json({ statusCode: status, error: status === 413 ? 'Payload Too Large' : 'Bad Request', message: [message] });
+        .json({
+          statusCode: status,
+          error: status === 413 ? 'Payload Too Large' : 'Bad Request',
+          message: [message],
+        });
     });
 }
 

@@ -20,7 +20,9 @@ export class JsonExceptionFilter implements ExceptionFilter {
           message: Array.isArray(b.message) ? b.message : [String(b.message ?? exception.message)],
         });
       } else {
-        res.status(status).json({ statusCode: status, error: exception.name, message: [String(body)] });
+        res
+          .status(status)
+          .json({ statusCode: status, error: exception.name, message: [String(body)] });
       }
       return;
     }

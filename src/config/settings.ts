@@ -34,7 +34,10 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankToUndefined)
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'PUBLIC_URL must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'PUBLIC_URL must be an http(s) URL' },
+  )
   PUBLIC_URL?: string;
 
   @IsOptional()
@@ -66,7 +69,9 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankToUndefined)
-  @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits' })
+  @Matches(/^AC[0-9a-fA-F]{32}$/, {
+    message: 'TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits',
+  })
   TWILIO_ACCOUNT_SID?: string;
 
   @IsOptional()
@@ -89,7 +94,10 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankToUndefined)
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'TWILIO_API_URL must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'] },
+    { message: 'TWILIO_API_URL must be an http(s) URL' },
+  )
   TWILIO_API_URL?: string;
 
   @IsOptional()
@@ -109,7 +117,9 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankToUndefined)
-  @Matches(/^[A-Z]{2}$/, { message: 'DEFAULT_PHONE_REGION must be a two-letter country code, e.g. RU' })
+  @Matches(/^[A-Z]{2}$/, {
+    message: 'DEFAULT_PHONE_REGION must be a two-letter country code, e.g. RU',
+  })
   DEFAULT_PHONE_REGION?: string;
 
   @IsOptional()
@@ -180,7 +190,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const twilioSid = parsed.TWILIO_ACCOUNT_SID;
   if (twilioSid && !parsed.TWILIO_AUTH_TOKEN) {
-    throw new SettingsError('Invalid configuration: TWILIO_AUTH_TOKEN is required with TWILIO_ACCOUNT_SID');
+    throw new SettingsError(
+      'Invalid configuration: TWILIO_AUTH_TOKEN is required with TWILIO_ACCOUNT_SID',
+    );
   }
   if (twilioSid && !parsed.TWILIO_FROM && !parsed.TWILIO_MESSAGING_SERVICE_SID) {
     throw new SettingsError(

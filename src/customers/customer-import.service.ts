@@ -90,7 +90,10 @@ export class CustomerImportService {
       if (!batch.length) return;
       while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
       const write: Promise<void> = this.repo.upsertBatch(batch).then((outcomes) => {
-        for (const o of outcomes) o.inserted ? report.inserted++ : report.updated++;
+        for (const o of outcomes) {
+          if (o.inserted) report.inserted++;
+          else report.updated++;
+        }
         inFlight.delete(write);
         onProgress?.({ rows: report.rows, bytes });
       });

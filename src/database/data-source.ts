@@ -17,5 +17,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
 
 // For the TypeORM CLI (migration:generate); the app builds its options from settings.
 export default new DataSource(
-  dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://tactful:tactful@127.0.0.1:5432/tactful'),
+  dataSourceOptions(
+    process.env.DATABASE_URL ?? 'postgres://tactful:tactful@127.0.0.1:5432/tactful',
+  ),
 );

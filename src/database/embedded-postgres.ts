@@ -75,7 +75,9 @@ export async function startEmbeddedPostgres(opts: {
   const admin = pg.getPgClient('postgres', '127.0.0.1');
   await admin.connect();
   try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      opts.database,
+    ]);
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${opts.database}"`);
   } finally {
     await admin.end();

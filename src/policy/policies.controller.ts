@@ -1,4 +1,12 @@
-import { BadRequestException, Body, Controller, Get, Param, ParseEnumPipe, Put } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Param,
+  ParseEnumPipe,
+  Put,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Actor, actorRef, CurrentActor } from '../auth/actor';
 import { Roles } from '../auth/roles.decorator';
@@ -39,9 +47,16 @@ export class PoliciesController {
   @Put(':kind')
   @Roles('admin')
   @ApiParam({ name: 'kind', enum: PolicyKind })
-  @ApiBody({ description: 'Any of the policy fields; those left out keep their values. Each save is a new version.' })
+  @ApiBody({
+    description:
+      'Any of the policy fields; those left out keep their values. Each save is a new version.',
+  })
   // A policy is a nested document validated by the engine's own validatePolicy.
-  async put(@Param('kind', kindPipe) kind: CustomerKind, @Body() body: unknown, @CurrentActor() actor: Actor) {
+  async put(
+    @Param('kind', kindPipe) kind: CustomerKind,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+  ) {
     return view(await this.policies.update(kind, body, actorRef(actor)));
   }
 }

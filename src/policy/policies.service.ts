@@ -32,20 +32,26 @@ export class PoliciesService {
 
   /** The policy in force: the newest stored version, or the built-in default (version 1). */
   async current(kind: CustomerKind): Promise<StoredPolicy> {
-    const rows: { body: ContactPolicy; created_at: Date; created_by: string | null }[] = await this.dataSource.query(
-      `SELECT body, created_at, created_by FROM contact_policies WHERE kind = $1 ORDER BY version DESC LIMIT 1`,
-      [kind],
-    );
+    const rows: { body: ContactPolicy; created_at: Date; created_by: string | null }[] =
+      await this.dataSource.query(
+        `SELECT body, created_at, created_by FROM contact_policies WHERE kind = $1 ORDER BY version DESC LIMIT 1`,
+        [kind],
+      );
     if (!rows.length) return { policy: DEFAULT_POLICIES[kind], createdAt: null, createdBy: null };
     return { policy: rows[0].body, createdAt: rows[0].created_at, createdBy: rows[0].created_by };
   }
 
   async versions(kind: CustomerKind): Promise<StoredPolicy[]> {
-    const rows: { body: ContactPolicy; created_at: Date; created_by: string | null }[] = await this.dataSource.query(
-      `SELECT body, created_at, created_by FROM contact_policies WHERE kind = $1 ORDER BY version DESC`,
-      [kind],
-    );
-    const stored = rows.map((r) => ({ policy: r.body, createdAt: r.created_at, createdBy: r.created_by }));
+    const rows: { body: ContactPolicy; created_at: Date; created_by: string | null }[] =
+      await this.dataSource.query(
+        `SELECT body, created_at, created_by FROM contact_policies WHERE kind = $1 ORDER BY version DESC`,
+        [kind],
+      );
+    const stored = rows.map((r) => ({
+      policy: r.body,
+      createdAt: r.created_at,
+      createdBy: r.created_by,
+    }));
     return [...stored, { policy: DEFAULT_POLICIES[kind], createdAt: null, createdBy: null }];
   }
 
@@ -58,7 +64,8 @@ export class PoliciesService {
     const unknown = Object.keys(doc).filter(
       (k) => !(EDITABLE as readonly string[]).includes(k) && k !== 'kind' && k !== 'version',
     );
-    if (unknown.length) throw new BadRequestException(unknown.map((k) => `property ${k} should not exist`));
+    if (unknown.length)
+      throw new BadRequestException(unknown.map((k) => `property ${k} should not exist`));
     if (doc.kind !== undefined && doc.kind !== kind) {
       throw new BadRequestException([`kind must be ${kind} (the policy named in the path)`]);
     }
@@ -74,12 +81,10 @@ export class PoliciesService {
       const next = { ...before, ...pick(doc), kind, version: before.version + 1 } as ContactPolicy;
       const errors = validatePolicy(next);
       if (errors.length) throw new BadRequestException(errors);
-      await m.query(`INSERT INTO contact_policies (kind, version, body, created_by) VALUES ($1, $2, $3, $4)`, [
-        kind,
-        next.version,
-        JSON.stringify(next),
-        actor,
-      ]);
+      await m.query(
+        `INSERT INTO contact_policies (kind, version, body, created_by) VALUES ($1, $2, $3, $4)`,
+        [kind, next.version, JSON.stringify(next), actor],
+      );
       await this.audit.record(
         {
           type: 'admin.policy_changed',

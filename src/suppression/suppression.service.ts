@@ -26,7 +26,12 @@ export class SuppressionService {
   ) {}
 
   async add(
-    entry: { type: AddressType; value: string; reason: SuppressionReason; customerId?: string | null },
+    entry: {
+      type: AddressType;
+      value: string;
+      reason: SuppressionReason;
+      customerId?: string | null;
+    },
     actor: string,
     manager: EntityManager,
   ): Promise<void> {
@@ -53,7 +58,10 @@ export class SuppressionService {
     );
   }
 
-  async find(address: { email?: string | null; phone?: string | null }): Promise<ActiveSuppression[]> {
+  async find(address: {
+    email?: string | null;
+    phone?: string | null;
+  }): Promise<ActiveSuppression[]> {
     const hashes: string[] = [];
     if (address.email) hashes.push(addressHash('email', address.email));
     if (address.phone) hashes.push(addressHash('phone', address.phone));
@@ -64,6 +72,10 @@ export class SuppressionService {
          WHERE address_hash = ANY($1) AND lifted_at IS NULL ORDER BY created_at`,
         [hashes],
       );
-    return rows.map((r) => ({ addressType: r.address_type, reason: r.reason, createdAt: r.created_at }));
+    return rows.map((r) => ({
+      addressType: r.address_type,
+      reason: r.reason,
+      createdAt: r.created_at,
+    }));
   }
 }

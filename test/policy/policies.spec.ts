@@ -8,7 +8,8 @@ describe('GET/PUT /v1/policies/:kind', () => {
   });
   afterAll(() => t.close());
 
-  const stored = async () => (await t.db.query('SELECT kind, version FROM contact_policies ORDER BY version')) as unknown[];
+  const stored = async () =>
+    (await t.db.query('SELECT kind, version FROM contact_policies ORDER BY version')) as unknown[];
 
   it('serves the built-in defaults as version 1 before anyone edits them', async () => {
     const res = await t.admin.get('/v1/policies/consumer');
@@ -24,14 +25,21 @@ describe('GET/PUT /v1/policies/:kind', () => {
     const marketer = await t.keyFor('marketer');
     const res = await t.admin
       .put('/v1/policies/consumer')
-      .send({ budgets: { ...DEFAULT_POLICIES.consumer.budgets, promotional: [{ max: 1, windowDays: 365 }] } });
+      .send({
+        budgets: {
+          ...DEFAULT_POLICIES.consumer.budgets,
+          promotional: [{ max: 1, windowDays: 365 }],
+        },
+      });
     expect(res.status).toBe(200);
     expect(res.body.version).toBe(2);
     expect(res.body.budgets.promotional).toEqual([{ max: 1, windowDays: 365 }]);
     // Fields left out keep their values.
     expect(res.body.quietHours).toEqual(DEFAULT_POLICIES.consumer.quietHours);
 
-    const again = await t.admin.put('/v1/policies/consumer').send({ quietHours: { start: '21:00', end: '10:00' } });
+    const again = await t.admin
+      .put('/v1/policies/consumer')
+      .send({ quietHours: { start: '21:00', end: '10:00' } });
     expect(again.body.version).toBe(3);
     expect(again.body.budgets.promotional).toEqual([{ max: 1, windowDays: 365 }]);
 
@@ -51,11 +59,20 @@ describe('GET/PUT /v1/policies/:kind', () => {
   });
 
   it.each([
-    [{ budgets: { ...DEFAULT_POLICIES.business.budgets, all: [{ max: 2, windowDays: -7 }] } }, /budgets\.all\[0\]\.windowDays/],
-    [{ budgets: { ...DEFAULT_POLICIES.business.budgets, content: [{ max: -1, windowDays: 7 }] } }, /budgets\.content\[0\]\.max/],
+    [
+      { budgets: { ...DEFAULT_POLICIES.business.budgets, all: [{ max: 2, windowDays: -7 }] } },
+      /budgets\.all\[0\]\.windowDays/,
+    ],
+    [
+      { budgets: { ...DEFAULT_POLICIES.business.budgets, content: [{ max: -1, windowDays: 7 }] } },
+      /budgets\.content\[0\]\.max/,
+    ],
     [{ quietHours: { start: '00:00', end: '24:00' } }, /quietHours/],
     [{ quietHours: { start: '25:00', end: '09:00' } }, /quietHours\.start/],
-    [{ businessHours: { days: [1, 2], start: '18:00', end: '10:00' } }, /businessHours\.start must be before/],
+    [
+      { businessHours: { days: [1, 2], start: '18:00', end: '10:00' } },
+      /businessHours\.start must be before/,
+    ],
     [{ frequency: 'weekly' }, /property frequency should not exist/],
     [{ kind: 'consumer' }, /kind must be business/],
   ])('rejects %j naming the field and stores nothing', async (body, message) => {

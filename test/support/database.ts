@@ -4,7 +4,8 @@ import { Client } from 'pg';
 /** A fresh database cloned from the migrated template: isolated per test file, ready in ~100 ms. */
 export async function cloneTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const template = process.env.TACTFUL_TEST_TEMPLATE_URL;
-  if (!template) throw new Error('TACTFUL_TEST_TEMPLATE_URL is not set: run through jest (global setup)');
+  if (!template)
+    throw new Error('TACTFUL_TEST_TEMPLATE_URL is not set: run through jest (global setup)');
   const base = new URL(template);
   const templateName = base.pathname.slice(1);
   const name = `t_${randomUUID().replace(/-/g, '')}`;

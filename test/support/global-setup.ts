@@ -13,7 +13,11 @@ export default async function globalSetup(): Promise<void> {
   let url = process.env.TEST_DATABASE_URL;
   if (!url) {
     const dir = mkdtempSync(join(tmpdir(), 'tactful-test-'));
-    const pg = await startEmbeddedPostgres({ dir: join(dir, 'pg'), database: TEMPLATE_DB, persistent: false });
+    const pg = await startEmbeddedPostgres({
+      dir: join(dir, 'pg'),
+      database: TEMPLATE_DB,
+      persistent: false,
+    });
     (globalThis as { __tactfulPg?: unknown }).__tactfulPg = pg;
     url = pg.url;
   }

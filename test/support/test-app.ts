@@ -32,7 +32,9 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function createTestApp(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+export async function createTestApp(
+  opts: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestApp> {
   const database = await cloneTestDatabase();
   const settings = loadSettings({
     TACTFUL_ADMIN_KEY: ADMIN_KEY,
@@ -66,7 +68,8 @@ export async function createTestApp(opts: { env?: Record<string, string>; clock?
     admin,
     keyFor: async (role) => {
       const res = await admin.post('/v1/api-keys').send({ role, name: `${role} key` });
-      if (res.status !== 201) throw new Error(`could not create key: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 201)
+        throw new Error(`could not create key: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.key as string;
     },
     close: async () => {

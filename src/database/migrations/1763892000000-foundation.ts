@@ -45,7 +45,9 @@ export class Foundation1763892000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE UNIQUE INDEX ux_customers_external_id ON customers (external_id)`);
-    await q.query(`CREATE INDEX ix_customers_email ON customers (lower(email)) WHERE email IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX ix_customers_email ON customers (lower(email)) WHERE email IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX ix_customers_phone ON customers (phone) WHERE phone IS NOT NULL`);
 
     await q.query(`
@@ -57,7 +59,9 @@ export class Foundation1763892000000 implements MigrationInterface {
         data jsonb NOT NULL DEFAULT '{}'::jsonb,
         recorded_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX ix_customer_events_customer ON customer_events (customer_id, occurred_at)`);
+    await q.query(
+      `CREATE INDEX ix_customer_events_customer ON customer_events (customer_id, occurred_at)`,
+    );
 
     // Suppressions hold hashes, never addresses, so they survive erasure of the customer.
     await q.query(`
@@ -71,7 +75,9 @@ export class Foundation1763892000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         lifted_at timestamptz NULL
       )`);
-    await q.query(`CREATE INDEX ix_suppressions_hash ON suppressions (address_hash) WHERE lifted_at IS NULL`);
+    await q.query(
+      `CREATE INDEX ix_suppressions_hash ON suppressions (address_hash) WHERE lifted_at IS NULL`,
+    );
 
     await q.query(`
       CREATE TABLE audit_events (
@@ -87,8 +93,12 @@ export class Foundation1763892000000 implements MigrationInterface {
         actor text NULL,
         data jsonb NOT NULL DEFAULT '{}'::jsonb
       )`);
-    await q.query(`CREATE INDEX ix_audit_customer ON audit_events (customer_id, id) WHERE customer_id IS NOT NULL`);
-    await q.query(`CREATE INDEX ix_audit_campaign ON audit_events (campaign_id, id) WHERE campaign_id IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX ix_audit_customer ON audit_events (customer_id, id) WHERE customer_id IS NOT NULL`,
+    );
+    await q.query(
+      `CREATE INDEX ix_audit_campaign ON audit_events (campaign_id, id) WHERE campaign_id IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX ix_audit_at ON audit_events (at)`);
     // The audit is append-only: the database itself refuses edits, whatever the application does.
     await q.query(`
