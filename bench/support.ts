@@ -1,9 +1,14 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres';
+import {
+  freePort,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from '../src/database/embedded-postgres';
 
 /** A throwaway embedded PostgreSQL, migrated, for one benchmark run. */
 export async function benchDatabase(): Promise<EmbeddedDatabase> {
@@ -20,19 +25,52 @@ export async function benchDatabase(): Promise<EmbeddedDatabase> {
   return pg;
 }
 
-/** Samples RSS while `fn` runs and reports the peak. */
-export async function withPeakRss<T>(
-  fn: () => Promise<T>,
-): Promise<{ result: T; peakRssMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  try {
-    const result = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, peakRssMb: peak / 1024 / 1024 };
-  } finally {
-    clearInterval(timer);
+export interface RunningService {
+  port: number;
+  /** Peak resident memory of the service process so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts the real service (src/main.ts) in a child process against the given database. */
+export async function startService(databaseUrl: string, adminKey: string): Promise<RunningService> {
+  const port = await freePort();
+  // The compiled build, exactly what `npm start` runs (the bench script builds first).
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: join(__dirname, '..'),
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TACTFUL_ADMIN_KEY: adminKey,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-bench-data-')),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('service did not start');
+    await new Promise((r) => setTimeout(r, 200));
   }
+  return {
+    port,
+    peakRssMb: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -63,7 +63,15 @@ export class CustomerImportService {
     actor: string,
     onProgress?: (p: ImportProgress) => void,
   ): Promise<ImportReport> {
-    const report: ImportReport = { format, rows: 0, inserted: 0, updated: 0, failed: 0, errors: [], errorsTruncated: false };
+    const report: ImportReport = {
+      format,
+      rows: 0,
+      inserted: 0,
+      updated: 0,
+      failed: 0,
+      errors: [],
+      errorsTruncated: false,
+    };
     const fail = (line: number, e: FieldError) => {
       report.failed++;
       if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, ...e });
@@ -115,7 +123,10 @@ export class CustomerImportService {
       }
       const firstLine = seen.get(parsed.row.externalId);
       if (firstLine !== undefined) {
-        fail(rec.line, { field: 'externalId', message: `externalId duplicates line ${firstLine} of this file` });
+        fail(rec.line, {
+          field: 'externalId',
+          message: `externalId duplicates line ${firstLine} of this file`,
+        });
         continue;
       }
       seen.set(parsed.row.externalId, rec.line);
@@ -127,7 +138,13 @@ export class CustomerImportService {
     await this.audit.record({
       type: 'admin.customers_imported',
       actor,
-      data: { format, rows: report.rows, inserted: report.inserted, updated: report.updated, failed: report.failed },
+      data: {
+        format,
+        rows: report.rows,
+        inserted: report.inserted,
+        updated: report.updated,
+        failed: report.failed,
+      },
     });
     this.logger.log({ format, rows: report.rows, failed: report.failed }, 'import finished');
     return report;
@@ -171,10 +188,16 @@ export class CustomerImportService {
     );
     // csv-parse reports records it had to skip (broken quoting, wrong column count) as events.
     parser.on('skip', (err: Error & { lines?: number }) => {
-      skipped.push({ line: err.lines ?? 0, error: { field: 'row', message: `CSV: ${err.message}` } });
+      skipped.push({
+        line: err.lines ?? 0,
+        error: { field: 'row', message: `CSV: ${err.message}` },
+      });
     });
     try {
-      for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      for await (const item of parser as AsyncIterable<{
+        record: Record<string, string>;
+        info: { lines: number };
+      }>) {
         while (skipped.length) yield skipped.shift() as SourceRecord;
         yield { line: item.info.lines, value: csvToCustomer(item.record) };
       }
