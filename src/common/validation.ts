@@ -4,10 +4,14 @@ import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/co
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((m) =>
+    const own = Object.values(error.constraints ?? {}).map((m) => {
+      if (!parent) return m;
       // class-validator starts messages with the bare property name; give the whole path.
-      parent && m.startsWith(`${error.property} `) ? `${path}${m.slice(error.property.length)}` : m,
-    );
+      if (m.startsWith(`${error.property} `)) return `${path}${m.slice(error.property.length)}`;
+      // forbidNonWhitelisted: "property x should not exist" names a nested field without its parent.
+      const unknown = `property ${error.property} `;
+      return m.startsWith(unknown) ? `property ${path} ${m.slice(unknown.length)}` : m;
+    });
     return [...own, ...flattenValidationErrors(error.children ?? [], path)];
   });
 }

@@ -15,6 +15,7 @@ import { CustomersRepository } from './customers.repository';
 import { toE164 } from './validators';
 
 const PAGE = 50;
+const REQUIRED_ON_PATCH = ['externalId', 'kind', 'timezone', 'locale'] as const;
 
 @Injectable()
 export class CustomersService {
@@ -43,8 +44,15 @@ export class CustomersService {
   }
 
   async patch(id: string, dto: PatchCustomerDto) {
+    // The DTO's optional fields let null through; only the optional parts of a customer may be cleared.
+    const notNullable = REQUIRED_ON_PATCH.filter((f) => dto[f] === null);
+    if (notNullable.length)
+      throw new BadRequestException(notNullable.map((f) => `${f} must not be null`));
     await this.dataSource.transaction(async (m) => {
-      const c = await m.findOne(CustomerEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const c = await m.findOne(CustomerEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!c) throw new NotFoundException(`customer ${id} not found`);
       if (c.erasedAt) throw new BadRequestException('customer was erased and cannot be changed');
       const region = this.settings.defaultPhoneRegion;
@@ -56,7 +64,8 @@ export class CustomersService {
       }
       if (dto.kind !== undefined) c.kind = dto.kind;
       if (dto.name !== undefined) c.name = dto.name;
-      if (dto.email !== undefined) c.email = dto.email === null ? null : dto.email.trim().toLowerCase();
+      if (dto.email !== undefined)
+        c.email = dto.email === null ? null : dto.email.trim().toLowerCase();
       if (dto.phone !== undefined) {
         c.phone = dto.phone === null ? null : toE164(dto.phone, region);
         if (dto.phone !== null && !c.phone) errors.push('phone must be a valid phone number');
@@ -66,13 +75,16 @@ export class CustomersService {
       if (dto.company !== undefined) c.company = dto.company;
       if (dto.accountManager !== undefined) {
         c.accountManagerName = dto.accountManager?.name ?? null;
-        c.accountManagerPhone = dto.accountManager ? toE164(dto.accountManager.phone, region) : null;
+        c.accountManagerPhone = dto.accountManager
+          ? toE164(dto.accountManager.phone, region)
+          : null;
         if (dto.accountManager && !c.accountManagerPhone) {
           errors.push('accountManager.phone must be a valid phone number');
         }
       }
       if (dto.attributes !== undefined) c.attributes = dto.attributes ?? {};
-      if (c.kind === 'business' && !c.company) errors.push('company is required for business customers');
+      if (c.kind === 'business' && !c.company)
+        errors.push('company is required for business customers');
       if (errors.length) throw new BadRequestException(errors);
       c.updatedAt = this.clock.now();
       await m.save(c);
@@ -82,7 +94,10 @@ export class CustomersService {
 
   async list(q: ListCustomersQuery) {
     const limit = Math.min(Number(q.limit ?? PAGE) || PAGE, 500);
-    const qb = this.customers.createQueryBuilder('c').orderBy('c.id', 'ASC').take(limit + 1);
+    const qb = this.customers
+      .createQueryBuilder('c')
+      .orderBy('c.id', 'ASC')
+      .take(limit + 1);
     if (q.email) qb.andWhere('lower(c.email) = lower(:email)', { email: q.email.trim() });
     if (q.phone) {
       const phone = toE164(q.phone, this.settings.defaultPhoneRegion);
@@ -100,19 +115,33 @@ export class CustomersService {
     const now = this.clock.now();
     return {
       items: page.map((c) => toCustomerResponse(c, now)),
-      nextCursor: rows.length > limit ? Buffer.from(page[page.length - 1].id).toString('base64url') : null,
+      nextCursor:
+        rows.length > limit ? Buffer.from(page[page.length - 1].id).toString('base64url') : null,
     };
   }
 
   /** Erasure: personal data goes, hashed suppressions and pseudonymous history stay. */
   async erase(id: string, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (m: EntityManager) => {
-      const c = await m.findOne(CustomerEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const c = await m.findOne(CustomerEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!c) throw new NotFoundException(`customer ${id} not found`);
       if (c.erasedAt) return;
       const who = actorRef(actor);
-      if (c.email) await this.suppressions.add({ type: 'email', value: c.email, reason: 'erasure', customerId: id }, who, m);
-      if (c.phone) await this.suppressions.add({ type: 'phone', value: c.phone, reason: 'erasure', customerId: id }, who, m);
+      if (c.email)
+        await this.suppressions.add(
+          { type: 'email', value: c.email, reason: 'erasure', customerId: id },
+          who,
+          m,
+        );
+      if (c.phone)
+        await this.suppressions.add(
+          { type: 'phone', value: c.phone, reason: 'erasure', customerId: id },
+          who,
+          m,
+        );
       await m.query(
         `UPDATE customers SET external_id = 'erased:' || id, name = NULL, email = NULL, phone = NULL,
            company = NULL, account_manager_name = NULL, account_manager_phone = NULL,
