@@ -2,10 +2,16 @@ import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Inject,
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
 import type { Role } from './api-key.entity';
 import { AuthenticatedRequest } from './actor';
 import { ApiKeysService } from './api-keys.service';
@@ -17,7 +23,27 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
+
+  // Anyone can reach /v1 without a key, so failed attempts are rate-limited per client address
+  // (PUBLIC_RATE_LIMIT per minute, then blocked for a minute): keys cannot be guessed at speed.
+  private async countFailure(ip: string): Promise<void> {
+    const record = await this.storage.increment(
+      `auth-failure:${ip}`,
+      60_000,
+      this.settings.publicRateLimit,
+      60_000,
+      'auth-failure',
+    );
+    if (record.isBlocked) {
+      throw new HttpException(
+        'too many failed authentication attempts; retry later',
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+  }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
@@ -25,9 +51,16 @@ export class ApiKeyGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new UnauthorizedException('Authorization: Bearer <api key> is required');
+    const ip = req.ip ?? 'unknown';
+    if (!match) {
+      await this.countFailure(ip);
+      throw new UnauthorizedException('Authorization: Bearer <api key> is required');
+    }
     const key = await this.keys.authenticate(match[1]);
-    if (!key) throw new UnauthorizedException('the API key is unknown or revoked');
+    if (!key) {
+      await this.countFailure(ip);
+      throw new UnauthorizedException('the API key is unknown or revoked');
+    }
     req.actor = { keyId: key.id, role: key.role };
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     // A route without @Roles is admin-only: forgetting the decorator must not open a route.
