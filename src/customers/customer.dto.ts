@@ -33,6 +33,8 @@ export class UpsertCustomerDto {
   @ApiProperty({ example: 'crm-1001', description: 'Unique id in the CRM' })
   @IsString()
   @Length(1, 200)
+  // Erasure renames a customer to `erased:<id>`; that name must not lead back to the erased row.
+  @Matches(/^(?!erased:)/, { message: 'externalId must not start with "erased:"' })
   externalId!: string;
 
   @ApiProperty({ enum: CUSTOMER_KINDS })
