@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { parse as parseCsv } from 'csv-parse';
 import { AuditService } from '../audit/audit.service';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { CustomerRow, FieldError, parseCustomerInput } from './customer-input';
 import { CustomersRepository } from './customers.repository';
+import { csvRecords } from './csv-records';
 
 export type ImportFormat = 'ndjson' | 'csv';
 
@@ -97,14 +97,14 @@ export class CustomerImportService {
     const flush = async () => {
       if (!batch.length) return;
       while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
-      const write: Promise<void> = this.repo.upsertBatch(batch).then((outcomes) => {
-        for (const o of outcomes) {
-          if (o.inserted) report.inserted++;
-          else report.updated++;
-        }
+      const write: Promise<void> = this.repo.upsertBatchCounts(batch).then((counts) => {
+        report.inserted += counts.inserted;
+        report.updated += counts.updated;
         inFlight.delete(write);
         onProgress?.({ rows: report.rows, bytes });
       });
+      // Awaited later (race/all below); until then a failure must not count as unhandled.
+      write.catch(() => undefined);
       inFlight.add(write);
       batch = [];
     };
@@ -175,38 +175,28 @@ export class CustomerImportService {
   }
 
   private async *csvRecords(input: Readable): AsyncGenerator<SourceRecord> {
-    const skipped: SourceRecord[] = [];
-    const parser = input.pipe(
-      parseCsv({
-        columns: true,
-        bom: true,
-        trim: true,
-        skip_empty_lines: true,
-        info: true,
-        skip_records_with_error: true,
-      }),
-    );
-    // csv-parse reports records it had to skip (broken quoting, wrong column count) as events.
-    parser.on('skip', (err: Error & { lines?: number }) => {
-      skipped.push({
-        line: err.lines ?? 0,
-        error: { field: 'row', message: `CSV: ${err.message}` },
-      });
-    });
-    try {
-      for await (const item of parser as AsyncIterable<{
-        record: Record<string, string>;
-        info: { lines: number };
-      }>) {
-        while (skipped.length) yield skipped.shift() as SourceRecord;
-        yield { line: item.info.lines, value: csvToCustomer(item.record) };
+    let header: string[] | undefined;
+    for await (const rec of csvRecords(input)) {
+      if (rec.error !== undefined || !rec.fields) {
+        yield { line: rec.line, error: { field: 'row', message: `CSV: ${rec.error}` } };
+        if (!header) return; // without a readable header no row can be read
+        continue;
       }
-    } catch (err) {
-      // An unrecoverable error (e.g. a quote never closed) ends the file; earlier rows stand.
-      const e = err as Error & { lines?: number };
-      skipped.push({ line: e.lines ?? 0, error: { field: 'row', message: `CSV: ${e.message}` } });
+      if (!header) {
+        header = rec.fields;
+        continue;
+      }
+      if (rec.fields.length !== header.length) {
+        const message = `CSV: the row has ${rec.fields.length} columns, the header ${header.length}`;
+        yield { line: rec.line, error: { field: 'row', message } };
+        continue;
+      }
+      const fields = rec.fields;
+      yield {
+        line: rec.line,
+        value: csvToCustomer(Object.fromEntries(header.map((h, i) => [h, fields[i]]))),
+      };
     }
-    while (skipped.length) yield skipped.shift() as SourceRecord;
   }
 }
 
