@@ -1,0 +1,302 @@
+import { createTestApp, TestApp } from '../support/test-app';
+
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();
+
+describe('events', () => {
+  let t: TestApp;
+  let integration: string;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    integration = await t.keyFor('integration');
+    for (const externalId of ['ev-1', 'ev-2', 'ev-3', 'ev-4', 'ev-5']) {
+      const res = await t.admin.post('/v1/customers').send({ externalId, kind: 'consumer' });
+      ids[externalId] = res.body.id;
+    }
+  });
+  afterAll(() => t.close());
+
+  const customer = async (id: string) => (await t.admin.get(`/v1/customers/${id}`)).body;
+  const send = (body: unknown) =>
+    t
+      .as(integration)
+      .post('/v1/events')
+      .send(body as object);
+  const tables = async () => ({
+    events: await t.db.query('SELECT * FROM customer_events ORDER BY id'),
+    customers: await t.db.query('SELECT * FROM customers ORDER BY id'),
+  });
+
+  /** A refused request: 400, the message names the field, and nothing was written. */
+  const refused = async (body: unknown, message: RegExp) => {
+    const before = await tables();
+    const res = await send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+    expect(await tables()).toEqual(before);
+  };
+
+  describe('purchase', () => {
+    it('by externalId: first purchase makes the customer new', async () => {
+      const at = daysAgo(10);
+      const res = await send({
+        type: 'purchase',
+        externalId: 'ev-1',
+        amount: 4990,
+        currency: 'RUB',
+        occurredAt: at,
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({
+        accepted: 1,
+        items: [
+          { id: expect.any(String), customerId: ids['ev-1'], type: 'purchase', occurredAt: at },
+        ],
+      });
+      const c = await customer(ids['ev-1']);
+      expect(c.lifecycleStage).toBe('new');
+      expect(c.lifecycle).toMatchObject({
+        purchaseCount: 1,
+        firstPurchaseAt: at,
+        lastPurchaseAt: at,
+      });
+      const [row] = await t.db.query(
+        'SELECT type, data FROM customer_events WHERE customer_id = $1',
+        [ids['ev-1']],
+      );
+      expect(row).toEqual({ type: 'purchase', data: { amount: 4990, currency: 'RUB' } });
+    });
+
+    it('by customerId: a second purchase makes it active; first and last purchase are kept apart', async () => {
+      const res = await send({
+        type: 'purchase',
+        customerId: ids['ev-1'],
+        amount: 100,
+        currency: 'RUB',
+      });
+      expect(res.status).toBe(201);
+      const c = await customer(ids['ev-1']);
+      expect(c.lifecycleStage).toBe('active');
+      expect(c.lifecycle.purchaseCount).toBe(2);
+      expect(new Date(c.lifecycle.firstPurchaseAt).getTime()).toBeLessThan(
+        new Date(c.lifecycle.lastPurchaseAt).getTime(),
+      );
+      expect(Date.now() - new Date(c.lifecycle.lastPurchaseAt).getTime()).toBeLessThan(60_000);
+    });
+
+    it('an older purchase arriving late moves firstPurchaseAt back but not lastPurchaseAt', async () => {
+      const before = await customer(ids['ev-1']);
+      const older = daysAgo(30);
+      expect(
+        (
+          await send({
+            type: 'purchase',
+            externalId: 'ev-1',
+            amount: 1,
+            currency: 'EUR',
+            occurredAt: older,
+          })
+        ).status,
+      ).toBe(201);
+      const c = await customer(ids['ev-1']);
+      expect(c.lifecycle).toMatchObject({
+        purchaseCount: 3,
+        firstPurchaseAt: older,
+        lastPurchaseAt: before.lifecycle.lastPurchaseAt,
+      });
+    });
+
+    it('one purchase 200 days ago only: lapsed; 100 days ago: lapsing', async () => {
+      await send({
+        type: 'purchase',
+        externalId: 'ev-2',
+        amount: 10,
+        currency: 'RUB',
+        occurredAt: daysAgo(200),
+      });
+      expect((await customer(ids['ev-2'])).lifecycleStage).toBe('lapsed');
+      await send({
+        type: 'purchase',
+        externalId: 'ev-2',
+        amount: 10,
+        currency: 'RUB',
+        occurredAt: daysAgo(100),
+      });
+      expect((await customer(ids['ev-2'])).lifecycleStage).toBe('lapsing');
+    });
+
+    it('needs amount and currency', async () => {
+      await refused(
+        { type: 'purchase', externalId: 'ev-3', currency: 'RUB' },
+        /^amount must be a number$/,
+      );
+      await refused(
+        { type: 'purchase', externalId: 'ev-3', amount: 10, currency: 'rub' },
+        /^currency must be an ISO 4217 code/,
+      );
+      await refused(
+        { type: 'purchase', externalId: 'ev-3', amount: -1, currency: 'RUB' },
+        /^amount must not be less than 0$/,
+      );
+    });
+  });
+
+  describe('satisfaction', () => {
+    it('stores the score; an older one arriving late does not overwrite a newer one', async () => {
+      const newer = daysAgo(1);
+      expect(
+        (await send({ type: 'satisfaction', externalId: 'ev-3', score: 5, occurredAt: newer }))
+          .status,
+      ).toBe(201);
+      expect((await customer(ids['ev-3'])).lifecycle).toMatchObject({
+        lastSatisfactionScore: 5,
+        lastSatisfactionAt: newer,
+      });
+      expect(
+        (await send({ type: 'satisfaction', externalId: 'ev-3', score: 1, occurredAt: daysAgo(5) }))
+          .status,
+      ).toBe(201);
+      expect((await customer(ids['ev-3'])).lifecycle).toMatchObject({
+        lastSatisfactionScore: 5,
+        lastSatisfactionAt: newer,
+      });
+      const latest = new Date().toISOString();
+      expect(
+        (await send({ type: 'satisfaction', externalId: 'ev-3', score: 2, occurredAt: latest }))
+          .status,
+      ).toBe(201);
+      expect((await customer(ids['ev-3'])).lifecycle).toMatchObject({
+        lastSatisfactionScore: 2,
+        lastSatisfactionAt: latest,
+      });
+      const stored = await t.db.query(
+        `SELECT data FROM customer_events WHERE type = 'satisfaction' ORDER BY id`,
+      );
+      expect(stored.map((r: { data: { score: number } }) => r.data.score)).toEqual([5, 1, 2]);
+    });
+
+    it.each([6, 0, 3.5, '4'])('refuses score %p', (score) =>
+      refused(
+        { type: 'satisfaction', externalId: 'ev-3', score },
+        /^score must be a whole number from 1 to 5$/,
+      ),
+    );
+
+    it('refuses a satisfaction without a score', () =>
+      refused(
+        { type: 'satisfaction', externalId: 'ev-3' },
+        /^score must be a whole number from 1 to 5$/,
+      ));
+  });
+
+  describe('engagement, review, complaint', () => {
+    it('records a click, a review and a complaint on the customer', async () => {
+      const res = await send([
+        { type: 'engagement', externalId: 'ev-4', action: 'click' },
+        { type: 'review_posted', externalId: 'ev-4' },
+        { type: 'complaint', customerId: ids['ev-4'], data: { orderId: 'A-17' } },
+      ]);
+      expect(res.status).toBe(201);
+      expect(res.body.accepted).toBe(3);
+      const c = await customer(ids['ev-4']);
+      for (const field of ['lastEngagementAt', 'lastReviewAt', 'lastComplaintAt']) {
+        expect(Date.now() - new Date(c.lifecycle[field]).getTime()).toBeLessThan(60_000);
+      }
+      expect(c.lifecycleStage).toBe('prospect');
+      const rows = await t.db.query(
+        'SELECT type, data FROM customer_events WHERE customer_id = $1 ORDER BY id',
+        [ids['ev-4']],
+      );
+      expect(rows).toEqual([
+        { type: 'engagement', data: { action: 'click' } },
+        { type: 'review_posted', data: {} },
+        { type: 'complaint', data: { orderId: 'A-17' } },
+      ]);
+    });
+
+    it('refuses an engagement without a valid action', () =>
+      refused(
+        { type: 'engagement', externalId: 'ev-4', action: 'open' },
+        /^action must be click or reply$/,
+      ));
+  });
+
+  describe('batches and refusals', () => {
+    it('is all or nothing: one invalid item refuses the whole array, naming its index', async () => {
+      await refused(
+        [
+          { type: 'purchase', externalId: 'ev-5', amount: 1, currency: 'RUB' },
+          { type: 'satisfaction', externalId: 'ev-5', score: 9 },
+          { type: 'engagement', externalId: 'ev-5', action: 'reply' },
+        ],
+        /^\[1\]\.score must be a whole number from 1 to 5$/,
+      );
+    });
+
+    it('is all or nothing when a later item names an unknown customer', () =>
+      refused(
+        [
+          { type: 'purchase', externalId: 'ev-5', amount: 1, currency: 'RUB' },
+          { type: 'purchase', externalId: 'nobody', amount: 1, currency: 'RUB' },
+        ],
+        /^\[1\]\.externalId names no known customer$/,
+      ));
+
+    it('refuses an unknown customer, naming customerId or externalId', async () => {
+      await refused(
+        { type: 'complaint', externalId: 'nobody' },
+        /^externalId names no known customer$/,
+      );
+      await refused(
+        { type: 'complaint', customerId: '00000000-0000-4000-8000-000000000000' },
+        /^customerId names no known customer$/,
+      );
+      await refused({ type: 'complaint', customerId: 'not-a-uuid' }, /^customerId must be a UUID/);
+      await refused({ type: 'complaint' }, /^customerId must be a UUID \(or give externalId\)$/);
+    });
+
+    it('refuses an occurredAt in the future or not ISO 8601', async () => {
+      const future = new Date(Date.now() + DAY).toISOString();
+      await refused(
+        { type: 'complaint', externalId: 'ev-5', occurredAt: future },
+        /^occurredAt must not be in the future$/,
+      );
+      await refused(
+        { type: 'complaint', externalId: 'ev-5', occurredAt: 'yesterday' },
+        /^occurredAt must be an ISO 8601/,
+      );
+    });
+
+    it('refuses unknown types, unknown fields, empty arrays and non-objects', async () => {
+      await refused(
+        { type: 'visit', externalId: 'ev-5' },
+        /^type must be one of purchase, satisfaction/,
+      );
+      await refused(
+        { type: 'complaint', externalId: 'ev-5', foo: 1 },
+        /^property foo should not exist$/,
+      );
+      await refused([], /^body must contain at least one event$/);
+      await refused(['x'], /^\[0\]\.event must be a JSON object$/);
+    });
+
+    it('refuses more than 1,000 events in one request', () =>
+      refused(
+        Array.from({ length: 1001 }, () => ({ type: 'complaint', externalId: 'ev-5' })),
+        /^body may contain at most 1000 events$/,
+      ));
+
+    it('answers 403 to an auditor, writing nothing', async () => {
+      const before = await tables();
+      const auditor = await t.keyFor('auditor');
+      const res = await t
+        .as(auditor)
+        .post('/v1/events')
+        .send({ type: 'complaint', externalId: 'ev-5' });
+      expect(res.status).toBe(403);
+      expect(await tables()).toEqual(before);
+    });
+  });
+});
