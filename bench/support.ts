@@ -36,7 +36,11 @@ export interface RunningService {
 export async function startService(databaseUrl: string, adminKey: string): Promise<RunningService> {
   const port = await freePort();
   // The compiled build, exactly what `npm start` runs (the bench script builds first).
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  // BENCH_PROFILE=<dir> writes a CPU profile of the service there.
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], {
     cwd: join(__dirname, '..'),
     env: {
       ...process.env,
