@@ -9,6 +9,7 @@ import {
   Post,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiStandardErrors } from '../common/api-errors.decorator';
 import { Actor, CurrentActor } from './actor';
 import { CreateApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
@@ -16,6 +17,7 @@ import { Roles } from './roles.decorator';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
+@ApiStandardErrors()
 @Roles('admin')
 @Controller('v1/api-keys')
 export class ApiKeysController {

@@ -92,22 +92,27 @@ export class UpsertCustomerDto {
 export class PatchCustomerDto extends PartialType(UpsertCustomerDto) {}
 
 export class ListCustomersQuery {
+  @ApiPropertyOptional({ description: 'Exact e-mail, case-insensitive' })
   @IsOptional()
   @IsString()
   email?: string;
 
+  @ApiPropertyOptional({ description: 'Phone in any format; compared in E.164' })
   @IsOptional()
   @IsString()
   phone?: string;
 
+  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   externalId?: string;
 
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @IsString()
   cursor?: string;
 
+  @ApiPropertyOptional({ description: 'Page size, 1–500 (default 50)' })
   @IsOptional()
   @Matches(/^\d+$/, { message: 'limit must be a whole number' })
   limit?: string;

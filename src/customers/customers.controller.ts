@@ -14,6 +14,7 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiStandardErrors } from '../common/api-errors.decorator';
 import type { Response } from 'express';
 import { Actor, actorRef, AuthenticatedRequest, CurrentActor } from '../auth/actor';
 import { Roles } from '../auth/roles.decorator';
@@ -23,6 +24,7 @@ import { CustomersService } from './customers.service';
 
 @ApiTags('customers')
 @ApiBearerAuth()
+@ApiStandardErrors()
 @Controller('v1/customers')
 export class CustomersController {
   constructor(
@@ -50,8 +52,16 @@ export class CustomersController {
   @ApiConsumes('application/x-ndjson', 'text/csv')
   @ApiQuery({ name: 'format', required: false, enum: ['ndjson', 'csv'] })
   @ApiBody({ description: 'NDJSON (one customer per line) or CSV with a header row; streamed' })
-  import(@Req() req: AuthenticatedRequest, @Query('format') format: string | undefined, @CurrentActor() actor: Actor) {
-    return this.importer.import(req, importFormat(req.headers['content-type'], format), actorRef(actor));
+  import(
+    @Req() req: AuthenticatedRequest,
+    @Query('format') format: string | undefined,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.importer.import(
+      req,
+      importFormat(req.headers['content-type'], format),
+      actorRef(actor),
+    );
   }
 
   @Get(':id')
@@ -78,7 +88,14 @@ function importFormat(contentType: string | undefined, format: string | undefine
   if (format === 'ndjson' || format === 'csv') return format;
   if (format !== undefined) throw new UnsupportedMediaTypeException('format must be ndjson or csv');
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'].includes(type)) {
+  if (
+    [
+      'application/x-ndjson',
+      'application/ndjson',
+      'application/jsonl',
+      'application/x-jsonlines',
+    ].includes(type)
+  ) {
     return 'ndjson';
   }
   if (type === 'text/csv') return 'csv';

@@ -1,11 +1,13 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
+import { ApiStandardErrors } from '../common/api-errors.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { CustomerEventDto } from './event.dto';
 import { EventsService } from './events.service';
 
 @ApiTags('events')
 @ApiBearerAuth()
+@ApiStandardErrors()
 @ApiExtraModels(CustomerEventDto)
 @Roles('integration', 'marketer')
 @Controller('v1/events')

@@ -8,6 +8,7 @@ import {
   Put,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiStandardErrors } from '../common/api-errors.decorator';
 import { Actor, actorRef, CurrentActor } from '../auth/actor';
 import { Roles } from '../auth/roles.decorator';
 import type { CustomerKind } from './engine';
@@ -26,6 +27,7 @@ const view = (s: StoredPolicy) => ({ ...s.policy, createdAt: s.createdAt, create
 
 @ApiTags('policies')
 @ApiBearerAuth()
+@ApiStandardErrors()
 @Controller('v1/policies')
 export class PoliciesController {
   constructor(private readonly policies: PoliciesService) {}
