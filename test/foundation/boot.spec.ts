@@ -108,7 +108,7 @@ describe('the service as a process', () => {
 
     const keys = child.stdout().match(/tk_[A-Za-z0-9_-]{20,}/g) ?? [];
     expect(keys).toHaveLength(1);
-    const [key] = keys;
+    const key = keys[0] ?? '';
     const list = await fetch(`${base}/v1/customers`, {
       headers: { Authorization: `Bearer ${key}` },
     });
