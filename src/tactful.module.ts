@@ -3,6 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ConsentModule } from './consent/consent.module';
 import { Clock, SystemClock } from './common/clock';
 import { SETTINGS } from './common/tokens';
 import type { Settings } from './config/settings';
@@ -12,6 +13,7 @@ import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
 import { PoliciesModule } from './policy/policies.module';
 import { SuppressionModule } from './suppression/suppression.module';
+import { TopicsModule } from './topics/topics.module';
 
 export interface TactfulModuleOptions {
   settings: Settings;
@@ -58,6 +60,8 @@ export class TactfulModule {
         CustomersModule,
         EventsModule,
         PoliciesModule,
+        TopicsModule,
+        ConsentModule,
       ],
       controllers: [HealthController],
     };

@@ -6,6 +6,7 @@ import { actorRef, type Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
+import { blankConsentEvidence } from '../consent/consent-erasure';
 import { SuppressionService } from '../suppression/suppression.service';
 import { normalizeCustomer } from './customer-input';
 import { ListCustomersQuery, PatchCustomerDto, UpsertCustomerDto } from './customer.dto';
@@ -149,6 +150,8 @@ export class CustomersService {
          WHERE id = $1`,
         [id],
       );
+      // The consent ledger stays (proof of what was agreed); its IP and user agent go.
+      await blankConsentEvidence(m, id);
       await this.audit.record({ type: 'admin.customer_erased', customerId: id, actor: who }, m);
     });
   }

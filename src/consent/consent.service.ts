@@ -1,0 +1,328 @@
+import { BadRequestException, GoneException, Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
+import type { Channel, ConsentEntry, ConsentStatus } from '../policy/engine';
+import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
+import { TopicsService } from '../topics/topics.service';
+import { cancelPendingDeliveries } from './cancel-pending';
+import {
+  ALL_TOPICS,
+  CONSENT_ACTIONS,
+  CONSENT_CHANNELS,
+  nextConsentState,
+  type ConsentAction,
+} from './consent-state';
+import { SOURCE_PATTERN } from './consent.dto';
+
+export interface ConsentEvidence {
+  ip?: string | null;
+  userAgent?: string | null;
+  /** The exact wording shown to the customer; required for a grant. */
+  wording?: string | null;
+  wordingVersion?: string | null;
+}
+
+/** One ledger entry to record, from the API or in-process (preference page, SMS keyword, …). */
+export interface ConsentCommand {
+  customerId: string;
+  channel: Channel;
+  /** A topic key, or '*' for every topic. */
+  topic: string;
+  action: ConsentAction;
+  /** web-form, import, api, preference-page, sms-keyword, one-click, double-opt-in, … */
+  source: string;
+  /** grant only: the double opt-in was already completed elsewhere. */
+  confirmed?: boolean;
+  evidence?: ConsentEvidence;
+  /** `key:<id>`, `customer`, `sms:<message sid>`, … — never personal data. */
+  actor: string;
+  /** Extra non-personal context (a delivery id, a token id, …). */
+  data?: Record<string, unknown>;
+}
+
+export interface ConsentEventView {
+  id: string;
+  customerId: string;
+  channel: Channel;
+  topic: string;
+  action: ConsentAction;
+  source: string;
+  confirmed: boolean;
+  occurredAt: Date;
+  evidence: {
+    ip: string | null;
+    userAgent: string | null;
+    wording: string | null;
+    wordingVersion: string | null;
+  };
+  actor: string;
+  data: Record<string, unknown>;
+}
+
+export interface ConsentStateView {
+  channel: Channel;
+  topic: string;
+  status: ConsentStatus;
+  since: Date;
+  lastEventId: string;
+}
+
+export interface RecordedConsent {
+  event: ConsentEventView;
+  state: ConsentStateView[];
+  /** Deliveries of the withdrawn scope cancelled in the same transaction (promise 5). */
+  cancelledDeliveries: number;
+}
+
+interface EventRow {
+  id: string;
+  customer_id: string;
+  channel: Channel;
+  topic: string;
+  action: ConsentAction;
+  source: string;
+  confirmed: boolean;
+  occurred_at: Date;
+  ip: string | null;
+  user_agent: string | null;
+  wording: string | null;
+  wording_version: string | null;
+  actor: string;
+  data: Record<string, unknown>;
+}
+
+interface StateRow {
+  customer_id: string;
+  channel: Channel;
+  topic: string;
+  status: ConsentStatus;
+  since: Date;
+  last_event_id: string;
+}
+
+const AUDIT_TYPE: Record<ConsentAction, string> = {
+  grant: 'consent.granted',
+  confirm: 'consent.confirmed',
+  withdraw: 'consent.withdrawn',
+};
+
+const toEvent = (r: EventRow): ConsentEventView => ({
+  id: String(r.id),
+  customerId: r.customer_id,
+  channel: r.channel,
+  topic: r.topic,
+  action: r.action,
+  source: r.source,
+  confirmed: r.confirmed,
+  occurredAt: r.occurred_at,
+  evidence: {
+    ip: r.ip,
+    userAgent: r.user_agent,
+    wording: r.wording,
+    wordingVersion: r.wording_version,
+  },
+  actor: r.actor,
+  data: r.data,
+});
+
+const toState = (r: StateRow): ConsentStateView => ({
+  channel: r.channel,
+  topic: r.topic,
+  status: r.status,
+  since: r.since,
+  lastEventId: String(r.last_event_id),
+});
+
+/**
+ * The consent ledger: append an event and derive the current state in one transaction.
+ * In-process callers (double opt-in, preference page, one-click, SMS keywords) use the same API.
+ */
+@Injectable()
+export class ConsentService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly topics: TopicsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Appends one ledger event, updates the state, audits, and on withdrawal cancels what is pending. */
+  async record(command: ConsentCommand, manager?: EntityManager): Promise<RecordedConsent> {
+    this.check(command);
+    if (manager) return this.recordIn(manager, command);
+    return this.dataSource.transaction((m) => this.recordIn(m, command));
+  }
+
+  /** Withdrawal is always allowed and idempotent (the ledger keeps each request). */
+  withdraw(
+    command: Omit<ConsentCommand, 'action' | 'confirmed'>,
+    manager?: EntityManager,
+  ): Promise<RecordedConsent> {
+    return this.record({ ...command, action: 'withdraw' }, manager);
+  }
+
+  /**
+   * Current consent entries for many customers in one query (the planner's batches), in the
+   * policy engine's shape. Customers without any consent map to an empty list.
+   */
+  async stateFor(
+    customerIds: readonly string[],
+    manager?: EntityManager,
+  ): Promise<Map<string, ConsentEntry[]>> {
+    const out = new Map<string, ConsentEntry[]>(customerIds.map((id) => [id, []]));
+    if (!customerIds.length) return out;
+    const rows: StateRow[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT customer_id, channel, topic, status, since, last_event_id FROM consent_state
+       WHERE customer_id = ANY($1::uuid[]) ORDER BY customer_id, since, last_event_id`,
+      [customerIds],
+    );
+    for (const r of rows) {
+      out.get(r.customer_id)?.push({
+        channel: r.channel,
+        topic: r.topic,
+        status: r.status,
+        since: r.since,
+      });
+    }
+    return out;
+  }
+
+  /** The ledger (oldest first) and the current state of one customer. */
+  async forCustomer(customerId: string) {
+    await this.customer(this.dataSource.manager, customerId, false);
+    const ledger: EventRow[] = await this.dataSource.query(
+      `SELECT * FROM consent_events WHERE customer_id = $1 ORDER BY id`,
+      [customerId],
+    );
+    return {
+      ledger: ledger.map(toEvent),
+      state: await this.currentState(this.dataSource.manager, customerId),
+    };
+  }
+
+  /** Rules that hold for every caller, HTTP or in-process. */
+  private check(c: ConsentCommand): void {
+    const errors: string[] = [];
+    if (!(CONSENT_CHANNELS as readonly string[]).includes(c.channel))
+      errors.push('channel must be one of email, sms, voice');
+    if (!(CONSENT_ACTIONS as readonly string[]).includes(c.action))
+      errors.push('action must be one of grant, confirm, withdraw');
+    if (c.topic !== ALL_TOPICS && !TOPIC_KEY_PATTERN.test(c.topic))
+      errors.push(`topic must be "*" or a topic key`);
+    if (!SOURCE_PATTERN.test(c.source))
+      errors.push('source must be a short lower-case name such as web-form, import or api');
+    if (c.confirmed !== undefined && c.action !== 'grant')
+      errors.push('confirmed applies to action grant only');
+    // A consent that cannot be proved is worthless (38-FZ art. 18, GDPR art. 7(1)).
+    if (c.action === 'grant') {
+      if (!c.evidence?.wording?.trim())
+        errors.push('evidence.wording is required to grant consent (the exact text shown)');
+      if (!c.evidence?.wordingVersion?.trim())
+        errors.push('evidence.wordingVersion is required to grant consent');
+    }
+    if (!c.actor) errors.push('actor is required');
+    if (errors.length) throw new BadRequestException(errors);
+  }
+
+  private async recordIn(m: EntityManager, c: ConsentCommand): Promise<RecordedConsent> {
+    // Serialises consent changes of one customer, and waits for (or sees) an erasure.
+    await this.customer(m, c.customerId, true);
+    if (c.topic !== ALL_TOPICS) {
+      const topic = await this.topics.find(c.topic, m);
+      if (!topic) throw new BadRequestException([`topic ${c.topic} is not a known topic`]);
+      if (topic.archivedAt && c.action !== 'withdraw')
+        throw new BadRequestException([`topic ${c.topic} is archived`]);
+    }
+    const now = this.clock.now();
+    const [current]: StateRow[] = await m.query(
+      `SELECT * FROM consent_state WHERE customer_id = $1 AND channel = $2 AND topic = $3`,
+      [c.customerId, c.channel, c.topic],
+    );
+    const confirmed = c.action === 'confirm' || (c.action === 'grant' && c.confirmed === true);
+    const next = nextConsentState(current ?? null, { action: c.action, confirmed, at: now });
+    if (next.kind === 'refused')
+      throw new BadRequestException([`${next.message} (${c.channel}/${c.topic})`]);
+
+    const ev = c.evidence ?? {};
+    const [row]: EventRow[] = await m.query(
+      `INSERT INTO consent_events (customer_id, channel, topic, action, source, confirmed, occurred_at,
+         ip, user_agent, wording, wording_version, actor, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+      [
+        c.customerId,
+        c.channel,
+        c.topic,
+        c.action,
+        c.source,
+        confirmed,
+        now,
+        ev.ip ?? null,
+        ev.userAgent ?? null,
+        ev.wording ?? null,
+        ev.wordingVersion ?? null,
+        c.actor,
+        JSON.stringify(c.data ?? {}),
+      ],
+    );
+    if (next.kind === 'set') {
+      await m.query(
+        `INSERT INTO consent_state (customer_id, channel, topic, status, since, last_event_id)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (customer_id, channel, topic)
+         DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since, last_event_id = EXCLUDED.last_event_id`,
+        [c.customerId, c.channel, c.topic, next.status, next.since, row.id],
+      );
+    }
+    const cancelledDeliveries =
+      c.action === 'withdraw'
+        ? await cancelPendingDeliveries(m, {
+            customerId: c.customerId,
+            channel: c.channel,
+            topic: c.topic,
+          })
+        : 0;
+    await this.audit.record(
+      {
+        type: AUDIT_TYPE[c.action],
+        customerId: c.customerId,
+        channel: c.channel,
+        actor: c.actor,
+        at: now,
+        data: {
+          topic: c.topic,
+          source: c.source,
+          consentEventId: String(row.id),
+          status: next.kind === 'set' ? next.status : current?.status,
+          confirmed,
+          wordingVersion: ev.wordingVersion ?? null,
+          ...(c.action === 'withdraw' ? { cancelledDeliveries } : {}),
+        },
+      },
+      m,
+    );
+    return {
+      event: toEvent(row),
+      state: await this.currentState(m, c.customerId),
+      cancelledDeliveries,
+    };
+  }
+
+  private async customer(m: EntityManager, id: string, lock: boolean): Promise<void> {
+    const rows: { erased_at: Date | null }[] = await m.query(
+      `SELECT erased_at FROM customers WHERE id = $1 ${lock ? 'FOR NO KEY UPDATE' : ''}`,
+      [id],
+    );
+    if (!rows.length) throw new NotFoundException([`customer ${id} not found`]);
+    if (lock && rows[0].erased_at)
+      throw new GoneException([`customer ${id} was erased; consent cannot be recorded`]);
+  }
+
+  private async currentState(m: EntityManager, customerId: string): Promise<ConsentStateView[]> {
+    const rows: StateRow[] = await m.query(
+      `SELECT * FROM consent_state WHERE customer_id = $1 ORDER BY channel, topic`,
+      [customerId],
+    );
+    return rows.map(toState);
+  }
+}

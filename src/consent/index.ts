@@ -1,0 +1,10 @@
+export { cancelPendingDeliveries, type WithdrawalScope } from './cancel-pending';
+export { blankConsentEvidence } from './consent-erasure';
+export { ALL_TOPICS, nextConsentState, type ConsentAction } from './consent-state';
+export { ConsentModule } from './consent.module';
+export {
+  ConsentService,
+  type ConsentCommand,
+  type ConsentEvidence,
+  type RecordedConsent,
+} from './consent.service';
