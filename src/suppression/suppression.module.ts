@@ -1,6 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { SuppressionController } from './suppression.controller';
 import { SuppressionService } from './suppression.service';
 
 @Global()
-@Module({ providers: [SuppressionService], exports: [SuppressionService] })
+@Module({
+  controllers: [SuppressionController],
+  providers: [SuppressionService],
+  exports: [SuppressionService],
+})
 export class SuppressionModule {}

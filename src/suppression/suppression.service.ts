@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 
@@ -31,19 +31,23 @@ export class SuppressionService {
       value: string;
       reason: SuppressionReason;
       customerId?: string | null;
+      note?: string | null;
     },
     actor: string,
     manager: EntityManager,
-  ): Promise<void> {
+  ): Promise<{ id: string; created: boolean }> {
     const hash = addressHash(entry.type, entry.value);
-    const existing = await manager.query(
-      `SELECT 1 FROM suppressions WHERE address_hash = $1 AND reason = $2 AND lifted_at IS NULL`,
+    // One writer per address at a time, so two requests cannot both add the same entry.
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('suppression:' || $1))`, [hash]);
+    const existing: { id: string }[] = await manager.query(
+      `SELECT id FROM suppressions WHERE address_hash = $1 AND reason = $2 AND lifted_at IS NULL`,
       [hash, entry.reason],
     );
-    if (existing.length) return;
-    await manager.query(
-      `INSERT INTO suppressions (address_type, address_hash, reason, customer_id) VALUES ($1, $2, $3, $4)`,
-      [entry.type, hash, entry.reason, entry.customerId ?? null],
+    if (existing.length) return { id: String(existing[0].id), created: false };
+    const [row]: { id: string }[] = await manager.query(
+      `INSERT INTO suppressions (address_type, address_hash, reason, customer_id, note)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [entry.type, hash, entry.reason, entry.customerId ?? null, entry.note ?? null],
     );
     await this.audit.record(
       {
@@ -52,10 +56,77 @@ export class SuppressionService {
         channel: entry.type === 'email' ? 'email' : 'sms',
         reason: entry.reason,
         actor,
-        data: { addressType: entry.type, addressHash: hash },
+        data: { addressType: entry.type, addressHash: hash, suppressionId: String(row.id) },
       },
       manager,
     );
+    return { id: String(row.id), created: true };
+  }
+
+  /** Active suppressions of the given addresses, with their ids and notes (no addresses). */
+  async check(address: { email?: string | null; phone?: string | null }) {
+    const hashes: string[] = [];
+    if (address.email) hashes.push(addressHash('email', address.email));
+    if (address.phone) hashes.push(addressHash('phone', address.phone));
+    if (!hashes.length) return [];
+    const rows: {
+      id: string;
+      address_type: AddressType;
+      reason: SuppressionReason;
+      note: string | null;
+      created_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT id, address_type, reason, note, created_at FROM suppressions
+       WHERE address_hash = ANY($1) AND lifted_at IS NULL ORDER BY created_at, id`,
+      [hashes],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      addressType: r.address_type,
+      reason: r.reason,
+      note: r.note,
+      since: r.created_at,
+    }));
+  }
+
+  /**
+   * Lifts a manual do-not-contact entry. Bounces, complaints and erasures are facts, not choices:
+   * they are never lifted through this path. Returns false when the entry was already lifted.
+   */
+  async lift(id: string, actor: string): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      const rows: {
+        id: string;
+        address_type: AddressType;
+        reason: SuppressionReason;
+        customer_id: string | null;
+        lifted_at: Date | null;
+      }[] = await m.query(
+        `SELECT id, address_type, reason, customer_id, lifted_at FROM suppressions WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      if (!rows.length) throw new NotFoundException([`suppression ${id} not found`]);
+      const s = rows[0];
+      if (s.reason !== 'do_not_contact') {
+        throw new ConflictException([
+          `suppression ${id} is a ${s.reason} entry; only do_not_contact entries can be lifted`,
+        ]);
+      }
+      if (s.lifted_at) return false;
+      await m.query(`UPDATE suppressions SET lifted_at = now() WHERE id = $1`, [id]);
+      await this.audit.record(
+        {
+          type: 'suppression.lifted',
+          customerId: s.customer_id,
+          channel: s.address_type === 'email' ? 'email' : 'sms',
+          reason: s.reason,
+          actor,
+          data: { suppressionId: String(s.id), addressType: s.address_type },
+        },
+        m,
+      );
+      return true;
+    });
   }
 
   async find(address: {
