@@ -1,4 +1,4 @@
-import { ConsentService } from '../../src/consent';
+import { cancelPendingDeliveries, ConsentService } from '../../src/consent';
 import { createTestApp, TestApp } from '../support/test-app';
 
 describe('/v1/customers/:id/consents', () => {
@@ -281,6 +281,57 @@ describe('/v1/customers/:id/consents', () => {
     expect(read.status).toBe(200);
     expect(read.body.ledger.length).toBeGreaterThan(3);
     expect(read.body.ledger[0].evidence).toEqual(evidence);
+  });
+
+  it('serialises concurrent changes of one customer: the state matches the last ledger event', async () => {
+    const c = await newCustomer('crm-race');
+    const bodies = Array.from({ length: 12 }, (_, i) =>
+      i % 2 === 0
+        ? { ...grant, topic: 'offers' }
+        : { channel: 'email', topic: 'offers', action: 'withdraw', source: 'api' },
+    );
+    const results = await Promise.all(bodies.map((b) => post(c, b)));
+    expect(results.map((r) => r.status)).toEqual(bodies.map(() => 201));
+    const [last] = await t.db.query(
+      'SELECT id, action FROM consent_events WHERE customer_id = $1 ORDER BY id DESC LIMIT 1',
+      [c],
+    );
+    const [state] = await t.db.query(
+      'SELECT status, last_event_id FROM consent_state WHERE customer_id = $1',
+      [c],
+    );
+    expect(state.last_event_id).toBe(last.id);
+    expect(state.status).toBe(last.action === 'grant' ? 'granted' : 'withdrawn');
+    const audits = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE customer_id = $1 AND type LIKE 'consent.%'`,
+      [c],
+    );
+    expect(audits[0].n).toBe(12);
+  });
+
+  it('cancelPendingDeliveries is a no-op until deliveries exist, then refuses to be skipped', async () => {
+    const scope = { customerId: id, channel: 'email' as const, topic: '*' };
+    expect(await t.db.transaction((m) => cancelPendingDeliveries(m, scope))).toBe(0);
+    await expect(
+      t.db.transaction(async (m) => {
+        await m.query('CREATE TEMP TABLE deliveries (id int) ON COMMIT DROP');
+        return cancelPendingDeliveries(m, scope);
+      }),
+    ).rejects.toThrow(/delivery issue must fill it in/);
+  });
+
+  it('is listed in the OpenAPI document', async () => {
+    const res = await t.http.get('/docs/openapi.json');
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/customers/{id}/consents',
+        '/v1/topics',
+        '/v1/topics/{key}',
+        '/v1/suppressions',
+        '/v1/suppressions/check',
+        '/v1/suppressions/{id}',
+      ]),
+    );
   });
 
   it('keeps the ledger append-only in the database itself', async () => {
