@@ -309,6 +309,43 @@ describe('/v1/customers/:id/consents', () => {
     expect(audits[0].n).toBe(12);
   });
 
+  it('records in-process inside the caller’s transaction: a rollback leaves no trace', async () => {
+    const service = t.app.get(ConsentService);
+    const c = await newCustomer('crm-inprocess');
+    await expect(
+      t.db.transaction(async (m) => {
+        const done = await service.record(
+          {
+            customerId: c,
+            channel: 'email',
+            topic: 'tips',
+            action: 'grant',
+            source: 'preference-page',
+            evidence: { wording: 'Да', wordingVersion: 'v1' },
+            actor: 'customer',
+          },
+          m,
+        );
+        expect(done.state).toEqual([expect.objectContaining({ status: 'granted' })]);
+        throw new Error('caller rolls back');
+      }),
+    ).rejects.toThrow('caller rolls back');
+    const ledger = await t.db.query('SELECT 1 FROM consent_events WHERE customer_id = $1', [c]);
+    const audit = await t.db.query('SELECT 1 FROM audit_events WHERE customer_id = $1', [c]);
+    expect([ledger, audit]).toEqual([[], []]);
+    const done = await service.withdraw({
+      customerId: c,
+      channel: 'email',
+      topic: '*',
+      source: 'sms-keyword',
+      actor: 'sms:SM123',
+    });
+    expect(done).toMatchObject({
+      event: { action: 'withdraw', actor: 'sms:SM123' },
+      cancelledDeliveries: 0,
+    });
+  });
+
   it('cancelPendingDeliveries is a no-op until deliveries exist, then refuses to be skipped', async () => {
     const scope = { customerId: id, channel: 'email' as const, topic: '*' };
     expect(await t.db.transaction((m) => cancelPendingDeliveries(m, scope))).toBe(0);
