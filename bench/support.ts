@@ -40,7 +40,9 @@ export async function startService(databaseUrl: string, adminKey: string): Promi
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
-  const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], {
+  // The flags of `npm start`: the compiled build with its sized heap.
+  const heap = `--max-old-space-size=${process.env.TACTFUL_HEAP_MB ?? '256'}`;
+  const child = spawn(process.execPath, [...profile, heap, 'dist/src/main.js'], {
     cwd: join(__dirname, '..'),
     env: {
       ...process.env,
