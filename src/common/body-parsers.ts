@@ -20,13 +20,11 @@ function guard(parser: ReturnType<typeof json>) {
           : e.type === 'entity.parse.failed'
             ? 'request body is not valid JSON'
             : e.message;
-      res
-        .status(status)
-        .json({
-          statusCode: status,
-          error: status === 413 ? 'Payload Too Large' : 'Bad Request',
-          message: [message],
-        });
+      res.status(status).json({
+        statusCode: status,
+        error: status === 413 ? 'Payload Too Large' : 'Bad Request',
+        message: [message],
+      });
     });
 }
 
