@@ -39,7 +39,10 @@ export function normalizeCustomer(dto: UpsertCustomerDto, region: string): Input
   }
   const amPhone = dto.accountManager ? toE164(dto.accountManager.phone, region) : null;
   if (dto.accountManager && !amPhone) {
-    errors.push({ field: 'accountManager.phone', message: 'accountManager.phone must be a valid phone number' });
+    errors.push({
+      field: 'accountManager.phone',
+      message: 'accountManager.phone must be a valid phone number',
+    });
   }
   if (errors.length) return { ok: false, errors };
   return {
@@ -75,7 +78,10 @@ export function parseCustomerInput(raw: unknown, region: string): InputResult {
   if (problems.length) {
     return {
       ok: false,
-      errors: flattenValidationErrors(problems).map((message) => ({ field: fieldOf(message), message })),
+      errors: flattenValidationErrors(problems).map((message) => ({
+        field: fieldOf(message),
+        message,
+      })),
     };
   }
   return normalizeCustomer(dto, region);

@@ -15,7 +15,13 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-export const EVENT_TYPES = ['purchase', 'satisfaction', 'review_posted', 'complaint', 'engagement'] as const;
+export const EVENT_TYPES = [
+  'purchase',
+  'satisfaction',
+  'review_posted',
+  'complaint',
+  'engagement',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export class CustomerEventDto {
@@ -57,12 +63,18 @@ export class CustomerEventDto {
   @Max(5, { message: 'score must be a whole number from 1 to 5' })
   score?: number;
 
-  @ApiPropertyOptional({ enum: ['click', 'reply'], description: 'engagement: what the customer did' })
+  @ApiPropertyOptional({
+    enum: ['click', 'reply'],
+    description: 'engagement: what the customer did',
+  })
   @ValidateIf((o: CustomerEventDto) => o.type === 'engagement' || o.action !== undefined)
   @IsIn(['click', 'reply'], { message: 'action must be click or reply' })
   action?: 'click' | 'reply';
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'engagement/complaint: the campaign it relates to' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'engagement/complaint: the campaign it relates to',
+  })
   @IsOptional()
   @IsUUID('all')
   campaignId?: string;

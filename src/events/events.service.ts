@@ -54,8 +54,12 @@ export class EventsService {
       const results: { id: string; customerId: string; type: string; occurredAt: Date }[] = [];
       for (const [i, e] of (events as CustomerEventDto[]).entries()) {
         const found: { id: string }[] = e.customerId
-          ? await m.query(`SELECT id FROM customers WHERE id = $1 AND erased_at IS NULL`, [e.customerId])
-          : await m.query(`SELECT id FROM customers WHERE external_id = $1 AND erased_at IS NULL`, [e.externalId]);
+          ? await m.query(`SELECT id FROM customers WHERE id = $1 AND erased_at IS NULL`, [
+              e.customerId,
+            ])
+          : await m.query(`SELECT id FROM customers WHERE external_id = $1 AND erased_at IS NULL`, [
+              e.externalId,
+            ]);
         if (!found.length) {
           const field = e.customerId ? 'customerId' : 'externalId';
           throw new BadRequestException([`${prefix(i)}${field} names no known customer`]);
@@ -79,7 +83,10 @@ export class EventsService {
         );
         const params: unknown[] = [customerId, occurredAt];
         if (e.type === 'satisfaction') params.push(e.score);
-        await m.query(`UPDATE customers SET ${FACT_UPDATES[e.type]}, updated_at = now() WHERE id = $1`, params);
+        await m.query(
+          `UPDATE customers SET ${FACT_UPDATES[e.type]}, updated_at = now() WHERE id = $1`,
+          params,
+        );
         results.push({ id: String(row.id), customerId, type: e.type, occurredAt });
       }
       return { accepted: results.length, items: results };

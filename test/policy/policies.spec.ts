@@ -23,14 +23,12 @@ describe('GET/PUT /v1/policies/:kind', () => {
 
   it('saves each change as a new version, keeps the old ones, and audits before and after', async () => {
     const marketer = await t.keyFor('marketer');
-    const res = await t.admin
-      .put('/v1/policies/consumer')
-      .send({
-        budgets: {
-          ...DEFAULT_POLICIES.consumer.budgets,
-          promotional: [{ max: 1, windowDays: 365 }],
-        },
-      });
+    const res = await t.admin.put('/v1/policies/consumer').send({
+      budgets: {
+        ...DEFAULT_POLICIES.consumer.budgets,
+        promotional: [{ max: 1, windowDays: 365 }],
+      },
+    });
     expect(res.status).toBe(200);
     expect(res.body.version).toBe(2);
     expect(res.body.budgets.promotional).toEqual([{ max: 1, windowDays: 365 }]);
