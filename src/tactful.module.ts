@@ -64,15 +64,20 @@ export class TactfulModule {
         ConsentModule,
       ],
       controllers: [HealthController],
+      // A host application's own providers can inject these services and call them in-process.
+      exports: [CustomersModule, EventsModule, PoliciesModule, TopicsModule, ConsentModule],
     };
   }
 
-  static forRootAsync(options: {
-    imports?: DynamicModule['imports'];
-    useFactory: (...args: never[]) => TactfulModuleOptions | Promise<TactfulModuleOptions>;
-    inject?: never[];
+  /**
+   * For options that must be loaded first (secrets, remote config). The options decide which
+   * modules are imported (its own DataSource or the host's), so they are resolved before the
+   * module is built rather than injected from the host's providers; Nest accepts the promise in
+   * `imports`.
+   */
+  static async forRootAsync(options: {
+    useFactory: () => TactfulModuleOptions | Promise<TactfulModuleOptions>;
   }): Promise<DynamicModule> {
-    // Options decide which modules are imported, so they are resolved before the module is built.
-    return Promise.resolve(options.useFactory()).then((o) => TactfulModule.forRoot(o));
+    return TactfulModule.forRoot(await options.useFactory());
   }
 }
