@@ -80,6 +80,16 @@ describe('loadSettings', () => {
     });
   });
 
+  it('reads TACTFUL_SECRET_PREVIOUS as a comma-separated list of retired secrets', () => {
+    expect(load().previousSecrets).toEqual([]);
+    const a = 'a'.repeat(32);
+    const b = 'b'.repeat(40);
+    expect(load({ TACTFUL_SECRET_PREVIOUS: ` ${a} , ${b} ` }).previousSecrets).toEqual([a, b]);
+    expect(() => load({ TACTFUL_SECRET_PREVIOUS: `${a},short` })).toThrow(
+      /TACTFUL_SECRET_PREVIOUS must be one or more comma-separated secrets/,
+    );
+  });
+
   it('derives PUBLIC_URL from PORT when unset', () => {
     expect(load({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
   });

@@ -52,6 +52,14 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankToUndefined)
+  @Matches(/^\s*[^\s,]{32,}(\s*,\s*[^\s,]{32,})*\s*$/, {
+    message:
+      'TACTFUL_SECRET_PREVIOUS must be one or more comma-separated secrets of at least 32 characters',
+  })
+  TACTFUL_SECRET_PREVIOUS?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
   @MinLength(16, { message: 'TACTFUL_ADMIN_KEY must be at least 16 characters' })
   TACTFUL_ADMIN_KEY?: string;
 
@@ -158,6 +166,8 @@ export interface Settings {
   publicUrl: string;
   databaseUrl?: string;
   secret: string;
+  /** Retired secrets whose signed links are still accepted (key rotation); never used to sign. */
+  previousSecrets: string[];
   adminKey?: string;
   smtpUrl?: string;
   mailFrom: string;
@@ -209,6 +219,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     publicUrl: (parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     databaseUrl: parsed.DATABASE_URL,
     secret: parsed.TACTFUL_SECRET ?? readOrCreateSecret(dataDir),
+    previousSecrets: (parsed.TACTFUL_SECRET_PREVIOUS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     adminKey: parsed.TACTFUL_ADMIN_KEY,
     smtpUrl: parsed.SMTP_URL,
     mailFrom: parsed.MAIL_FROM ?? 'Tactful <no-reply@localhost>',
