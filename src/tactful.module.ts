@@ -14,6 +14,8 @@ import { HealthController } from './health/health.controller';
 import { PoliciesModule } from './policy/policies.module';
 import { SuppressionModule } from './suppression/suppression.module';
 import { TopicsModule } from './topics/topics.module';
+import { LinkTokenModule } from './tokens/link-token.module';
+import { UnsubscribeModule } from './unsubscribe/unsubscribe.module';
 
 export interface TactfulModuleOptions {
   settings: Settings;
@@ -62,6 +64,8 @@ export class TactfulModule {
         PoliciesModule,
         TopicsModule,
         ConsentModule,
+        LinkTokenModule,
+        UnsubscribeModule,
       ],
       controllers: [HealthController],
       // A host application's own providers can inject these services and call them in-process.

@@ -101,6 +101,8 @@ interface StateRow {
   last_event_id: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const AUDIT_TYPE: Record<ConsentAction, string> = {
   grant: 'consent.granted',
   confirm: 'consent.confirmed',
@@ -287,9 +289,15 @@ export class ConsentService {
         type: AUDIT_TYPE[c.action],
         customerId: c.customerId,
         channel: c.channel,
+        // A withdrawal from a message's link names that delivery (promise 7: traceable).
+        deliveryId:
+          typeof c.data?.deliveryId === 'string' && UUID.test(c.data.deliveryId)
+            ? c.data.deliveryId
+            : null,
         actor: c.actor,
         at: now,
         data: {
+          ...c.data,
           topic: c.topic,
           source: c.source,
           consentEventId: String(row.id),

@@ -1,0 +1,104 @@
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  PayloadTooLargeException,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { Public } from '../auth/roles.decorator';
+import { multipartBoundary, multipartField, readLimited } from './multipart-field';
+import {
+  NOT_FOUND_HTML,
+  ONE_CLICK_DONE_TEXT,
+  UnsubscribeService,
+  type RequestEvidence,
+} from './unsubscribe.service';
+
+/** A one-click body is 26 bytes; a multipart one a few hundred. */
+const MULTIPART_LIMIT = 16 * 1024;
+const ONE_CLICK = 'One-Click';
+
+const notFound = (res: Response) =>
+  res
+    .status(404)
+    .set('Cache-Control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(NOT_FOUND_HTML);
+
+const evidenceOf = (req: Request): RequestEvidence => ({
+  ip: req.ip ?? req.socket.remoteAddress ?? null,
+  userAgent: req.get('user-agent')?.slice(0, 1000) ?? null,
+});
+
+/**
+ * RFC 8058 one-click unsubscribe: `POST /u/:token` with `List-Unsubscribe=One-Click` withdraws
+ * the scope the message was sent under and answers 200 — no redirect, no cookie, no login.
+ * `GET /u/:token` only shows a page with a button; it never changes anything.
+ */
+@ApiExcludeController()
+@Public()
+@UseGuards(ThrottlerGuard)
+@Controller('u')
+export class UnsubscribeController {
+  constructor(private readonly unsubscribe: UnsubscribeService) {}
+
+  @Get(':token')
+  async page(@Param('token') token: string, @Res() res: Response): Promise<void> {
+    const target = await this.unsubscribe.resolve(token);
+    if (!target) {
+      notFound(res);
+      return;
+    }
+    const html = await this.unsubscribe.render(target, `/u/${token}`, false);
+    res.status(200).set('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+  }
+
+  @Post(':token')
+  @HttpCode(200)
+  async oneClick(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const target = await this.unsubscribe.resolve(token);
+    if (!target) {
+      notFound(res);
+      return;
+    }
+    if ((await oneClickField(req)) !== ONE_CLICK)
+      throw new BadRequestException(['List-Unsubscribe must be One-Click']);
+    await this.unsubscribe.unsubscribe(target, evidenceOf(req));
+    res.status(200).set('Cache-Control', 'no-store');
+    // Our own page's button gets a page back; a mailbox provider gets a tiny plain answer.
+    if (req.accepts(['text/plain', 'text/html']) === 'text/html' && req.get('accept')) {
+      res
+        .type('text/html; charset=utf-8')
+        .send(await this.unsubscribe.render(target, `/u/${token}`, true));
+    } else {
+      res.type('text/plain; charset=utf-8').send(ONE_CLICK_DONE_TEXT);
+    }
+  }
+}
+
+/** The `List-Unsubscribe` field of an urlencoded (already parsed) or multipart body. */
+async function oneClickField(req: Request): Promise<string | null> {
+  if (req.is('application/x-www-form-urlencoded')) {
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null) return null;
+    const value: unknown = (body as Record<string, unknown>)['List-Unsubscribe'];
+    return typeof value === 'string' ? value.trim() : null;
+  }
+  const boundary = multipartBoundary(req.get('content-type'));
+  if (!boundary) return null;
+  const raw = await readLimited(req, MULTIPART_LIMIT);
+  if (!raw) throw new PayloadTooLargeException(['request body is larger than the limit']);
+  return multipartField(raw, boundary, 'List-Unsubscribe')?.trim() ?? null;
+}
