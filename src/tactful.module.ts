@@ -12,6 +12,7 @@ import { dataSourceOptions } from './database/data-source';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
 import { PoliciesModule } from './policy/policies.module';
+import { SmsModule } from './sms/sms.module';
 import { SuppressionModule } from './suppression/suppression.module';
 import { TopicsModule } from './topics/topics.module';
 import { LinkTokenModule } from './tokens/link-token.module';
@@ -66,6 +67,7 @@ export class TactfulModule {
         ConsentModule,
         LinkTokenModule,
         UnsubscribeModule,
+        SmsModule,
       ],
       controllers: [HealthController],
       // A host application's own providers can inject these services and call them in-process.

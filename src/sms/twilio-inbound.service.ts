@@ -1,0 +1,280 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import twilio from 'twilio';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { ALL_TOPICS, nextConsentState, type ConsentAction } from '../consent/consent-state';
+import { ConsentService } from '../consent/consent.service';
+import { toE164 } from '../customers/validators';
+import type { ConsentStatus } from '../policy/engine';
+import { classifySmsKeyword, type SmsKeyword } from './sms-keywords';
+import { keywordReply, replyLocale } from './sms-replies';
+
+export const TWILIO_INBOUND_PATH = '/webhooks/twilio/inbound';
+const SOURCE = 'sms-keyword';
+
+/** The urlencoded form Twilio posts; repeated fields arrive as arrays. */
+export type TwilioParams = Record<string, string | string[]>;
+
+interface CustomerRow {
+  id: string;
+  locale: string | null;
+}
+
+export interface SmsLedgerRow {
+  id: string;
+  topic: string;
+  action: ConsentAction;
+  source: string;
+  confirmed: boolean;
+  occurred_at: Date;
+}
+
+interface ScopeState {
+  status: ConsentStatus;
+  since: Date;
+}
+
+/** What a START re-grants: the live SMS scopes before the keyword withdrawal still in force. */
+export interface RestorePlan {
+  /** The keyword withdrawal of '*' that opened the current opt-out. */
+  stopEventId: string;
+  scopes: { topic: string; confirmed: boolean }[];
+}
+
+const isKeywordStop = (e: SmsLedgerRow) =>
+  e.source === SOURCE && e.action === 'withdraw' && e.topic === ALL_TOPICS;
+const isKeywordStart = (e: SmsLedgerRow) => e.source === SOURCE && e.action === 'grant';
+
+/**
+ * Replays a customer's SMS ledger (oldest first) and returns what a START would restore, or null
+ * when no keyword opt-out is in force. The state before the first STOP of a run counts (a second
+ * STOP changes nothing the customer had); scopes changed by anything else after that STOP keep
+ * their newer state; a START closes the run.
+ */
+export function planRestore(ledger: readonly SmsLedgerRow[]): RestorePlan | null {
+  const state = new Map<string, ScopeState>();
+  let open: { stopEventId: string; before: Map<string, ScopeState>; touched: Set<string> } | null =
+    null;
+  for (const e of ledger) {
+    if (isKeywordStop(e)) {
+      open ??= { stopEventId: String(e.id), before: new Map(state), touched: new Set() };
+    } else if (isKeywordStart(e)) {
+      open = null;
+    } else if (open && !(e.source === SOURCE && e.action === 'withdraw')) {
+      open.touched.add(e.topic);
+    }
+    const next = nextConsentState(state.get(e.topic) ?? null, {
+      action: e.action,
+      confirmed: e.confirmed,
+      at: e.occurred_at,
+    });
+    if (next.kind === 'set') state.set(e.topic, { status: next.status, since: next.since });
+  }
+  if (!open) return null;
+  const scopes: RestorePlan['scopes'] = [];
+  for (const [topic, before] of open.before) {
+    if (before.status === 'withdrawn' || open.touched.has(topic)) continue;
+    if (state.get(topic)?.status !== 'withdrawn') continue;
+    scopes.push({ topic, confirmed: before.status === 'confirmed' });
+  }
+  // '*' first, then topics in a stable order, as the STOP wrote them.
+  scopes.sort((a, b) =>
+    a.topic === b.topic
+      ? 0
+      : a.topic === ALL_TOPICS
+        ? -1
+        : b.topic === ALL_TOPICS
+          ? 1
+          : a.topic < b.topic
+            ? -1
+            : 1,
+  );
+  return { stopEventId: open.stopEventId, scopes };
+}
+
+const first = (v: string | string[] | undefined): string | undefined =>
+  Array.isArray(v) ? v[0] : v;
+
+/**
+ * Inbound SMS from Twilio (promise 8): STOP-type keywords withdraw SMS consent for every topic,
+ * START-type keywords restore what the keyword withdrawal took away, HELP replies with who we are
+ * and how to opt out. Everything goes through the consent ledger.
+ */
+@Injectable()
+export class TwilioInboundService {
+  constructor(
+    @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly dataSource: DataSource,
+    private readonly consent: ConsentService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** 503 when Twilio is not configured; 403 when X-Twilio-Signature is missing or wrong. */
+  verify(signature: string | undefined, params: TwilioParams): void {
+    const authToken = this.settings.twilio.authToken;
+    if (!authToken) {
+      throw new ServiceUnavailableException(
+        'Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to accept inbound SMS',
+      );
+    }
+    if (!signature) throw new ForbiddenException('X-Twilio-Signature header is missing');
+    // The URL Twilio signed is the public one from settings, never the Host header.
+    const url = this.settings.publicUrl + TWILIO_INBOUND_PATH;
+    if (!twilio.validateRequest(authToken, signature, url, params)) {
+      throw new ForbiddenException('X-Twilio-Signature does not match this request');
+    }
+  }
+
+  /** Acts on a verified inbound message and returns the TwiML to answer with. */
+  async handle(params: TwilioParams): Promise<string> {
+    const body = first(params.Body) ?? '';
+    const keyword = classifySmsKeyword(body);
+    const from = first(params.From);
+    const phone = from ? toE164(from.trim(), this.settings.defaultPhoneRegion) : null;
+    if (!keyword || !phone) return this.twiml(null);
+    const sid = first(params.MessageSid) ?? first(params.SmsSid) ?? '';
+    const messageSid = /^[A-Za-z0-9]{1,64}$/.test(sid) ? sid : null;
+
+    const reply = await this.dataSource.transaction(async (m) => {
+      // Locked like ConsentService locks them, so a STOP and a START of one number run in turn.
+      const customers: CustomerRow[] = await m.query(
+        `SELECT id, locale FROM customers WHERE phone = $1 AND erased_at IS NULL
+         ORDER BY created_at, id FOR NO KEY UPDATE`,
+        [phone],
+      );
+      if (!customers.length) return null;
+      let changed = false;
+      for (const c of customers) {
+        if (keyword === 'help') continue;
+        if (messageSid && (await this.seen(m, c.id, messageSid))) continue; // a replayed webhook
+        if (keyword === 'stop') await this.stop(m, c.id, body, messageSid);
+        else changed = (await this.start(m, c.id, body, messageSid)) || changed;
+      }
+      if (keyword === 'start' && !changed) return null;
+      return keywordReply(keyword, replyLocale(customers[0].locale), this.settings.company.name);
+    });
+    return this.twiml(reply);
+  }
+
+  private async seen(m: EntityManager, customerId: string, messageSid: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM consent_events WHERE customer_id = $1 AND actor = $2 LIMIT 1`,
+      [customerId, `sms:${messageSid}`],
+    );
+    return rows.length > 0;
+  }
+
+  /** Withdraws '*' and every live SMS topic, so that a START can re-grant exactly those. */
+  private async stop(
+    m: EntityManager,
+    customerId: string,
+    body: string,
+    messageSid: string | null,
+  ): Promise<void> {
+    const live: { topic: string }[] = await m.query(
+      `SELECT topic FROM consent_state WHERE customer_id = $1 AND channel = 'sms'
+         AND status <> 'withdrawn' AND topic <> $2 ORDER BY topic`,
+      [customerId, ALL_TOPICS],
+    );
+    const eventIds: string[] = [];
+    for (const topic of [ALL_TOPICS, ...live.map((r) => r.topic)]) {
+      const { event } = await this.consent.withdraw(
+        {
+          customerId,
+          channel: 'sms',
+          topic,
+          source: SOURCE,
+          actor: this.actor(messageSid),
+          evidence: { wording: body },
+          // HOOK POINT: deliveries do not exist yet. The delivery issue fills lastDeliveryId with
+          // the last SMS delivery sent to this number (and the audit row's delivery_id below).
+          data: { messageSid, lastDeliveryId: null },
+        },
+        m,
+      );
+      eventIds.push(event.id);
+    }
+    await this.recordKeyword(m, customerId, 'stop', messageSid, eventIds);
+  }
+
+  /** Re-grants what the keyword withdrawal took away; false when there is nothing to restore. */
+  private async start(
+    m: EntityManager,
+    customerId: string,
+    body: string,
+    messageSid: string | null,
+  ): Promise<boolean> {
+    const ledger: SmsLedgerRow[] = await m.query(
+      `SELECT id, topic, action, source, confirmed, occurred_at FROM consent_events
+       WHERE customer_id = $1 AND channel = 'sms' ORDER BY id`,
+      [customerId],
+    );
+    const plan = planRestore(ledger);
+    if (!plan?.scopes.length) return false;
+    const archived: { key: string }[] = await m.query(
+      `SELECT key FROM topics WHERE key = ANY($1::text[]) AND archived_at IS NOT NULL`,
+      [plan.scopes.map((s) => s.topic)],
+    );
+    const skip = new Set(archived.map((r) => r.key));
+    const eventIds: string[] = [];
+    for (const scope of plan.scopes) {
+      if (skip.has(scope.topic)) continue;
+      const { event } = await this.consent.record(
+        {
+          customerId,
+          channel: 'sms',
+          topic: scope.topic,
+          action: 'grant',
+          confirmed: scope.confirmed,
+          source: SOURCE,
+          actor: this.actor(messageSid),
+          evidence: { wording: body, wordingVersion: SOURCE },
+          data: { messageSid, restores: plan.stopEventId },
+        },
+        m,
+      );
+      eventIds.push(event.id);
+    }
+    if (!eventIds.length) return false;
+    await this.recordKeyword(m, customerId, 'start', messageSid, eventIds);
+    return true;
+  }
+
+  private recordKeyword(
+    m: EntityManager,
+    customerId: string,
+    keyword: SmsKeyword,
+    messageSid: string | null,
+    consentEventIds: string[],
+  ): Promise<void> {
+    return this.audit.record(
+      {
+        type: 'sms.keyword',
+        customerId,
+        channel: 'sms',
+        actor: this.actor(messageSid),
+        // HOOK POINT: the last delivery sent to this number, once deliveries exist.
+        deliveryId: null,
+        data: { keyword, messageSid, lastDeliveryId: null, consentEventIds },
+      },
+      m,
+    );
+  }
+
+  private actor(messageSid: string | null): string {
+    return `sms:${messageSid ?? 'unknown'}`;
+  }
+
+  private twiml(message: string | null): string {
+    const response = new twilio.twiml.MessagingResponse();
+    if (message) response.message(message);
+    return response.toString();
+  }
+}
