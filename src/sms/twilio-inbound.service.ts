@@ -7,6 +7,7 @@ import {
 import twilio from 'twilio';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { ALL_TOPICS } from '../consent/consent-state';
@@ -41,6 +42,7 @@ export class TwilioInboundService {
     private readonly dataSource: DataSource,
     private readonly consent: ConsentService,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   /** 503 when Twilio is not configured; 403 when X-Twilio-Signature is missing or wrong. */
@@ -187,6 +189,7 @@ export class TwilioInboundService {
         customerId,
         channel: 'sms',
         actor: this.actor(messageSid),
+        at: this.clock.now(),
         // HOOK POINT: the last delivery sent to this number, once deliveries exist.
         deliveryId: null,
         data: { keyword, messageSid, lastDeliveryId: null, consentEventIds },
