@@ -1,5 +1,5 @@
 import { cancelPendingDeliveries, ConsentService } from '../../src/consent';
-import { createTestApp, TestApp } from '../support/test-app';
+import { createTestApp, TestApp, createTopics } from '../support/test-app';
 
 describe('/v1/customers/:id/consents', () => {
   let t: TestApp;
@@ -42,14 +42,7 @@ describe('/v1/customers/:id/consents', () => {
     [{ id: integrationId }] = await t.db.query(
       `SELECT id FROM api_keys WHERE role = 'integration'`,
     );
-    for (const key of ['tips', 'offers']) {
-      const res = await t.admin.post('/v1/topics').send({
-        key,
-        category: key === 'tips' ? 'content' : 'promotional',
-        title: { ru: key, en: key },
-      });
-      expect(res.status).toBe(201);
-    }
+    await createTopics(t);
     id = await newCustomer('crm-consent');
   });
   afterAll(() => t.close());

@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import { ConsentService } from '../../src/consent';
 import { marketingConsentProblem } from '../../src/policy/engine/consent';
-import { createTestApp, ADMIN_KEY, TestApp } from '../support/test-app';
+import { createTestApp, ADMIN_KEY, TestApp, createTopics } from '../support/test-app';
 
 const AUTH_TOKEN = 'test-twilio-auth-token-0123456789';
 const PUBLIC_URL = 'https://tactful.example.ru';
@@ -87,14 +87,7 @@ describe('POST /webhooks/twilio/inbound (SMS keywords)', () => {
         COMPANY_NAME: 'Ромашка & Co',
       },
     });
-    for (const key of ['tips', 'offers']) {
-      const res = await t.admin.post('/v1/topics').send({
-        key,
-        category: key === 'tips' ? 'content' : 'promotional',
-        title: { ru: key, en: key },
-      });
-      expect(res.status).toBe(201);
-    }
+    await createTopics(t);
   });
   afterAll(() => t.close());
 

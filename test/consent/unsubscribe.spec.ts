@@ -1,6 +1,6 @@
 import { Clock } from '../../src/common/clock';
 import { LinkTokenService } from '../../src/tokens/link-token.service';
-import { createTestApp, TestApp } from '../support/test-app';
+import { createTestApp, TestApp, createTopics } from '../support/test-app';
 
 const MAILBOX_UA = 'Mozilla/5.0 (compatible; GoogleImageProxy; one-click unsubscribe)';
 
@@ -68,17 +68,10 @@ describe('one-click unsubscribe /u/:token (RFC 8058)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     tokens = t.app.get(LinkTokenService);
-    for (const key of ['tips', 'offers']) {
-      const res = await t.admin.post('/v1/topics').send({
-        key,
-        category: key === 'tips' ? 'content' : 'promotional',
-        title:
-          key === 'tips'
-            ? { ru: 'Полезные советы', en: 'Useful tips' }
-            : { ru: 'Акции', en: 'Offers' },
-      });
-      expect(res.status).toBe(201);
-    }
+    await createTopics(t, {
+      tips: { ru: 'Полезные советы', en: 'Useful tips' },
+      offers: { ru: 'Акции', en: 'Offers' },
+    });
     anna = await newCustomer('crm-unsub-anna', 'ru', 'Анна <script>alert(1)</script>');
     john = await newCustomer('crm-unsub-john', 'en', 'John & "Co"');
     for (const c of [anna, john]) {

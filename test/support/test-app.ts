@@ -78,3 +78,20 @@ export async function createTestApp(
     },
   };
 }
+
+/** Creates the usual two topics: `tips` (content) and `offers` (promotional). */
+export async function createTopics(
+  t: TestApp,
+  titles: Record<'tips' | 'offers', { ru: string; en: string }> = {
+    tips: { ru: 'tips', en: 'tips' },
+    offers: { ru: 'offers', en: 'offers' },
+  },
+): Promise<void> {
+  for (const key of ['tips', 'offers'] as const) {
+    const res = await t.admin
+      .post('/v1/topics')
+      .send({ key, category: key === 'tips' ? 'content' : 'promotional', title: titles[key] });
+    if (res.status !== 201)
+      throw new Error(`topic ${key}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}
