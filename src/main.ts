@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadSettings, SettingsError, type Settings } from './config/settings';
 import { configureApp } from './configure-app';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import { openDatabase } from './database/embedded-postgres';
 
 async function bootstrap(): Promise<void> {
   let settings: Settings;
@@ -18,19 +18,13 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  let embedded: EmbeddedDatabase | undefined;
-  let url = settings.databaseUrl;
-  if (!url) {
+  if (!settings.databaseUrl) {
     process.stdout.write(
       `No DATABASE_URL: starting embedded PostgreSQL under ${join(settings.dataDir, 'pg')}\n`,
     );
-    embedded = await startEmbeddedPostgres({
-      dir: join(settings.dataDir, 'pg'),
-      database: 'tactful',
-    });
-    url = embedded.url;
   }
-  const app = await NestFactory.create(AppModule.forRoot(settings, url), {
+  const database = await openDatabase(settings);
+  const app = await NestFactory.create(AppModule.forRoot(settings, database.url), {
     bufferLogs: true,
     bodyParser: false,
   });
@@ -42,7 +36,7 @@ async function bootstrap(): Promise<void> {
     stopping = true;
     process.stdout.write(`${signal}: shutting down\n`);
     await app.close();
-    await embedded?.stop();
+    await database.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

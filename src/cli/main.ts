@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { createReadStream, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppModule } from '../app.module';
 import { loadSettings, SettingsError } from '../config/settings';
 import { CustomerImportService, ImportFormat } from '../customers/customer-import.service';
-import { startEmbeddedPostgres } from '../database/embedded-postgres';
+import { openDatabase } from '../database/embedded-postgres';
 
 const USAGE = `Usage: npm run cli -- <command>
   import <file> [--format ndjson|csv]   import customers from an NDJSON or CSV file`;
@@ -15,18 +15,16 @@ async function withApp<T>(
   fn: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>,
 ): Promise<T> {
   const settings = loadSettings({ LOG_LEVEL: 'warn', ...process.env });
-  const embedded = settings.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres({ dir: join(settings.dataDir, 'pg'), database: 'tactful' });
+  const database = await openDatabase(settings);
   const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot(settings, settings.databaseUrl ?? (embedded?.url as string)),
+    AppModule.forRoot(settings, database.url),
     { logger: ['error', 'warn'] },
   );
   try {
     return await fn(app);
   } finally {
     await app.close();
-    await embedded?.stop();
+    await database.stop();
   }
 }
 

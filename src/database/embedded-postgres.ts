@@ -87,3 +87,15 @@ export async function startEmbeddedPostgres(opts: {
     stop: () => pg.stop(),
   };
 }
+
+/**
+ * The database the service and the CLI use: DATABASE_URL when set, otherwise the embedded server
+ * under `<dataDir>/pg` (started, or reused when another process already runs it).
+ */
+export async function openDatabase(settings: {
+  databaseUrl?: string;
+  dataDir: string;
+}): Promise<EmbeddedDatabase> {
+  if (settings.databaseUrl) return { url: settings.databaseUrl, stop: async () => undefined };
+  return startEmbeddedPostgres({ dir: join(settings.dataDir, 'pg'), database: 'tactful' });
+}
