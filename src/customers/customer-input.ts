@@ -1,5 +1,4 @@
-import { validateSync } from 'class-validator';
-import { flattenValidationErrors } from '../common/validation';
+import { validationMessages } from '../common/validation';
 import { AccountManagerDto, UpsertCustomerDto } from './customer.dto';
 import { toE164 } from './validators';
 
@@ -74,11 +73,11 @@ export function parseCustomerInput(raw: unknown, region: string): InputResult {
   if (typeof manager === 'object' && manager !== null && !Array.isArray(manager)) {
     dto.accountManager = Object.assign(Object.create(AccountManagerDto.prototype), manager);
   }
-  const problems = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
-  if (problems.length) {
+  const messages = validationMessages(dto);
+  if (messages.length) {
     return {
       ok: false,
-      errors: flattenValidationErrors(problems).map((message) => ({
+      errors: messages.map((message) => ({
         field: fieldOf(message),
         message,
       })),

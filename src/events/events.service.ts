@@ -1,9 +1,8 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
-import { flattenValidationErrors } from '../common/validation';
+import { validationMessages } from '../common/validation';
 import { CustomerEventDto } from './event.dto';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
@@ -43,8 +42,7 @@ export class EventsService {
         return undefined;
       }
       const dto = plainToInstance(CustomerEventDto, raw);
-      const problems = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
-      errors.push(...flattenValidationErrors(problems).map((m) => `${prefix(i)}${m}`));
+      errors.push(...validationMessages(dto).map((m) => `${prefix(i)}${m}`));
       return dto;
     });
     if (errors.length) throw new BadRequestException(errors);
