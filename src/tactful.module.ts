@@ -17,6 +17,15 @@ import { SuppressionModule } from './suppression/suppression.module';
 import { TopicsModule } from './topics/topics.module';
 import { LinkTokenModule } from './tokens/link-token.module';
 import { UnsubscribeModule } from './unsubscribe/unsubscribe.module';
+import { MailModule } from './mail/mail.module';
+import { SubscribeModule } from './subscribe/subscribe.module';
+import { PreferencesModule } from './preferences/preferences.module';
+import { AudiencesModule } from './audiences/audiences.module';
+import { TemplatesModule } from './templates/templates.module';
+import { CampaignsModule } from './campaigns/campaigns.module';
+import { DeliveryModule } from './delivery/delivery.module';
+import { PlanningModule } from './planning/planning.module';
+import { AuditQueryModule } from './audit/audit-query.module';
 
 export interface TactfulModuleOptions {
   settings: Settings;
@@ -68,6 +77,15 @@ export class TactfulModule {
         LinkTokenModule,
         UnsubscribeModule,
         SmsModule,
+        MailModule,
+        SubscribeModule,
+        PreferencesModule,
+        AudiencesModule,
+        TemplatesModule,
+        CampaignsModule,
+        DeliveryModule,
+        PlanningModule,
+        AuditQueryModule,
       ],
       controllers: [HealthController],
       // A host application's own providers can inject these services and call them in-process.

@@ -159,6 +159,64 @@ export class EnvironmentVariables {
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === 'true'))
   @IsBoolean()
   TRUST_PROXY?: boolean;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SMS_MAX_SEGMENTS must be a whole number' })
+  @Min(1)
+  @Max(10)
+  SMS_MAX_SEGMENTS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'AUDIT_CONTENT_RETENTION_DAYS must be a whole number' })
+  @Min(1)
+  AUDIT_CONTENT_RETENTION_DAYS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EMAIL_RATE_PER_SECOND must be a whole number' })
+  @Min(1)
+  EMAIL_RATE_PER_SECOND?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SMS_RATE_PER_SECOND must be a whole number' })
+  @Min(1)
+  SMS_RATE_PER_SECOND?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SEND_MAX_ATTEMPTS must be a whole number' })
+  @Min(1)
+  @Max(20)
+  SEND_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SEND_LEASE_SECONDS must be a whole number' })
+  @Min(5)
+  SEND_LEASE_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: 'DKIM_DOMAIN must be a domain name' })
+  DKIM_DOMAIN?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[a-z0-9._-]+$/i, { message: 'DKIM_SELECTOR must be a DNS label' })
+  DKIM_SELECTOR?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
+  DKIM_PRIVATE_KEY?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[^@\s<>]+@[^@\s<>]+$/, { message: 'UNSUBSCRIBE_MAILTO must be an e-mail address' })
+  UNSUBSCRIBE_MAILTO?: string;
 }
 
 export interface Settings {
@@ -186,6 +244,19 @@ export interface Settings {
   bodyLimitKb: number;
   publicRateLimit: number;
   trustProxy: boolean;
+  /** SMS bodies longer than this many segments (opt-out line included) are refused. */
+  smsMaxSegments: number;
+  /** Rendered message content is kept this long, then only its hash. */
+  auditContentRetentionDays: number;
+  delivery: {
+    emailRatePerSecond: number;
+    smsRatePerSecond: number;
+    maxAttempts: number;
+    leaseSeconds: number;
+  };
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
+  /** mailto: target of List-Unsubscribe; defaults to unsubscribe@<MAIL_FROM domain>. */
+  unsubscribeMailto: string;
 }
 
 export class SettingsError extends Error {}
@@ -210,6 +281,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     );
   }
   const port = parsed.PORT ?? 3000;
+  const mailFrom = parsed.MAIL_FROM ?? 'Tactful <no-reply@localhost>';
   const dataDir = resolve(parsed.TACTFUL_DATA_DIR ?? './var');
   const roles = (parsed.TACTFUL_ROLES ?? 'api,worker,scheduler')
     .split(',')
@@ -225,7 +297,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       .filter(Boolean),
     adminKey: parsed.TACTFUL_ADMIN_KEY,
     smtpUrl: parsed.SMTP_URL,
-    mailFrom: parsed.MAIL_FROM ?? 'Tactful <no-reply@localhost>',
+    mailFrom,
     twilio: {
       accountSid: twilioSid,
       authToken: parsed.TWILIO_AUTH_TOKEN,
@@ -244,7 +316,37 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     bodyLimitKb: parsed.BODY_LIMIT_KB ?? 1024,
     publicRateLimit: parsed.PUBLIC_RATE_LIMIT ?? 60,
     trustProxy: parsed.TRUST_PROXY ?? false,
+    smsMaxSegments: parsed.SMS_MAX_SEGMENTS ?? 3,
+    auditContentRetentionDays: parsed.AUDIT_CONTENT_RETENTION_DAYS ?? 90,
+    delivery: {
+      emailRatePerSecond: parsed.EMAIL_RATE_PER_SECOND ?? 1000,
+      smsRatePerSecond: parsed.SMS_RATE_PER_SECOND ?? 100,
+      maxAttempts: parsed.SEND_MAX_ATTEMPTS ?? 5,
+      leaseSeconds: parsed.SEND_LEASE_SECONDS ?? 60,
+    },
+    dkim: dkimSettings(parsed),
+    unsubscribeMailto: parsed.UNSUBSCRIBE_MAILTO ?? `unsubscribe@${mailDomain(mailFrom)}`,
   };
+}
+
+function mailDomain(from: string): string {
+  const match = /@([^@\s<>]+)>?\s*$/.exec(from);
+  return match ? match[1] : 'localhost';
+}
+
+function dkimSettings(parsed: EnvironmentVariables): Settings['dkim'] {
+  const { DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY } = parsed;
+  if (!DKIM_DOMAIN && !DKIM_SELECTOR && !DKIM_PRIVATE_KEY) return undefined;
+  if (!DKIM_DOMAIN || !DKIM_SELECTOR || !DKIM_PRIVATE_KEY) {
+    throw new SettingsError(
+      'Invalid configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together',
+    );
+  }
+  // The key may be given inline (PEM) or as a path to a PEM file.
+  const privateKey = DKIM_PRIVATE_KEY.includes('-----BEGIN')
+    ? DKIM_PRIVATE_KEY
+    : readFileSync(DKIM_PRIVATE_KEY, 'utf8');
+  return { domainName: DKIM_DOMAIN, keySelector: DKIM_SELECTOR, privateKey };
 }
 
 // A generated secret is kept so that links signed before a restart keep working.

@@ -1,10 +1,22 @@
 import { Foundation1763892000000 } from './1763892000000-foundation';
 import { ContactPolicies1763895600000 } from './1763895600000-contact-policies';
 import { Consent1763899200000 } from './1763899200000-consent';
+import { Preferences1763902800000 } from './1763902800000-preferences';
+import { Subscriptions1763906400000 } from './1763906400000-subscriptions';
+import { Templates1763910000000 } from './1763910000000-templates';
+import { Campaigns1763913600000 } from './1763913600000-campaigns';
+import { Deliveries1763917200000 } from './1763917200000-deliveries';
+import { AuditChain1763920800000 } from './1763920800000-audit-chain';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
   Foundation1763892000000,
   ContactPolicies1763895600000,
   Consent1763899200000,
+  Preferences1763902800000,
+  Subscriptions1763906400000,
+  Templates1763910000000,
+  Campaigns1763913600000,
+  Deliveries1763917200000,
+  AuditChain1763920800000,
 ];
