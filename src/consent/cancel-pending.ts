@@ -13,20 +13,32 @@ export interface WithdrawalScope {
  * handed to a provider. ConsentService calls this for every withdrawal; it returns how many
  * deliveries it cancelled.
  *
- * HOOK POINT: deliveries do not exist yet. The delivery issue fills this in (UPDATE deliveries
- * SET status = 'cancelled' for planned rows in scope, plus a `delivery.cancelled` audit row each)
- * and tests it. Until the `deliveries` table exists this is a no-op that returns 0.
+ * Only `planned` rows are cancelled: a `sending` row is already claimed by a sender, which
+ * re-checks consent under its lease right before handing the message over. A '*' withdrawal
+ * opts out of the whole channel, so it cancels service messages on that channel too.
+ * One statement: the UPDATE and its `delivery.cancelled` audit rows commit together.
  */
 export async function cancelPendingDeliveries(
   manager: EntityManager,
   scope: WithdrawalScope,
+  actor = 'system',
 ): Promise<number> {
-  const [row]: { present: boolean }[] = await manager.query(
-    `SELECT to_regclass('deliveries') IS NOT NULL AS present`,
+  const rows: { n: string }[] = await manager.query(
+    `WITH cancelled AS (
+       UPDATE deliveries
+          SET status = 'cancelled', finished_at = now(), updated_at = now(), lease_until = NULL
+        WHERE customer_id = $1 AND channel = $2 AND status = 'planned'
+          AND ($3 = '*' OR topic = $3)
+       RETURNING id, campaign_id, customer_id, channel, topic
+     ), audited AS (
+       INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason, actor, data)
+       SELECT now(), 'delivery.cancelled', customer_id, campaign_id, id, channel, 'consent_withdrawn', $4,
+              jsonb_build_object('topic', topic, 'scope', $3::text)
+         FROM cancelled
+       RETURNING 1
+     )
+     SELECT count(*)::text AS n FROM audited`,
+    [scope.customerId, scope.channel, scope.topic, actor],
   );
-  if (!row.present) return 0;
-  throw new Error(
-    `cancelPendingDeliveries is not implemented for the deliveries table yet ` +
-      `(scope ${scope.channel}/${scope.topic}); the delivery issue must fill it in`,
-  );
+  return Number(rows[0]?.n ?? 0);
 }

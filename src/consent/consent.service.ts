@@ -278,11 +278,11 @@ export class ConsentService {
     }
     const cancelledDeliveries =
       c.action === 'withdraw'
-        ? await cancelPendingDeliveries(m, {
-            customerId: c.customerId,
-            channel: c.channel,
-            topic: c.topic,
-          })
+        ? await cancelPendingDeliveries(
+            m,
+            { customerId: c.customerId, channel: c.channel, topic: c.topic },
+            c.actor,
+          )
         : 0;
     await this.audit.record(
       {

@@ -339,15 +339,70 @@ describe('/v1/customers/:id/consents', () => {
     });
   });
 
-  it('cancelPendingDeliveries is a no-op until deliveries exist, then refuses to be skipped', async () => {
-    const scope = { customerId: id, channel: 'email' as const, topic: '*' };
-    expect(await t.db.transaction((m) => cancelPendingDeliveries(m, scope))).toBe(0);
+  it('a withdrawal cancels the planned deliveries of its scope in the same transaction (promise 5)', async () => {
+    const c = await newCustomer('crm-pending');
+    const [{ id: campaignId }] = await t.db.query(
+      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
+       VALUES ('c', 'tips', 'retention', 't', '{email,sms}', '{}', '{"type":"now"}', 'running', 'test')
+       RETURNING id`,
+    );
+    const plan = (step: number, channel: string, topic: string, status: string) =>
+      t.db.query(
+        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
+                                 template_name, template_version, policy_version, status, not_before)
+         VALUES ($1, $2, $3, $4, 'content', $5, 'retention', 't', 1, 1, $6, now())
+         RETURNING id`,
+        [campaignId, step, c, channel, topic, status],
+      );
+    const [[emailTips], [emailOffers], [smsTips], [sentTips]] = await Promise.all([
+      plan(0, 'email', 'tips', 'planned'),
+      plan(1, 'email', 'offers', 'planned'),
+      plan(2, 'sms', 'tips', 'planned'),
+      plan(3, 'email', 'tips', 'sent'),
+    ]);
+    const statuses = async () =>
+      Object.fromEntries(
+        (await t.db.query('SELECT id, status FROM deliveries WHERE customer_id = $1', [c])).map(
+          (r: { id: string; status: string }) => [r.id, r.status],
+        ),
+      );
+
+    const res = await post(c, {
+      channel: 'email',
+      topic: 'tips',
+      action: 'withdraw',
+      source: 'api',
+    });
+    expect(res.status).toBe(201);
+    expect(await statuses()).toEqual({
+      [emailTips.id]: 'cancelled',
+      [emailOffers.id]: 'planned',
+      [smsTips.id]: 'planned',
+      [sentTips.id]: 'sent',
+    });
+    const audit = await t.db.query(
+      `SELECT delivery_id, reason, actor FROM audit_events WHERE type = 'delivery.cancelled' AND customer_id = $1`,
+      [c],
+    );
+    expect(audit).toEqual([
+      { delivery_id: emailTips.id, reason: 'consent_withdrawn', actor: `key:${integrationId}` },
+    ]);
+
+    // '*' opts out of the whole channel; a rolled-back withdrawal cancels nothing.
+    const service = t.app.get(ConsentService);
     await expect(
       t.db.transaction(async (m) => {
-        await m.query('CREATE TEMP TABLE deliveries (id int) ON COMMIT DROP');
-        return cancelPendingDeliveries(m, scope);
+        await service.withdraw(
+          { customerId: c, channel: 'email', topic: '*', source: 'api', actor: 'system' },
+          m,
+        );
+        throw new Error('caller rolls back');
       }),
-    ).rejects.toThrow(/delivery issue must fill it in/);
+    ).rejects.toThrow('caller rolls back');
+    expect((await statuses())[emailOffers.id]).toBe('planned');
+    const scope = { customerId: c, channel: 'email' as const, topic: '*' };
+    expect(await t.db.transaction((m) => cancelPendingDeliveries(m, scope))).toBe(1);
+    expect((await statuses())[emailOffers.id]).toBe('cancelled');
   });
 
   it('is listed in the OpenAPI document', async () => {

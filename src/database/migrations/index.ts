@@ -7,6 +7,7 @@ import { Templates1763910000000 } from './1763910000000-templates';
 import { Campaigns1763913600000 } from './1763913600000-campaigns';
 import { Deliveries1763917200000 } from './1763917200000-deliveries';
 import { AuditChain1763920800000 } from './1763920800000-audit-chain';
+import { Planning1763924400000 } from './1763924400000-planning';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Campaigns1763913600000,
   Deliveries1763917200000,
   AuditChain1763920800000,
+  Planning1763924400000,
 ];
