@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings, SettingsError } from './settings';
@@ -37,6 +37,16 @@ describe('loadSettings', () => {
       bodyLimitKb: 1024,
       publicRateLimit: 60,
       trustProxy: false,
+      smsMaxSegments: 3,
+      auditContentRetentionDays: 90,
+      delivery: {
+        emailRatePerSecond: 1000,
+        smsRatePerSecond: 100,
+        maxAttempts: 5,
+        leaseSeconds: 60,
+      },
+      dkim: undefined,
+      unsubscribeMailto: 'unsubscribe@localhost',
     });
     expect(s.company.name).toBeTruthy();
     expect(s.company.address).toBeTruthy();
@@ -122,6 +132,16 @@ describe('loadSettings', () => {
       ['LOG_LEVEL', 'loud'],
       ['BODY_LIMIT_KB', '0'],
       ['DEFAULT_PHONE_REGION', 'ru'],
+      ['SMS_MAX_SEGMENTS', '0'],
+      ['SMS_MAX_SEGMENTS', '11'],
+      ['AUDIT_CONTENT_RETENTION_DAYS', 'soon'],
+      ['EMAIL_RATE_PER_SECOND', '0'],
+      ['SMS_RATE_PER_SECOND', '-1'],
+      ['SEND_MAX_ATTEMPTS', '50'],
+      ['SEND_LEASE_SECONDS', '1'],
+      ['DKIM_DOMAIN', 'localhost'],
+      ['DKIM_SELECTOR', 'a b'],
+      ['UNSUBSCRIBE_MAILTO', 'nobody'],
     ])('%s=%s', (name, value) => {
       expect(() => load({ [name]: value })).toThrow(SettingsError);
       expect(() => load({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
@@ -143,6 +163,32 @@ describe('loadSettings', () => {
         TWILIO_MESSAGING_SERVICE_SID: `MG${'1'.repeat(32)}`,
       });
       expect(viaService.twilio.messagingServiceSid).toBe(`MG${'1'.repeat(32)}`);
+    });
+
+    it('DKIM settings go together, and the key is inline PEM or a readable file', () => {
+      const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n';
+      expect(() => load({ DKIM_DOMAIN: 'shop.example' })).toThrow(
+        'Invalid configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together',
+      );
+      expect(() =>
+        load({ DKIM_DOMAIN: 'shop.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: '/nope.pem' }),
+      ).toThrow(/^Invalid configuration: DKIM_PRIVATE_KEY /);
+      const file = join(dataDir, 'dkim.pem');
+      writeFileSync(file, pem);
+      for (const key of [pem, file]) {
+        expect(
+          load({ DKIM_DOMAIN: 'shop.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: key }).dkim,
+        ).toEqual({ domainName: 'shop.example', keySelector: 's1', privateKey: pem });
+      }
+    });
+
+    it('derives the List-Unsubscribe mailto from MAIL_FROM unless given', () => {
+      expect(load({ MAIL_FROM: 'Shop <news@shop.example>' }).unsubscribeMailto).toBe(
+        'unsubscribe@shop.example',
+      );
+      expect(load({ UNSUBSCRIBE_MAILTO: 'stop@shop.example' }).unsubscribeMailto).toBe(
+        'stop@shop.example',
+      );
     });
 
     it('every bad variable at once, on one line', () => {

@@ -343,9 +343,15 @@ function dkimSettings(parsed: EnvironmentVariables): Settings['dkim'] {
     );
   }
   // The key may be given inline (PEM) or as a path to a PEM file.
-  const privateKey = DKIM_PRIVATE_KEY.includes('-----BEGIN')
-    ? DKIM_PRIVATE_KEY
-    : readFileSync(DKIM_PRIVATE_KEY, 'utf8');
+  let privateKey = DKIM_PRIVATE_KEY;
+  if (!privateKey.includes('-----BEGIN')) {
+    if (!existsSync(privateKey)) {
+      throw new SettingsError(
+        'Invalid configuration: DKIM_PRIVATE_KEY must be a PEM key or the path of a PEM file',
+      );
+    }
+    privateKey = readFileSync(privateKey, 'utf8');
+  }
   return { domainName: DKIM_DOMAIN, keySelector: DKIM_SELECTOR, privateKey };
 }
 
