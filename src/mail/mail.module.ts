@@ -1,4 +1,9 @@
 import { Module } from '@nestjs/common';
+import { MailService } from './mail.service';
 
-@Module({})
+/** E-mail out: pooled SMTP or the outbox folder. SETTINGS and Clock come from the core module. */
+@Module({
+  providers: [MailService],
+  exports: [MailService],
+})
 export class MailModule {}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { createTransport, type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type StreamTransport from 'nodemailer/lib/stream-transport';
+import { Clock } from '../common/clock';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import type { OutgoingMail, SentMail } from './mail.types';
+
+/** `<id@domain>`: Message-IDs are generated here so that the outbox and SMTP paths agree. */
+function messageIdFor(mail: OutgoingMail, from: string): string {
+  if (mail.messageId)
+    return mail.messageId.startsWith('<') ? mail.messageId : `<${mail.messageId}>`;
+  const domain = /@([^@\s<>]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+  return `<${randomUUID()}@${domain}>`;
+}
+
+/**
+ * Sends e-mail: through a pooled SMTP transport when SMTP_URL is set, otherwise into the outbox
+ * folder (`<dataDir>/outbox/<iso-time>-<id>.eml` plus a `.json` summary) so that a deployment
+ * without a relay still shows exactly what would have gone out. DKIM signs both.
+ * SMTP errors are rethrown untouched (responseCode, code) so callers can tell 4xx from 5xx.
+ */
+@Injectable()
+export class MailService implements OnModuleDestroy {
+  private readonly logger = new Logger(MailService.name);
+  private smtp?: Transporter<SMTPPool.SentMessageInfo>;
+  private outbox?: Transporter<StreamTransport.SentMessageInfo>;
+
+  constructor(
+    @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly clock: Clock,
+  ) {}
+
+  get transport(): 'smtp' | 'outbox' {
+    return this.settings.smtpUrl ? 'smtp' : 'outbox';
+  }
+
+  /** The outbox folder (used when SMTP_URL is unset). */
+  get outboxDir(): string {
+    return join(this.settings.dataDir, 'outbox');
+  }
+
+  async send(mail: OutgoingMail): Promise<SentMail> {
+    const from = mail.from ?? this.settings.mailFrom;
+    const messageId = messageIdFor(mail, from);
+    const message = {
+      from,
+      to: mail.to,
+      subject: mail.subject,
+      html: mail.html,
+      text: mail.text,
+      headers: mail.headers,
+      messageId,
+    };
+    if (this.settings.smtpUrl) {
+      const info = await this.smtpTransport().sendMail(message);
+      this.logger.debug(`mail ${messageId} accepted by SMTP`);
+      return { messageId, response: info.response, transport: 'smtp' };
+    }
+    return this.writeOutbox(message, messageId);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.smtp?.close();
+    this.outbox?.close();
+    this.smtp = undefined;
+    this.outbox = undefined;
+  }
+
+  private smtpTransport(): Transporter<SMTPPool.SentMessageInfo> {
+    this.smtp ??= createTransport({
+      pool: true,
+      url: this.settings.smtpUrl,
+      maxConnections: 5,
+      // A relay that stalls must not hold a sender forever.
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+      ...(this.settings.dkim ? { dkim: this.settings.dkim } : {}),
+    });
+    return this.smtp;
+  }
+
+  private async writeOutbox(
+    message: {
+      from: string;
+      to: string;
+      subject: string;
+      messageId: string;
+      headers?: Record<string, string>;
+    },
+    messageId: string,
+  ): Promise<SentMail> {
+    this.outbox ??= createTransport({
+      streamTransport: true,
+      buffer: true,
+      newline: 'windows',
+      ...(this.settings.dkim ? { dkim: this.settings.dkim } : {}),
+    });
+    const info = await this.outbox.sendMail(message);
+    const dir = this.outboxDir;
+    await mkdir(dir, { recursive: true });
+    const at = this.clock.now();
+    // File names sort by time; ':' is avoided for file systems that refuse it.
+    const base = `${at.toISOString().replace(/:/g, '-')}-${randomUUID()}`;
+    const raw = Buffer.isBuffer(info.message) ? info.message : Buffer.from(String(info.message));
+    await writeFile(join(dir, `${base}.eml`), raw);
+    await writeFile(
+      join(dir, `${base}.json`),
+      JSON.stringify(
+        {
+          messageId,
+          at: at.toISOString(),
+          from: message.from,
+          to: message.to,
+          subject: message.subject,
+          headers: message.headers ?? {},
+          envelope: info.envelope,
+          dkim: Boolean(this.settings.dkim),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    this.logger.debug(`mail ${messageId} written to the outbox`);
+    return { messageId, response: `outbox ${base}.eml`, transport: 'outbox' };
+  }
+}
