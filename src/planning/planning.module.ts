@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { DecisionContextLoader } from './decision-context.loader';
 
-@Module({})
+@Module({
+  providers: [DecisionContextLoader],
+  exports: [DecisionContextLoader],
+})
 export class PlanningModule {}

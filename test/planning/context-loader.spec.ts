@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { DecisionContextLoader, consentEventFor } from '../../src/planning/decision-context.loader';
+import { addressHash } from '../../src/suppression/suppression.service';
+import { createTestApp, TestApp } from '../support/test-app';
+import {
+  DAY,
+  ensureTopic,
+  grantConsent,
+  insertCampaign,
+  insertCustomers,
+  ManualClock,
+} from './fixtures';
+
+const NOW = new Date('2026-03-02T09:00:00Z');
+
+describe('DecisionContextLoader', () => {
+  let t: TestApp;
+  let loader: DecisionContextLoader;
+  const clock = new ManualClock(NOW);
+
+  beforeAll(async () => {
+    t = await createTestApp({ clock });
+    loader = t.app.get(DecisionContextLoader);
+    await ensureTopic(t.db, 'offers', 'promotional');
+    await ensureTopic(t.db, 'reviews', 'service');
+  });
+  afterAll(() => t.close());
+
+  it('loads facts, consent with its ledger rows, preferences, history and suppressions in one query each', async () => {
+    const [a, b, c, d, e] = await insertCustomers(t.db, [
+      { email: 'a@example.com', phone: '+79161234567', timezone: 'Europe/Moscow' },
+      { kind: 'business', email: 'B@Example.com', accountManagerPhone: '+79160000000' },
+      { email: 'c@example.com', phone: '+7 916 123-45-68' },
+      { email: 'd@example.com', phone: null },
+      { email: 'erased@example.com' },
+    ]);
+    await t.db.query(`UPDATE customers SET erased_at = $2, email = NULL WHERE id = $1`, [e, NOW]);
+    const allEmail = await grantConsent(t.db, a, 'email', '*', 'granted');
+    const offersEmail = await grantConsent(t.db, a, 'email', 'offers', 'confirmed');
+    await grantConsent(t.db, a, 'sms', '*', 'withdrawn');
+    await t.db.query(
+      `INSERT INTO customer_preferences (customer_id, max_frequency, paused_until, preferred_channels)
+       VALUES ($1, 'quarter', $2, '{sms,email}')`,
+      [b, new Date(NOW.getTime() + 10 * DAY)],
+    );
+    // History: a sent promo 10 days ago then an engagement; a planned review request; a
+    // cancelled one (ignored) and one too old to matter.
+    const campaign = await insertCampaign(t.db, { topic: 'offers' });
+    const review = await insertCampaign(t.db, { topic: 'reviews', goal: 'review' });
+    const insertDelivery = (
+      customer: string,
+      campaignId: string,
+      step: number,
+      status: string,
+      notBefore: Date,
+      extra: { sentAt?: Date; goal?: string; category?: string; topic?: string } = {},
+    ) =>
+      t.db.query(
+        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
+           template_name, template_version, policy_version, status, not_before, planned_at, sent_at)
+         VALUES ($1, $2, $3, 'email', $4, $5, $6, 'tpl', 1, 1, $7, $8, $8, $9)`,
+        [
+          campaignId,
+          step,
+          customer,
+          extra.category ?? 'promotional',
+          extra.topic ?? 'offers',
+          extra.goal ?? 'retention',
+          status,
+          notBefore,
+          extra.sentAt ?? null,
+        ],
+      );
+    await insertDelivery(a, campaign, 0, 'sent', new Date(NOW.getTime() - 10 * DAY), {
+      sentAt: new Date(NOW.getTime() - 10 * DAY + 60_000),
+    });
+    await insertDelivery(a, campaign, 1, 'cancelled', new Date(NOW.getTime() - 5 * DAY));
+    await insertDelivery(a, campaign, 2, 'sent', new Date(NOW.getTime() - 500 * DAY));
+    await insertDelivery(b, review, 0, 'planned', new Date(NOW.getTime() + DAY), {
+      goal: 'review',
+      category: 'service',
+      topic: 'reviews',
+    });
+    await t.db.query(
+      `INSERT INTO customer_events (customer_id, type, occurred_at) VALUES ($1, 'engagement', $2)`,
+      [a, new Date(NOW.getTime() - 9 * DAY)],
+    );
+    // Suppressions by hash: c's phone bounced hard (e-mail still open), d complained.
+    await t.db.query(
+      `INSERT INTO suppressions (address_type, address_hash, reason) VALUES
+         ('phone', $1, 'hard_bounce'), ('email', $2, 'complaint'), ('email', $3, 'hard_bounce')`,
+      [
+        addressHash('phone', '+79161234568'),
+        addressHash('email', 'd@example.com'),
+        addressHash('email', 'b@example.com'),
+      ],
+    );
+    await t.db.query(
+      `INSERT INTO suppressions (address_type, address_hash, reason, lifted_at) VALUES ('email', $1, 'do_not_contact', now())`,
+      [addressHash('email', 'a@example.com')],
+    );
+
+    const manager = t.db.createEntityManager();
+    const query = jest.spyOn(manager, 'query');
+    const missing = randomUUID();
+    const out = await loader.load([a, b, c, d, e, missing], {
+      now: NOW,
+      historyDays: 365,
+      manager,
+    });
+    expect(query).toHaveBeenCalledTimes(5);
+    expect(out.has(missing)).toBe(false);
+
+    const ca = out.get(a)!;
+    expect(ca.customer).toEqual(
+      expect.objectContaining({
+        id: a,
+        kind: 'consumer',
+        timezone: 'Europe/Moscow',
+        hasEmail: true,
+        hasPhone: true,
+        hasAccountManagerPhone: false,
+        purchaseCount: 1,
+        lapseId: 'after:2026-01-01T00:00:00.000Z',
+      }),
+    );
+    expect(ca.consent.entries).toEqual([
+      expect.objectContaining({ channel: 'email', topic: '*', status: 'granted' }),
+      expect.objectContaining({ channel: 'email', topic: 'offers', status: 'confirmed' }),
+      expect.objectContaining({ channel: 'sms', topic: '*', status: 'withdrawn' }),
+    ]);
+    expect(ca.consentEventIds.get('email:*')).toBe(allEmail);
+    expect(consentEventFor(ca, 'email', 'offers')).toBe(offersEmail);
+    expect(consentEventFor(ca, 'email', 'tips')).toBe(allEmail);
+    expect(consentEventFor(ca, 'sms', 'offers')).toBeNull();
+    expect(ca.preferences).toBeNull();
+    expect(ca.suppression).toBeNull(); // the lifted entry no longer counts
+    expect(ca.history).toEqual([
+      expect.objectContaining({
+        campaignId: campaign,
+        step: 0,
+        category: 'promotional',
+        engaged: true,
+        at: new Date(NOW.getTime() - 10 * DAY + 60_000),
+      }),
+    ]);
+
+    const cb = out.get(b)!;
+    expect(cb.customer.kind).toBe('business');
+    expect(cb.customer.hasAccountManagerPhone).toBe(true);
+    expect(cb.preferences).toEqual({
+      maxFrequency: 'quarter',
+      pausedUntil: new Date(NOW.getTime() + 10 * DAY),
+      preferredChannels: ['sms', 'email'],
+    });
+    expect(cb.history).toEqual([
+      expect.objectContaining({ campaignId: review, goal: 'review', engaged: false }),
+    ]);
+    // Upper-case address, hashed after normalisation; its only address bounced.
+    expect(cb.customer.hasEmail).toBe(false);
+    expect(cb.suppression).toEqual({ suppressed: true, reason: 'hard_bounce (email)' });
+
+    const cc = out.get(c)!;
+    expect(cc.customer.hasPhone).toBe(false);
+    expect(cc.customer.hasEmail).toBe(true);
+    expect(cc.suppression).toBeNull();
+
+    expect(out.get(d)!.suppression).toEqual({ suppressed: true, reason: 'complaint (email)' });
+    expect(out.get(e)!.suppression).toEqual({ suppressed: true, reason: 'erasure' });
+  });
+
+  it('returns an empty map without querying for an empty batch', async () => {
+    const manager = t.db.createEntityManager();
+    const query = jest.spyOn(manager, 'query');
+    expect((await loader.load([], { now: NOW, historyDays: 30, manager })).size).toBe(0);
+    expect(query).not.toHaveBeenCalled();
+  });
+});
