@@ -1,4 +1,24 @@
 import { Module } from '@nestjs/common';
+import { AudiencesModule } from '../audiences/audiences.module';
+import { PlanningModule } from '../planning/planning.module';
+import { PoliciesModule } from '../policy/policies.module';
+import { TopicsModule } from '../topics/topics.module';
+import { CampaignExamplesService } from './campaign-examples.service';
+import { CampaignForecastService } from './campaign-forecast.service';
+import { CampaignsController } from './campaigns.controller';
+import { CampaignsService } from './campaigns.service';
+import { TemplatePort } from './ports';
+import { TemplatePortAdapter } from './template-port.adapter';
 
-@Module({})
+@Module({
+  imports: [AudiencesModule, PlanningModule, PoliciesModule, TopicsModule],
+  controllers: [CampaignsController],
+  providers: [
+    CampaignsService,
+    CampaignForecastService,
+    CampaignExamplesService,
+    { provide: TemplatePort, useClass: TemplatePortAdapter },
+  ],
+  exports: [CampaignsService, CampaignForecastService],
+})
 export class CampaignsModule {}

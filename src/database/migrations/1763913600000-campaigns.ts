@@ -24,6 +24,12 @@ export class Campaigns1763913600000 implements MigrationInterface {
         effective_at timestamptz,
         status text NOT NULL DEFAULT 'draft' CHECK (status IN ${STATUSES}),
         acknowledged_warnings boolean NOT NULL DEFAULT false,
+        -- the content check of the rendered sample at launch (content topics), for the record
+        content_check jsonb,
+        -- review campaigns: the reminder's template version, pinned at launch like the first one
+        reminder_template_version integer,
+        -- while paused: the status a resume returns to
+        paused_from text CHECK (paused_from IN ('scheduled', 'running')),
         created_by text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
@@ -31,6 +37,8 @@ export class Campaigns1763913600000 implements MigrationInterface {
         finished_at timestamptz
       )`);
     await q.query(`CREATE INDEX ix_campaigns_status ON campaigns (status, priority DESC)`);
+    // The list endpoint pages newest first by (created_at, id).
+    await q.query(`CREATE INDEX ix_campaigns_created ON campaigns (created_at DESC, id DESC)`);
     // One run of a campaign: a `now`/`once` campaign has step 0; each cron occurrence is the
     // next step. The planner checkpoints in `cursor` (the last customer id planned, keyset order).
     await q.query(`

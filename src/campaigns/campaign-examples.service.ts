@@ -1,0 +1,52 @@
+import { ConflictException, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { TopicsService } from '../topics/topics.service';
+import { CampaignsService, type CampaignView } from './campaigns.service';
+import { EXAMPLE_TOPICS, exampleCampaigns } from './examples';
+
+/** Creates the ready example campaigns as drafts, with the topics they need. */
+@Injectable()
+export class CampaignExamplesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly topics: TopicsService,
+    private readonly campaigns: CampaignsService,
+  ) {}
+
+  /**
+   * One draft per goal. Idempotent by name: an example whose name a campaign (not cancelled)
+   * already has is returned as it is rather than created twice.
+   */
+  async create(actor: string): Promise<CampaignView[]> {
+    for (const t of EXAMPLE_TOPICS) {
+      const found: unknown[] = await this.dataSource.query(`SELECT 1 FROM topics WHERE key = $1`, [
+        t.key,
+      ]);
+      if (found.length) continue;
+      try {
+        await this.topics.create(
+          { key: t.key, category: t.category, cadenceDays: t.cadenceDays, title: t.title },
+          actor,
+        );
+      } catch (err) {
+        // another request created it meanwhile
+        if (!(err instanceof ConflictException)) throw err;
+      }
+    }
+    const out: CampaignView[] = [];
+    for (const def of exampleCampaigns(this.clock.now())) {
+      const [existing]: { id: string }[] = await this.dataSource.query(
+        `SELECT id FROM campaigns WHERE name = $1 AND status <> 'cancelled' ORDER BY created_at LIMIT 1`,
+        [def.name],
+      );
+      out.push(
+        existing
+          ? await this.campaigns.get(existing.id)
+          : await this.campaigns.createDraft(def, actor),
+      );
+    }
+    return out;
+  }
+}
