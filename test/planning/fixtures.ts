@@ -30,7 +30,12 @@ export interface CustomerSeed {
   purchaseCount?: number;
   lastPurchaseAt?: Date | null;
   lastSatisfactionScore?: number | null;
+  /** Tests scope their campaign audiences with `attributes.group`. */
+  group?: string;
 }
+
+/** An audience of one test's customers. */
+export const group = (name: string) => ({ field: 'attributes.group', op: 'eq', value: name });
 
 /** Inserts customers directly (fast, no HTTP); returns their ids in the given order. */
 export async function insertCustomers(db: DataSource, seeds: CustomerSeed[]): Promise<string[]> {
@@ -40,8 +45,9 @@ export async function insertCustomers(db: DataSource, seeds: CustomerSeed[]): Pr
     const n = ids.length;
     await db.query(
       `INSERT INTO customers (id, external_id, kind, name, email, phone, timezone, locale,
-         account_manager_phone, purchase_count, first_purchase_at, last_purchase_at, last_satisfaction_score)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'en', $8, $9, $10, $10, $11)`,
+         account_manager_phone, purchase_count, first_purchase_at, last_purchase_at, last_satisfaction_score,
+         attributes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'en', $8, $9, $10, $10, $11, $12)`,
       [
         id,
         `ext-${id}`,
@@ -54,6 +60,7 @@ export async function insertCustomers(db: DataSource, seeds: CustomerSeed[]): Pr
         s.purchaseCount ?? 1,
         s.lastPurchaseAt === undefined ? new Date('2026-01-01T00:00:00Z') : s.lastPurchaseAt,
         s.lastSatisfactionScore ?? null,
+        JSON.stringify(s.group ? { group: s.group } : {}),
       ],
     );
     ids.push(id);

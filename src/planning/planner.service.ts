@@ -1,0 +1,747 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { AudienceFilter } from '../audiences/audience-filter';
+import { AudiencesService } from '../audiences/audiences.service';
+import { compileAudience } from '../audiences/compile-audience';
+import { nextCronRun } from '../campaigns/schedule';
+import { Clock } from '../common/clock';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import {
+  requiredHistoryDays,
+  type CampaignMessage,
+  type Category,
+  type Channel,
+  type ContactPolicy,
+  type CustomerKind,
+  type Goal,
+} from '../policy/engine';
+import { PoliciesService } from '../policy/policies.service';
+import { DecisionContextLoader } from './decision-context.loader';
+import { planBatch, type PlanItem, type PlannedBatch } from './plan-batch';
+
+/** Tuning and test switches; provide PLANNER_OPTIONS to override the defaults. */
+export interface PlannerOptions {
+  /** Customers per batch transaction. */
+  batchSize: number;
+  /** Scheduler tick period; the tick only runs on instances with the `scheduler` role. */
+  intervalMs: number;
+  /** false: no timer at all (tests call tick() themselves). Off by default under NODE_ENV=test. */
+  timer: boolean;
+  /** Channels whose marketing needs a confirmed (double opt-in) consent. */
+  doubleOptIn: Partial<Record<Channel, boolean>>;
+}
+export const PLANNER_OPTIONS = Symbol('PLANNER_OPTIONS');
+
+export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
+  batchSize: 1000,
+  intervalMs: 5000,
+  timer: process.env.NODE_ENV !== 'test',
+  doubleOptIn: {},
+};
+
+export interface StepReport {
+  campaignId: string;
+  step: number;
+  /** locked: another instance is planning this campaign; skipped: nothing (left) to plan. */
+  outcome: 'planned' | 'locked' | 'skipped' | 'stopped';
+  batches: number;
+  decided: number;
+  send: number;
+  defer: number;
+  skip: number;
+}
+
+export interface TickReport {
+  steps: StepReport[];
+  triggers: StepReport[];
+  completed: string[];
+}
+
+export interface PlanStepOptions {
+  batchSize?: number;
+  /** Called after each committed batch (tests: simulate a crash by throwing). */
+  afterBatch?: (batch: number) => void | Promise<void>;
+}
+
+interface CampaignRow {
+  id: string;
+  topic: string;
+  goal: Goal;
+  template_name: string;
+  template_version: number | null;
+  reminder_template_version: number | null;
+  channels: Channel[];
+  priority: number;
+  audience: unknown;
+  schedule: CampaignSchedule;
+  effective_at: Date | null;
+  status: string;
+  launched_at: Date | null;
+}
+
+type CampaignSchedule =
+  | { type: 'now' }
+  | { type: 'once'; at: string }
+  | { type: 'cron'; cron: string; timezone: string }
+  | {
+      type: 'trigger';
+      event: 'purchase' | 'satisfaction' | 'lapsed';
+      delayHours: number;
+      minScore?: number;
+      reminder?: { afterDays: number; template: string; unless?: 'review_posted' };
+    };
+
+interface PlanningSetup {
+  campaign: CampaignRow;
+  category: Category;
+  cadenceDays: number | null;
+  policies: Record<CustomerKind, ContactPolicy>;
+  historyDays: number;
+}
+
+// Advisory lock namespace: (PLAN_LOCK, hashtext(campaign id)) serialises planning per campaign.
+const PLAN_LOCK = 0x7ac7f001;
+const RETRYABLE = new Set(['40P01', '40001']);
+const HOUR_MS = 3_600_000;
+/** Trigger events read per campaign per tick; the rest waits for the next tick. */
+const TRIGGER_BATCH = 2000;
+
+/**
+ * The planner: turns due campaign steps and trigger events into decisions, deliveries (budget
+ * reservations) and audit rows. Several instances may run it against one database: planning of
+ * one campaign is serialised with an advisory lock, and a batch locks its customers' guard rows
+ * before reading their contact history, so concurrent campaigns never overbook a customer.
+ */
+@Injectable()
+export class PlannerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PlannerService.name);
+  private readonly options: PlannerOptions;
+  private ticking: Promise<TickReport> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly policiesService: PoliciesService,
+    private readonly audiences: AudiencesService,
+    private readonly loader: DecisionContextLoader,
+    @Optional() private readonly scheduler?: SchedulerRegistry,
+    @Optional() @Inject(PLANNER_OPTIONS) options?: Partial<PlannerOptions>,
+  ) {
+    this.options = { ...DEFAULT_PLANNER_OPTIONS, ...options };
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.options.timer || !this.settings.roles.includes('scheduler') || !this.scheduler)
+      return;
+    const handle = setInterval(() => {
+      if (this.ticking === null && !this.stopped)
+        this.tick().catch((err: unknown) =>
+          this.logger.error({ err: (err as Error).message }, 'planner tick failed'),
+        );
+    }, this.options.intervalMs);
+    this.scheduler.addInterval('planner', handle);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.scheduler?.doesExist('interval', 'planner')) this.scheduler.deleteInterval('planner');
+    // Let a running tick finish its batch rather than cut it off mid-transaction.
+    await this.ticking?.catch(() => undefined);
+  }
+
+  /** One scheduler pass: due steps in priority order, trigger campaigns, completions. */
+  tick(): Promise<TickReport> {
+    if (this.ticking) return this.ticking;
+    this.ticking = this.runTick().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async runTick(): Promise<TickReport> {
+    const report: TickReport = { steps: [], triggers: [], completed: [] };
+    const now = this.clock.now();
+    const due: { campaign_id: string; step: number }[] = await this.dataSource.query(
+      `SELECT s.campaign_id, s.step FROM campaign_steps s JOIN campaigns c ON c.id = s.campaign_id
+        WHERE s.status IN ('pending', 'planning') AND s.due_at <= $1
+          AND c.status IN ('scheduled', 'running') AND c.schedule->>'type' <> 'trigger'
+        ORDER BY c.priority DESC, c.launched_at, c.id, s.step`,
+      [now],
+    );
+    for (const s of due) {
+      if (this.stopped) break;
+      report.steps.push(await this.planStep(s.campaign_id, s.step));
+    }
+    const triggers: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM campaigns WHERE status IN ('scheduled', 'running') AND schedule->>'type' = 'trigger'
+        ORDER BY priority DESC, launched_at, id`,
+    );
+    for (const c of triggers) {
+      if (this.stopped) break;
+      report.triggers.push(await this.planTriggers(c.id));
+    }
+    report.completed = await this.completeFinished();
+    return report;
+  }
+
+  /**
+   * Plans one campaign step: the audience in keyset batches after the step's cursor, one
+   * transaction per batch (decisions, deliveries, audit and the cursor commit together), so a
+   * crash resumes after the last committed batch and nobody is decided twice.
+   */
+  async planStep(
+    campaignId: string,
+    step: number,
+    opts: PlanStepOptions = {},
+  ): Promise<StepReport> {
+    const report: StepReport = {
+      campaignId,
+      step,
+      outcome: 'skipped',
+      batches: 0,
+      decided: 0,
+      send: 0,
+      defer: 0,
+      skip: 0,
+    };
+    const limit = opts.batchSize ?? this.options.batchSize;
+    return this.withCampaignLock(campaignId, report, async (qr) => {
+      const setup = await this.setup(campaignId, qr.manager, ['scheduled', 'running']);
+      if (setup === null) return report;
+      const started: { n: number }[] = await qr.manager.query(
+        `SELECT 1 AS n FROM campaign_steps WHERE campaign_id = $1 AND step = $2 AND status IN ('pending', 'planning')`,
+        [campaignId, step],
+      );
+      if (!started.length) return report;
+      await this.start(qr, setup.campaign, step);
+      const c = setup.campaign;
+      const templateVersion = c.template_version ?? 1;
+      for (;;) {
+        if (this.stopped) {
+          report.outcome = 'stopped';
+          return report;
+        }
+        const result = await this.inTransaction(qr, async (m) => {
+          // Locks the step row first: a cancel (which updates it) waits for this batch, and a
+          // batch after a pause or cancel finds nothing to do.
+          const rows: { cursor: string | null }[] = await m.query(
+            `SELECT s.cursor FROM campaign_steps s JOIN campaigns c ON c.id = s.campaign_id
+              WHERE s.campaign_id = $1 AND s.step = $2 AND s.status = 'planning' AND c.status = 'running'
+              FOR UPDATE OF s`,
+            [campaignId, step],
+          );
+          if (!rows.length) return 'stopped' as const;
+          const ids = await this.audiences.page(c.audience, rows[0].cursor, limit, m);
+          const now = this.clock.now();
+          if (!ids.length) {
+            await this.finishStep(m, c, step, now);
+            return 'done' as const;
+          }
+          const message = this.message(setup, step, false);
+          const items: PlanItem[] = ids.map((customerId) => ({
+            customerId,
+            message,
+            at: now,
+            templateName: c.template_name,
+            templateVersion,
+          }));
+          const planned = await this.decideAndWrite(m, setup, ids, items, now);
+          await m.query(
+            `UPDATE campaign_steps SET cursor = $3 WHERE campaign_id = $1 AND step = $2`,
+            [campaignId, step, ids[ids.length - 1]],
+          );
+          return planned;
+        });
+        if (result === 'stopped') {
+          report.outcome = 'stopped';
+          return report;
+        }
+        if (result === 'done') {
+          report.outcome = 'planned';
+          this.logger.log({ campaignId, step, decided: report.decided }, 'campaign step planned');
+          return report;
+        }
+        report.batches++;
+        report.decided += result.audits.length;
+        report.send += result.counts.send;
+        report.defer += result.counts.defer;
+        report.skip += result.counts.skip;
+        await opts.afterBatch?.(report.batches);
+      }
+    });
+  }
+
+  /**
+   * Trigger campaigns: new customer events since the campaign's watermark (purchase,
+   * satisfaction ≥ minScore), customers who became lapsed, and review reminders that fell due,
+   * each planned for its single customer with notBefore = event time + delay. Steps are
+   * per-customer occurrence numbers, so "one message per customer per step" still holds.
+   */
+  async planTriggers(campaignId: string): Promise<StepReport> {
+    const report: StepReport = {
+      campaignId,
+      step: 0,
+      outcome: 'skipped',
+      batches: 0,
+      decided: 0,
+      send: 0,
+      defer: 0,
+      skip: 0,
+    };
+    return this.withCampaignLock(campaignId, report, async (qr) => {
+      const setup = await this.setup(campaignId, qr.manager, ['scheduled', 'running']);
+      if (setup === null || setup.campaign.schedule.type !== 'trigger') return report;
+      await this.start(qr, setup.campaign, 0);
+      const result = await this.inTransaction(qr, (m) => this.triggerBatch(m, setup));
+      report.outcome = 'planned';
+      if (result !== null) {
+        report.batches = 1;
+        report.decided = result.audits.length;
+        report.send = result.counts.send;
+        report.defer = result.counts.defer;
+        report.skip = result.counts.skip;
+      }
+      return report;
+    });
+  }
+
+  private async triggerBatch(m: EntityManager, setup: PlanningSetup): Promise<PlannedBatch | null> {
+    const c = setup.campaign;
+    const schedule = c.schedule as Extract<CampaignSchedule, { type: 'trigger' }>;
+    const now = this.clock.now();
+    const launchedAt = c.launched_at ?? now;
+    await m.query(
+      `INSERT INTO campaign_trigger_watermarks (campaign_id, last_event_id, lapses_until, reminders_until)
+       SELECT $1, coalesce((SELECT max(id) FROM customer_events WHERE recorded_at < $2), 0), $2, $2
+       ON CONFLICT (campaign_id) DO NOTHING`,
+      [c.id, launchedAt],
+    );
+    const [mark]: { last_event_id: string; lapses_until: Date; reminders_until: Date }[] =
+      await m.query(
+        `SELECT last_event_id, lapses_until, reminders_until FROM campaign_trigger_watermarks
+          WHERE campaign_id = $1 FOR UPDATE`,
+        [c.id],
+      );
+    const params: unknown[] = [];
+    const audience = compileAudience((c.audience ?? {}) as AudienceFilter, { now, params });
+    const delayMs = schedule.delayHours * HOUR_MS;
+    const main = this.message(setup, 0, false);
+    const items: PlanItem[] = [];
+    let lastEventId = mark.last_event_id;
+    let lapsesUntil = mark.lapses_until;
+
+    if (schedule.event === 'purchase' || schedule.event === 'satisfaction') {
+      const minScore = schedule.minScore ?? setup.policies.consumer.review.minScore;
+      // The watermark moves over every event read, matching or not; events past it wait.
+      const [{ max }]: { max: string | null }[] = await m.query(
+        `SELECT max(id)::text AS max FROM (SELECT id FROM customer_events WHERE type = $1 AND id > $2
+           ORDER BY id LIMIT $3) e`,
+        [schedule.event, mark.last_event_id, TRIGGER_BATCH],
+      );
+      if (max !== null) lastEventId = max;
+      const n = params.length;
+      // The occurrence number counts this customer's events of the type up to this one (by id,
+      // so it never changes once given).
+      const events: { id: string; customer_id: string; occurred_at: Date; n: number }[] =
+        max === null
+          ? []
+          : await m.query(
+              `SELECT e.id, e.customer_id, e.occurred_at,
+                      (SELECT count(*) FROM customer_events e2
+                        WHERE e2.customer_id = e.customer_id AND e2.type = e.type AND e2.id <= e.id)::int AS n
+                 FROM customer_events e JOIN customers c ON c.id = e.customer_id
+                WHERE e.type = $${n + 1} AND e.id > $${n + 2} AND e.id <= $${n + 3} AND c.erased_at IS NULL
+                  AND ($${n + 1} <> 'satisfaction' OR (e.data->>'score')::numeric >= $${n + 4})
+                  AND ${audience}
+                ORDER BY e.id`,
+              [...params, schedule.event, mark.last_event_id, max, minScore],
+            );
+      for (const e of events) {
+        // Review requests take even steps, their reminder the odd step after.
+        const step = schedule.event === 'satisfaction' ? 2 * e.n : e.n;
+        const due = new Date(e.occurred_at.getTime() + delayMs);
+        items.push({
+          customerId: e.customer_id,
+          message: { ...main, step },
+          at: due > now ? due : now,
+          templateName: c.template_name,
+          templateVersion: c.template_version ?? 1,
+          data: { trigger: schedule.event, eventId: String(e.id) },
+        });
+      }
+    } else {
+      // Became lapsed since the last tick: last purchase + lapseDays (per kind) crossed now.
+      const n = params.length;
+      const lapses: { id: string; purchase_count: number; lapsed_at: Date }[] = await m.query(
+        `SELECT c.id, c.purchase_count, c.last_purchase_at + make_interval(days =>
+                  CASE c.kind WHEN 'business' THEN $${n + 3}::int ELSE $${n + 4}::int END) AS lapsed_at
+           FROM customers c
+          WHERE c.erased_at IS NULL AND c.last_purchase_at IS NOT NULL
+            AND c.last_purchase_at > $${n + 1}::timestamptz - make_interval(days => greatest($${n + 3}::int, $${n + 4}::int))
+            AND c.last_purchase_at + make_interval(days =>
+                  CASE c.kind WHEN 'business' THEN $${n + 3}::int ELSE $${n + 4}::int END) > $${n + 1}
+            AND c.last_purchase_at + make_interval(days =>
+                  CASE c.kind WHEN 'business' THEN $${n + 3}::int ELSE $${n + 4}::int END) <= $${n + 2}
+            AND ${audience}
+          ORDER BY lapsed_at, c.id`,
+        [
+          ...params,
+          mark.lapses_until,
+          now,
+          setup.policies.business.lapseDays,
+          setup.policies.consumer.lapseDays,
+        ],
+      );
+      lapsesUntil = now;
+      for (const l of lapses) {
+        const due = new Date(l.lapsed_at.getTime() + delayMs);
+        items.push({
+          customerId: l.id,
+          // One win-back per lapse: a lapse is identified by the purchase count it followed.
+          message: { ...main, step: l.purchase_count },
+          at: due > now ? due : now,
+          templateName: c.template_name,
+          templateVersion: c.template_version ?? 1,
+          data: { trigger: 'lapsed', lapsedAt: l.lapsed_at.toISOString() },
+        });
+      }
+    }
+
+    let remindersUntil = mark.reminders_until;
+    const reminder = schedule.reminder;
+    if (reminder) {
+      const due: { customer_id: string; step: number; at: Date }[] = await m.query(
+        `SELECT d.customer_id, d.step, coalesce(d.sent_at, d.not_before) AS at
+           FROM deliveries d
+          WHERE d.campaign_id = $1 AND NOT d.is_reminder AND d.status IN ('sent', 'delivered')
+            AND coalesce(d.sent_at, d.not_before) + make_interval(days => $2::int) > $3
+            AND coalesce(d.sent_at, d.not_before) + make_interval(days => $2::int) <= $4
+          ORDER BY d.customer_id, d.step`,
+        [c.id, reminder.afterDays, mark.reminders_until, now],
+      );
+      remindersUntil = now;
+      for (const r of due) {
+        items.push({
+          customerId: r.customer_id,
+          message: { ...main, step: r.step + 1, isReminder: true },
+          at: now,
+          templateName: reminder.template,
+          templateVersion: c.reminder_template_version ?? 1,
+          data: { trigger: 'reminder', requestStep: r.step },
+        });
+      }
+    }
+
+    let planned: PlannedBatch | null = null;
+    if (items.length) {
+      const ids = [...new Set(items.map((i) => i.customerId))].sort();
+      planned = await this.decideAndWrite(m, setup, ids, items, now);
+    }
+    await m.query(
+      `UPDATE campaign_trigger_watermarks
+          SET last_event_id = $2, lapses_until = $3, reminders_until = $4, updated_at = $5
+        WHERE campaign_id = $1`,
+      [c.id, lastEventId, lapsesUntil, remindersUntil, now],
+    );
+    return planned;
+  }
+
+  /**
+   * Inside the batch transaction: lock the customers' guard rows (sorted, one statement), then
+   * load their contexts — so the history includes every reservation another planner committed —
+   * decide, and write deliveries and audit rows with one multi-row insert each.
+   */
+  private async decideAndWrite(
+    m: EntityManager,
+    setup: PlanningSetup,
+    sortedIds: string[],
+    items: PlanItem[],
+    now: Date,
+  ): Promise<PlannedBatch> {
+    await m.query(
+      `INSERT INTO customer_contact_guard (customer_id)
+       SELECT id FROM unnest($1::uuid[]) AS u(id) ORDER BY id
+       ON CONFLICT (customer_id) DO UPDATE SET version = customer_contact_guard.version + 1`,
+      [sortedIds],
+    );
+    const contexts = await this.loader.load(sortedIds, {
+      now,
+      historyDays: setup.historyDays,
+      manager: m,
+      doubleOptIn: this.options.doubleOptIn,
+    });
+    const planned = planBatch(items, contexts, setup.policies);
+    const c = setup.campaign;
+    let inserted = new Set<string>();
+    if (planned.deliveries.length) {
+      const d = planned.deliveries;
+      const rows: { id: string }[] = await m.query(
+        `INSERT INTO deliveries (id, campaign_id, step, customer_id, channel, category, topic, goal,
+           is_reminder, lapse_id, template_name, template_version, policy_version, consent_event_id,
+           status, not_before, planned_at, updated_at)
+         SELECT u.id, $1, u.step, u.customer_id, u.channel, $2, $3, $4, u.is_reminder, u.lapse_id,
+                u.template_name, u.template_version, u.policy_version, u.consent_event_id,
+                'planned', u.not_before, $5, $5
+           FROM unnest($6::uuid[], $7::int[], $8::uuid[], $9::text[], $10::boolean[], $11::text[],
+                       $12::text[], $13::int[], $14::int[], $15::bigint[], $16::timestamptz[])
+                AS u(id, step, customer_id, channel, is_reminder, lapse_id, template_name,
+                     template_version, policy_version, consent_event_id, not_before)
+         ON CONFLICT (campaign_id, step, customer_id) DO NOTHING
+         RETURNING id`,
+        [
+          c.id,
+          setup.category,
+          c.topic,
+          c.goal,
+          now,
+          d.map((r) => r.id),
+          d.map((r) => r.step),
+          d.map((r) => r.customerId),
+          d.map((r) => r.channel),
+          d.map((r) => r.isReminder),
+          d.map((r) => r.lapseId),
+          d.map((r) => r.templateName),
+          d.map((r) => r.templateVersion),
+          d.map((r) => r.policyVersion),
+          d.map((r) => r.consentEventId),
+          d.map((r) => r.notBefore),
+        ],
+      );
+      inserted = new Set(rows.map((r) => r.id));
+    }
+    const a = planned.audits;
+    for (const row of a) {
+      // Promise 6 held by the unique key: a row already there means this one was never planned.
+      if (row.deliveryId !== null && !inserted.has(row.deliveryId)) {
+        if (row.type === 'decision.send') planned.counts.send--;
+        else planned.counts.defer--;
+        planned.counts.skip++;
+        row.type = 'decision.skip';
+        row.reason = 'already_contacted';
+        row.data.detail = `campaign ${c.id} step ${String(row.data.step)}`;
+        row.deliveryId = null;
+        row.channel = null;
+      }
+    }
+    if (a.length) {
+      await m.query(
+        `INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
+           policy_version, actor, data)
+         SELECT $1, u.type, u.customer_id, $2, u.delivery_id, u.channel, u.reason, u.policy_version,
+                'system', u.data::jsonb
+           FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[], $9::text[])
+                AS u(type, customer_id, delivery_id, channel, reason, policy_version, data)`,
+        [
+          now,
+          c.id,
+          a.map((r) => r.type),
+          a.map((r) => r.customerId),
+          a.map((r) => r.deliveryId),
+          a.map((r) => r.channel),
+          a.map((r) => r.reason),
+          a.map((r) => r.policyVersion),
+          a.map((r) => JSON.stringify(r.data)),
+        ],
+      );
+    }
+    return planned;
+  }
+
+  private message(setup: PlanningSetup, step: number, isReminder: boolean): CampaignMessage {
+    const c = setup.campaign;
+    return {
+      campaignId: c.id,
+      step,
+      topic: c.topic,
+      category: setup.category,
+      cadenceDays: setup.cadenceDays,
+      goal: c.goal,
+      channels: c.channels,
+      priority: c.priority,
+      launchedAt: c.launched_at,
+      effectiveAt: c.effective_at,
+      isReminder,
+    };
+  }
+
+  /** The campaign, its topic's category and cadence, and the policies in force. */
+  private async setup(
+    campaignId: string,
+    m: EntityManager,
+    statuses: string[],
+  ): Promise<PlanningSetup | null> {
+    const rows: (CampaignRow & { category: Category; cadence_days: number | null })[] =
+      await m.query(
+        `SELECT c.*, t.category, t.cadence_days FROM campaigns c JOIN topics t ON t.key = c.topic
+          WHERE c.id = $1 AND c.status = ANY($2::text[])`,
+        [campaignId, statuses],
+      );
+    if (!rows.length) return null;
+    const campaign = rows[0];
+    const [consumer, business] = await Promise.all([
+      this.policiesService.current('consumer'),
+      this.policiesService.current('business'),
+    ]);
+    const policies = { consumer: consumer.policy, business: business.policy };
+    const cadence = campaign.cadence_days ?? 0;
+    return {
+      campaign,
+      category: campaign.category,
+      cadenceDays: campaign.cadence_days,
+      policies,
+      historyDays: Math.max(
+        requiredHistoryDays(policies.consumer, cadence),
+        requiredHistoryDays(policies.business, cadence),
+      ),
+    };
+  }
+
+  /** scheduled → running (audited once) and the step → planning with its audience size. */
+  private async start(qr: QueryRunner, c: CampaignRow, step: number): Promise<void> {
+    await this.inTransaction(qr, async (m) => {
+      const now = this.clock.now();
+      const [moved]: [{ id: string }[], number] = await m.query(
+        `UPDATE campaigns SET status = 'running', updated_at = $2
+          WHERE id = $1 AND status = 'scheduled' RETURNING id`,
+        [c.id, now],
+      );
+      if (moved.length) {
+        c.status = 'running';
+        await this.audit(m, now, c.id, 'campaign.running', { from: 'scheduled', to: 'running' });
+      }
+      const [steps]: [{ id: string }[], number] = await m.query(
+        `UPDATE campaign_steps SET status = 'planning', started_at = $3
+          WHERE campaign_id = $1 AND step = $2 AND status = 'pending' RETURNING campaign_id AS id`,
+        [c.id, step, now],
+      );
+      if (steps.length && c.schedule.type !== 'trigger') {
+        const size = await this.audiences.count(c.audience, m);
+        await m.query(
+          `UPDATE campaign_steps SET audience_size = $3 WHERE campaign_id = $1 AND step = $2`,
+          [c.id, step, size],
+        );
+      }
+    });
+  }
+
+  /** The audience is exhausted: the step is planned; a cron campaign gets its next step. */
+  private async finishStep(m: EntityManager, c: CampaignRow, step: number, now: Date) {
+    await m.query(
+      `UPDATE campaign_steps SET status = 'planned', finished_at = $3 WHERE campaign_id = $1 AND step = $2`,
+      [c.id, step, now],
+    );
+    if (c.schedule.type === 'cron') {
+      const [{ due_at }]: { due_at: Date }[] = await m.query(
+        `SELECT due_at FROM campaign_steps WHERE campaign_id = $1 AND step = $2`,
+        [c.id, step],
+      );
+      // Runs missed while no scheduler was up are not made up for: the next one after now.
+      const after = due_at > now ? due_at : now;
+      const next = nextCronRun(c.schedule, after);
+      await m.query(
+        `INSERT INTO campaign_steps (campaign_id, step, due_at) VALUES ($1, $2, $3)
+         ON CONFLICT (campaign_id, step) DO NOTHING`,
+        [c.id, step + 1, next],
+      );
+    }
+    await this.audit(m, now, c.id, 'campaign.step_planned', { step });
+  }
+
+  /** now/once campaigns whose steps are planned and whose deliveries all left `planned`/`sending`. */
+  private async completeFinished(): Promise<string[]> {
+    return this.dataSource.transaction(async (m) => {
+      const now = this.clock.now();
+      // TypeORM answers an UPDATE … RETURNING with [rows, affected].
+      const [rows]: [{ id: string }[], number] = await m.query(
+        `UPDATE campaigns c SET status = 'completed', finished_at = $1, updated_at = $1
+          WHERE c.status = 'running' AND c.schedule->>'type' IN ('now', 'once')
+            AND NOT EXISTS (SELECT 1 FROM campaign_steps s
+                             WHERE s.campaign_id = c.id AND s.status IN ('pending', 'planning'))
+            AND NOT EXISTS (SELECT 1 FROM deliveries d
+                             WHERE d.campaign_id = c.id AND d.status IN ('planned', 'sending'))
+          RETURNING c.id`,
+        [now],
+      );
+      for (const r of rows)
+        await this.audit(m, now, r.id, 'campaign.completed', { from: 'running', to: 'completed' });
+      return rows.map((r) => r.id);
+    });
+  }
+
+  private async audit(
+    m: EntityManager,
+    at: Date,
+    campaignId: string,
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO audit_events (at, type, campaign_id, actor, data) VALUES ($1, $2, $3, 'system', $4)`,
+      [at, type, campaignId, JSON.stringify(data)],
+    );
+  }
+
+  /**
+   * Runs fn holding the campaign's session advisory lock on a dedicated connection; another
+   * instance already holding it means this one skips the campaign this tick.
+   */
+  private async withCampaignLock(
+    campaignId: string,
+    report: StepReport,
+    fn: (qr: QueryRunner) => Promise<StepReport>,
+  ): Promise<StepReport> {
+    const qr = this.dataSource.createQueryRunner();
+    await qr.connect();
+    try {
+      const [{ locked }]: { locked: boolean }[] = await qr.query(
+        `SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`,
+        [PLAN_LOCK, campaignId],
+      );
+      if (!locked) {
+        report.outcome = 'locked';
+        return report;
+      }
+      try {
+        return await fn(qr);
+      } finally {
+        await qr.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [PLAN_LOCK, campaignId]);
+      }
+    } finally {
+      await qr.release();
+    }
+  }
+
+  /** A transaction on the locked connection, retried on deadlock or serialization failure. */
+  private async inTransaction<T>(
+    qr: QueryRunner,
+    fn: (m: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await qr.startTransaction();
+      try {
+        const result = await fn(qr.manager);
+        await qr.commitTransaction();
+        return result;
+      } catch (err) {
+        await qr.rollbackTransaction().catch(() => undefined);
+        const code = (err as { code?: string; driverError?: { code?: string } }).driverError?.code;
+        if (attempt < 4 && code !== undefined && RETRYABLE.has(code)) {
+          await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+}
