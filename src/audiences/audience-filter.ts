@@ -238,12 +238,16 @@ function validateCondition(node: Record<string, unknown>, path: string): string[
 
 type Check = (v: unknown) => string | null;
 
+// PostgreSQL text and jsonb refuse NUL and unpaired surrogates: a 400 here, not a 500 there.
+const UNSTORABLE = /\p{Cs}/u;
 const stringCheck: Check = (v) =>
   typeof v !== 'string'
     ? 'must be a string'
     : v.length > AUDIENCE_LIMITS.maxStringLength
       ? `must be at most ${AUDIENCE_LIMITS.maxStringLength} characters`
-      : null;
+      : v.includes('\u0000') || UNSTORABLE.test(v)
+        ? 'must not contain NUL characters or unpaired surrogates'
+        : null;
 const numberCheck: Check = (v) =>
   typeof v === 'number' && Number.isFinite(v) ? null : 'must be a number';
 const booleanCheck: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
@@ -332,4 +336,21 @@ function valueProblem(spec: FieldSpec, op: AudienceOp, value: unknown): string |
       break;
   }
   return list ? listCheck(item)(value) : item(value);
+}
+
+/** The topic keys a valid filter refers to (subscribedTo*), with the path of each value. */
+export function audienceTopics(filter: AudienceFilter): { path: string; topic: string }[] {
+  const found: { path: string; topic: string }[] = [];
+  const visit = (node: Record<string, unknown>, path: string): void => {
+    if (Array.isArray(node.all)) node.all.forEach((n, i) => visit(n, `${path}.all[${i}]`));
+    else if (Array.isArray(node.any)) node.any.forEach((n, i) => visit(n, `${path}.any[${i}]`));
+    else if (isPlainObject(node.not)) visit(node.not, `${path}.not`);
+    else if (typeof node.field === 'string' && fieldSpec(node.field)?.kind === 'topic') {
+      if (Array.isArray(node.value))
+        node.value.forEach((v, i) => found.push({ path: `${path}.value[${i}]`, topic: String(v) }));
+      else found.push({ path: `${path}.value`, topic: String(node.value) });
+    }
+  };
+  visit(filter as Record<string, unknown>, 'audience');
+  return found;
 }

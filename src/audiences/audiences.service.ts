@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { validateAudience, type AudienceFilter } from './audience-filter';
+import { audienceTopics, validateAudience, type AudienceFilter } from './audience-filter';
 import { compileAudience, type CompileContext } from './compile-audience';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,7 +23,7 @@ export class AudiencesService {
   /** Customers matching the filter, erased customers excluded. 400 naming the fault if invalid. */
   async count(filter: AudienceFilter | unknown, manager?: EntityManager): Promise<number> {
     const params: unknown[] = [];
-    const where = this.compile(filter, params);
+    const where = await this.compile(filter, params, manager);
     const [row] = await (manager ?? this.db).query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM customers c WHERE c.erased_at IS NULL AND ${where}`,
       params,
@@ -46,7 +46,7 @@ export class AudiencesService {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
       throw new BadRequestException([`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`]);
     const params: unknown[] = [];
-    const where = this.compile(filter, params);
+    const where = await this.compile(filter, params, manager);
     params.push(limit);
     const limitSql = `$${params.length}::int`;
     let after = '';
@@ -62,13 +62,32 @@ export class AudiencesService {
     return rows.map((r) => r.id);
   }
 
-  private compile(filter: unknown, params: unknown[]): string {
+  private async compile(
+    filter: unknown,
+    params: unknown[],
+    manager: EntityManager | undefined,
+  ): Promise<string> {
     const errors = validateAudience(filter);
     if (errors.length > 0) throw new BadRequestException(errors);
+    await this.checkTopics(filter as AudienceFilter, manager);
     return compileAudience(filter as AudienceFilter, {
       now: this.clock.now(),
       params,
       lifecycle: this.lifecycle,
     });
+  }
+
+  /** A subscription to a topic that does not exist is a typo, not an empty audience. */
+  private async checkTopics(filter: AudienceFilter, manager?: EntityManager): Promise<void> {
+    const refs = audienceTopics(filter);
+    if (refs.length === 0) return;
+    const rows = await (manager ?? this.db).query<{ key: string }[]>(
+      'SELECT key FROM topics WHERE key = ANY($1::text[])',
+      [[...new Set(refs.map((r) => r.topic))]],
+    );
+    const known = new Set(rows.map((r) => r.key));
+    const unknown = refs.filter((r) => !known.has(r.topic));
+    if (unknown.length > 0)
+      throw new BadRequestException(unknown.map((r) => `${r.path}: unknown topic "${r.topic}"`));
   }
 }
