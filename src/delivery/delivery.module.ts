@@ -1,4 +1,29 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ConsentModule } from '../consent/consent.module';
+import { MailModule } from '../mail/mail.module';
+import { PoliciesModule } from '../policy/policies.module';
+import { LinkTokenModule } from '../tokens/link-token.module';
+import { channelSendersProvider } from './channels/channel-registry';
+import { FeedbackController } from './feedback/feedback.controller';
+import { ProviderFeedbackService } from './feedback/provider-feedback.service';
+import { MessageRenderer } from './renderer';
+import { SenderService } from './sender.service';
 
-@Module({})
+/**
+ * Deliveries: the worker that claims, checks, renders and hands over planned messages, the
+ * channels (SMTP, Twilio SMS, Twilio bridged calls, outbox folder), and provider feedback.
+ */
+@Module({
+  imports: [ScheduleModule.forRoot(), MailModule, ConsentModule, PoliciesModule, LinkTokenModule],
+  controllers: [FeedbackController],
+  providers: [
+    channelSendersProvider,
+    SenderService,
+    ProviderFeedbackService,
+    // Bound to TemplatesService once src/templates lands; overridable in tests and embeddings.
+    { provide: MessageRenderer, useValue: null },
+  ],
+  exports: [SenderService, ProviderFeedbackService],
+})
 export class DeliveryModule {}

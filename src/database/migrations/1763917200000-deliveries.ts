@@ -64,9 +64,33 @@ export class Deliveries1763917200000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX ix_deliveries_provider ON deliveries (provider_id) WHERE provider_id IS NOT NULL`,
     );
+
+    // Provider feedback (Twilio status callbacks, DSNs, ARF complaints), one row per distinct
+    // status of a delivery: a repeated callback hits the unique key and is ignored.
+    await q.query(`
+      CREATE TABLE delivery_events (
+        id bigserial PRIMARY KEY,
+        delivery_id uuid NOT NULL REFERENCES deliveries (id),
+        source text NOT NULL CHECK (source IN ('twilio', 'dsn', 'arf')),
+        status text NOT NULL,
+        provider_id text,
+        data jsonb NOT NULL DEFAULT '{}'::jsonb,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT ux_delivery_events_once UNIQUE (delivery_id, source, status)
+      )`);
+    // Transient (4.x.x) bounces per address, kept as a hash like suppressions; 3 → suppressed.
+    await q.query(`
+      CREATE TABLE soft_bounces (
+        address_hash text PRIMARY KEY,
+        count integer NOT NULL DEFAULT 0,
+        last_delivery_id uuid,
+        last_at timestamptz NOT NULL DEFAULT now()
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE soft_bounces`);
+    await q.query(`DROP TABLE delivery_events`);
     await q.query(`DROP TABLE deliveries`);
   }
 }

@@ -1,0 +1,276 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { Clock } from '../../src/common/clock';
+import { loadSettings } from '../../src/config/settings';
+import { configureApp } from '../../src/configure-app';
+import { ConsentService } from '../../src/consent/consent.service';
+import {
+  MessageRenderer,
+  type RenderedMessage,
+  type TemplateContext,
+} from '../../src/delivery/renderer';
+import { SenderService } from '../../src/delivery/sender.service';
+import type { Channel } from '../../src/policy/engine';
+import { cloneTestDatabase } from '../support/database';
+import { ADMIN_KEY, type TestApp } from '../support/test-app';
+
+/** A clock the test moves by hand. */
+export class ManualClock extends Clock {
+  constructor(private t: Date) {
+    super();
+  }
+  now(): Date {
+    return new Date(this.t);
+  }
+  set(t: Date | string): void {
+    this.t = new Date(t);
+  }
+  advance(ms: number): void {
+    this.t = new Date(this.t.getTime() + ms);
+  }
+}
+
+/**
+ * A renderer with the same contract as TemplatesService.render: deterministic text built from
+ * the context, links included, so tests see exactly what the sender passed in.
+ */
+export class FakeRenderer extends MessageRenderer {
+  calls: { name: string; version: number; channel: Channel; context: TemplateContext }[] = [];
+
+  async render(
+    name: string,
+    version: number,
+    channel: Channel,
+    context: TemplateContext,
+  ): Promise<RenderedMessage> {
+    this.calls.push({ name, version, channel, context });
+    if (name === 'broken') throw new Error('missing variables: customer.nickname');
+    const hello = `Hello ${context.customer.name ?? 'there'}`;
+    if (channel === 'email') {
+      return {
+        channel,
+        subject: `${context.campaign.name} for ${context.customer.name}`,
+        html: `<p>${hello}</p><p>${context.reason ?? ''}</p><a href="${context.links.unsubscribe}">Unsubscribe</a>`,
+        text: `${hello}\n${context.reason ?? ''}\nUnsubscribe: ${context.links.unsubscribe}`,
+      };
+    }
+    if (channel === 'sms') {
+      return { channel, body: `${hello}. Reply STOP to opt out`, segments: 1, encoding: 'GSM-7' };
+    }
+    return { channel, brief: `Call ${context.customer.name} of ${context.customer.company}` };
+  }
+}
+
+export interface DeliveryTestApp extends TestApp {
+  clock: ManualClock;
+  renderer: FakeRenderer;
+  sender: SenderService;
+  consent: ConsentService;
+}
+
+/** createTestApp with the worker role off (tests tick by hand) and the renderer replaced. */
+export async function createDeliveryApp(
+  opts: { env?: Record<string, string>; now?: string } = {},
+): Promise<DeliveryTestApp> {
+  const database = await cloneTestDatabase();
+  const clock = new ManualClock(new Date(opts.now ?? '2026-11-23T12:00:00Z'));
+  const renderer = new FakeRenderer();
+  const settings = loadSettings({
+    TACTFUL_ADMIN_KEY: ADMIN_KEY,
+    TACTFUL_SECRET: 'test-secret-0123456789abcdef0123456789',
+    TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-data-')),
+    PUBLIC_URL: 'http://tactful.test',
+    LOG_LEVEL: 'silent',
+    TACTFUL_ROLES: 'api',
+    MAIL_FROM: 'Shop <news@shop.example>',
+    COMPANY_NAME: 'Shop Example',
+    ...opts.env,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(settings, database.url, clock)],
+  })
+    .overrideProvider(MessageRenderer)
+    .useValue(renderer)
+    .compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
+  configureApp(app, settings);
+  await app.init();
+  const server = app.getHttpServer();
+  const as = (key: string) => ({
+    get: (url: string) => request(server).get(url).set('Authorization', `Bearer ${key}`),
+    post: (url: string) => request(server).post(url).set('Authorization', `Bearer ${key}`),
+    patch: (url: string) => request(server).patch(url).set('Authorization', `Bearer ${key}`),
+    put: (url: string) => request(server).put(url).set('Authorization', `Bearer ${key}`),
+    delete: (url: string) => request(server).delete(url).set('Authorization', `Bearer ${key}`),
+  });
+  const admin = as(ADMIN_KEY);
+  return {
+    app,
+    http: request(server),
+    db: app.get(DataSource),
+    settings,
+    as,
+    admin,
+    clock,
+    renderer,
+    sender: app.get(SenderService),
+    consent: app.get(ConsentService),
+    keyFor: async (role) => {
+      const res = await admin.post('/v1/api-keys').send({ role, name: `${role} key` });
+      if (res.status !== 201) throw new Error(`could not create key: ${res.status}`);
+      return res.body.key as string;
+    },
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+let seq = 0;
+
+export async function insertCustomer(
+  t: TestApp,
+  c: {
+    kind?: 'consumer' | 'business';
+    name?: string;
+    email?: string | null;
+    phone?: string | null;
+    locale?: string;
+    timezone?: string;
+    company?: string | null;
+    accountManagerPhone?: string | null;
+  } = {},
+): Promise<string> {
+  seq++;
+  const [row]: { id: string }[] = await t.db.query(
+    `INSERT INTO customers (external_id, kind, name, email, phone, locale, timezone, company,
+       account_manager_name, account_manager_phone)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [
+      `ext-${seq}-${Math.random().toString(36).slice(2)}`,
+      c.kind ?? 'consumer',
+      c.name ?? `Customer ${seq}`,
+      c.email === undefined ? `customer${seq}@mail.example` : c.email,
+      c.phone === undefined ? `+7916${String(1000000 + seq).slice(-7)}` : c.phone,
+      c.locale ?? 'en',
+      c.timezone ?? 'UTC',
+      c.company ?? null,
+      c.accountManagerPhone ? 'Igor' : null,
+      c.accountManagerPhone ?? null,
+    ],
+  );
+  return row.id;
+}
+
+/** A confirmed consent with evidence, through the real ledger. */
+export async function grant(
+  t: DeliveryTestApp,
+  customerId: string,
+  channel: Channel,
+  topic: string,
+): Promise<void> {
+  await t.consent.record({
+    customerId,
+    channel,
+    topic,
+    action: 'grant',
+    confirmed: true,
+    source: 'web-form',
+    evidence: { wording: 'Yes, send me tips', wordingVersion: 'tips-1' },
+    actor: 'test',
+  });
+}
+
+export async function insertCampaign(
+  t: TestApp,
+  c: {
+    topic: string;
+    goal?: string;
+    status?: string;
+    channels?: Channel[];
+    name?: string;
+    template?: string;
+  },
+): Promise<string> {
+  const [row]: { id: string }[] = await t.db.query(
+    `INSERT INTO campaigns (name, topic, goal, template_name, template_version, channels, audience,
+       schedule, status, created_by)
+     VALUES ($1, $2, $3, $4, 1, $5, '{}'::jsonb, '{"type":"now"}'::jsonb, $6, 'test') RETURNING id`,
+    [
+      c.name ?? 'Spring tips',
+      c.topic,
+      c.goal ?? 'retention',
+      c.template ?? 'spring',
+      c.channels ?? ['email'],
+      c.status ?? 'running',
+    ],
+  );
+  return row.id;
+}
+
+export async function insertDelivery(
+  t: TestApp,
+  d: {
+    campaignId: string;
+    customerId: string;
+    channel?: Channel;
+    category?: 'content' | 'promotional' | 'service';
+    topic: string;
+    goal?: string;
+    notBefore?: Date;
+    step?: number;
+    status?: string;
+    leaseUntil?: Date | null;
+    template?: string;
+  },
+): Promise<string> {
+  const [row]: { id: string }[] = await t.db.query(
+    `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
+       template_name, template_version, policy_version, status, not_before, lease_until, leased_by,
+       attempts)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 1, $9, $10, $11, $12, $13) RETURNING id`,
+    [
+      d.campaignId,
+      d.step ?? 0,
+      d.customerId,
+      d.channel ?? 'email',
+      d.category ?? 'content',
+      d.topic,
+      d.goal ?? 'retention',
+      d.template ?? 'spring',
+      d.status ?? 'planned',
+      d.notBefore ?? new Date('2026-11-23T11:00:00Z'),
+      d.leaseUntil ?? null,
+      d.status === 'sending' ? 'dead-instance' : null,
+      d.status === 'sending' ? 1 : 0,
+    ],
+  );
+  return row.id;
+}
+
+export async function delivery(t: TestApp, id: string) {
+  const [row] = await t.db.query(`SELECT * FROM deliveries WHERE id = $1`, [id]);
+  return row as {
+    status: string;
+    attempts: number;
+    provider_id: string | null;
+    provider_status: string | null;
+    content_hash: string | null;
+    next_attempt_at: Date | null;
+    last_error: string | null;
+  };
+}
+
+export async function auditTypes(t: TestApp, deliveryId: string): Promise<string[]> {
+  const rows: { type: string }[] = await t.db.query(
+    `SELECT type FROM audit_events WHERE delivery_id = $1 ORDER BY id`,
+    [deliveryId],
+  );
+  return rows.map((r) => r.type);
+}
