@@ -1,10 +1,15 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { compileAudience } from '../audiences/compile-audience';
 import { validateAudience, type AudienceFilter } from '../audiences/audience-filter';
 import { AudiencesService } from '../audiences/audiences.service';
 import { Clock } from '../common/clock';
 import { DecisionContextLoader } from '../planning/decision-context.loader';
+import {
+  DEFAULT_PLANNER_OPTIONS,
+  PLANNER_OPTIONS,
+  type PlannerOptions,
+} from '../planning/planner.service';
 import {
   arbitrate,
   decide,
@@ -27,11 +32,6 @@ import { TemplatePort, type ContentCheckResult } from './ports';
 import { firstDueAt, scheduleProblems, type Schedule } from './schedule';
 
 const BATCH = 500;
-/**
- * Channels whose marketing needs a confirmed (double opt-in) consent: e-mail. The same rule as
- * the planner's and the sender's (DOUBLE_OPT_IN in src/delivery), so the forecast agrees.
- */
-const DOUBLE_OPT_IN = { email: true } as const;
 
 /** A launched campaign whose next step plans before ours or in the same tick. */
 interface Competitor {
@@ -91,7 +91,13 @@ export class CampaignForecastService {
     private readonly loader: DecisionContextLoader,
     private readonly policies: PoliciesService,
     private readonly templates: TemplatePort,
+    @Optional() @Inject(PLANNER_OPTIONS) private readonly plannerOptions?: Partial<PlannerOptions>,
   ) {}
+
+  /** The planner's double opt-in rule, so that the forecast decides as the planner will. */
+  private get doubleOptIn(): PlannerOptions['doubleOptIn'] {
+    return this.plannerOptions?.doubleOptIn ?? DEFAULT_PLANNER_OPTIONS.doubleOptIn;
+  }
 
   async forecast(id: string): Promise<CampaignForecast> {
     const campaign = await this.campaigns.get(id);
@@ -145,7 +151,7 @@ export class CampaignForecastService {
           now: at,
           historyDays,
           manager: m,
-          doubleOptIn: DOUBLE_OPT_IN,
+          doubleOptIn: this.doubleOptIn,
         });
         const membership = await Promise.all(
           competitors.map((c) => this.members(c.audience, ids, at, m)),
