@@ -3,6 +3,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ConsentModule } from '../consent/consent.module';
 import { MailModule } from '../mail/mail.module';
 import { PoliciesModule } from '../policy/policies.module';
+import { TemplatesModule } from '../templates/templates.module';
+import { TemplatesService } from '../templates/templates.service';
 import { LinkTokenModule } from '../tokens/link-token.module';
 import { channelSendersProvider } from './channels/channel-registry';
 import { FeedbackController } from './feedback/feedback.controller';
@@ -15,14 +17,21 @@ import { SenderService } from './sender.service';
  * channels (SMTP, Twilio SMS, Twilio bridged calls, outbox folder), and provider feedback.
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), MailModule, ConsentModule, PoliciesModule, LinkTokenModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    MailModule,
+    ConsentModule,
+    PoliciesModule,
+    LinkTokenModule,
+    TemplatesModule,
+  ],
   controllers: [FeedbackController],
   providers: [
     channelSendersProvider,
     SenderService,
     ProviderFeedbackService,
-    // Bound to TemplatesService once src/templates lands; overridable in tests and embeddings.
-    { provide: MessageRenderer, useValue: null },
+    // TemplatesService.render has exactly this contract; tests may bind another renderer.
+    { provide: MessageRenderer, useExisting: TemplatesService },
   ],
   exports: [SenderService, ProviderFeedbackService],
 })
