@@ -75,7 +75,7 @@ export interface DeliveryTestApp extends TestApp {
 
 /** createTestApp with the worker role off (tests tick by hand) and the renderer replaced. */
 export async function createDeliveryApp(
-  opts: { env?: Record<string, string>; now?: string } = {},
+  opts: { env?: Record<string, string>; now?: string; realTemplates?: boolean } = {},
 ): Promise<DeliveryTestApp> {
   const database = await cloneTestDatabase();
   const clock = new ManualClock(new Date(opts.now ?? '2026-11-23T12:00:00Z'));
@@ -91,12 +91,12 @@ export async function createDeliveryApp(
     COMPANY_NAME: 'Shop Example',
     ...opts.env,
   });
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [AppModule.forRoot(settings, database.url, clock)],
-  })
-    .overrideProvider(MessageRenderer)
-    .useValue(renderer)
-    .compile();
+  });
+  const moduleRef = await (
+    opts.realTemplates ? builder : builder.overrideProvider(MessageRenderer).useValue(renderer)
+  ).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
   configureApp(app, settings);
   await app.init();
