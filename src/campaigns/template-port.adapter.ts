@@ -1,30 +1,30 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Channel } from '../policy/engine';
+import { TemplatesService } from '../templates/templates.service';
 import { TemplatePort, type ContentCheckResult, type SampleCampaign } from './ports';
 
-// TEMPORARY until TemplatesService lands: the built-in names exist at version 1.
-const BUILT_IN = [
-  'tips',
-  'care-after-purchase',
-  'review-request',
-  'review-reminder',
-  'winback',
-  'announcement',
-  'offer',
-];
-
+/** TemplatePort over TemplatesService: an unknown template is null, not a 404. */
 @Injectable()
 export class TemplatePortAdapter extends TemplatePort {
-  async latestVersion(name: string): Promise<number | null> {
-    return BUILT_IN.includes(name) ? 1 : null;
+  constructor(private readonly templates: TemplatesService) {
+    super();
   }
 
-  async sampleContentCheck(
-    _name: string,
-    _version: number,
-    _channels: readonly Channel[],
-    _campaign: SampleCampaign,
+  async latestVersion(name: string): Promise<number | null> {
+    try {
+      return await this.templates.latestVersion(name);
+    } catch (err) {
+      if (err instanceof NotFoundException) return null;
+      throw err;
+    }
+  }
+
+  sampleContentCheck(
+    name: string,
+    version: number,
+    channels: readonly Channel[],
+    campaign: SampleCampaign,
   ): Promise<ContentCheckResult> {
-    return { score: 0, level: 'ok', findings: [] };
+    return this.templates.sampleContentCheck(name, version, channels, campaign);
   }
 }

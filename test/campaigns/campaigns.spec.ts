@@ -418,6 +418,8 @@ describe('/v1/campaigns', () => {
         status: 'scheduled',
         templateVersion: 1,
         launchedAt: NOW.toISOString(),
+        // tips is a content topic: the built-in template is checked, and calm
+        contentCheck: { level: 'ok' },
       });
       expect(res.body.step).toEqual({ step: 0, dueAt: NOW.toISOString() });
       expect(await steps(c.id)).toEqual([{ step: 0, due_at: NOW, status: 'pending' }]);
@@ -544,6 +546,93 @@ describe('/v1/campaigns', () => {
       expect((await t.as(auditor).patch(`/v1/campaigns/${c.id}`).send({ name: 'x' })).status).toBe(
         403,
       );
+    });
+  });
+
+  describe('content check at launch', () => {
+    const loud = {
+      name: 'loud',
+      locales: {
+        en: {
+          subject: 'HUGE SALE!!! FREE GIFT!!!',
+          html: '<p>BUY NOW!!! 90% DISCOUNT!!! LIMITED OFFER, {{customer.name}}!!!</p>',
+          text: 'BUY NOW!!! 90% DISCOUNT!!! LIMITED OFFER, {{customer.name}}!!!',
+        },
+      },
+    };
+
+    it('refuses a high score unless acknowledgeWarnings, then records it', async () => {
+      expect((await t.as(marketer).post('/v1/templates').send(loud)).status).toBe(201);
+      const c = await create({
+        ...base,
+        name: 'pushy tips',
+        template: 'loud',
+        channels: ['email'],
+      });
+      const forecast = await t.as(marketer).post(`/v1/campaigns/${c.id}/forecast`).send({});
+      expect(forecast.status).toBe(200);
+      expect(forecast.body.content).toMatchObject({ level: 'high', score: expect.any(Number) });
+
+      const refused = await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({});
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toEqual([
+        expect.stringMatching(
+          /^acknowledgeWarnings: the content check scored \d+ \(high\): .*shouting/,
+        ),
+      ]);
+      expect((await t.as(marketer).get(`/v1/campaigns/${c.id}`)).body.status).toBe('draft');
+
+      const bad = await t
+        .as(marketer)
+        .post(`/v1/campaigns/${c.id}/launch`)
+        .send({ acknowledgeWarnings: 'yes' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toEqual(['acknowledgeWarnings must be true or false']);
+
+      const ok = await t
+        .as(marketer)
+        .post(`/v1/campaigns/${c.id}/launch`)
+        .send({ acknowledgeWarnings: true });
+      expect(ok.status).toBe(202);
+      expect(ok.body.campaign).toMatchObject({
+        status: 'scheduled',
+        acknowledgedWarnings: true,
+        contentCheck: { level: 'high' },
+      });
+      const [audit] = await auditOf(c.id, 'campaign.launched');
+      expect(audit.data).toMatchObject({
+        acknowledgeWarnings: true,
+        contentCheck: { level: 'high' },
+      });
+    });
+
+    it('pins the version current at launch', async () => {
+      const c = await create({ ...base, name: 'pinned', template: 'loud', channels: ['email'] });
+      const calmer = {
+        ...loud,
+        locales: { en: { subject: 'Tips', html: '<p>Hello</p>', text: 'Hello' } },
+      };
+      expect((await t.as(marketer).post('/v1/templates').send(calmer)).status).toBe(201);
+      const res = await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({});
+      expect(res.status).toBe(202);
+      expect(res.body.campaign).toMatchObject({
+        templateVersion: 2,
+        contentCheck: { level: 'ok' },
+      });
+    });
+
+    it('refuses to launch a template that cannot render for the sample customer', async () => {
+      const holes = {
+        name: 'holes',
+        locales: { en: { subject: 'Hi', html: '<p>{{customer.shoeSize}}</p>', text: 'x' } },
+      };
+      const created = await t.as(marketer).post('/v1/templates').send(holes);
+      expect(created.status).toBe(201);
+      const c = await create({ ...base, name: 'holes', template: 'holes', channels: ['email'] });
+      const res = await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({});
+      expect(res.status).toBe(400);
+      expect(res.body.message.join()).toMatch(/template holes v1/);
+      expect((await t.as(marketer).get(`/v1/campaigns/${c.id}`)).body.status).toBe('draft');
     });
   });
 
