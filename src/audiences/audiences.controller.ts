@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
 import { CountAudienceDto } from './audiences.dto';
@@ -15,6 +15,8 @@ export class AudiencesController {
   @HttpCode(200)
   @Roles('marketer', 'auditor')
   async count(@Body() dto: CountAudienceDto) {
+    const errors = await this.audiences.validate(dto.audience);
+    if (errors.length > 0) throw new BadRequestException(errors);
     return { count: await this.audiences.count(dto.audience) };
   }
 }

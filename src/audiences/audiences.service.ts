@@ -1,29 +1,24 @@
-import { BadRequestException, Inject, Injectable, Optional } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { audienceTopics, validateAudience, type AudienceFilter } from './audience-filter';
-import { compileAudience, type CompileContext } from './compile-audience';
+import { compileAudience } from './compile-audience';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_PAGE_SIZE = 10_000;
 
-/** Options for embedding: the lapse thresholds used by lifecycleStage (defaults as the API's). */
-export const AUDIENCE_LIFECYCLE = Symbol('AUDIENCE_LIFECYCLE');
-
+/** Filters arrive as stored or posted JSON (`unknown`); every method validates them first. */
 @Injectable()
 export class AudiencesService {
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock,
-    @Optional()
-    @Inject(AUDIENCE_LIFECYCLE)
-    private readonly lifecycle?: CompileContext['lifecycle'],
   ) {}
 
   /** Customers matching the filter, erased customers excluded. 400 naming the fault if invalid. */
-  async count(filter: AudienceFilter | unknown, manager?: EntityManager): Promise<number> {
+  async count(filter: unknown, manager?: EntityManager): Promise<number> {
     const params: unknown[] = [];
-    const where = await this.compile(filter, params, manager);
+    const where = this.compile(filter, params);
     const [row] = await (manager ?? this.db).query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM customers c WHERE c.erased_at IS NULL AND ${where}`,
       params,
@@ -36,7 +31,7 @@ export class AudiencesService {
    * to get the next; an empty page is the end). Erased customers are never included.
    */
   async page(
-    filter: AudienceFilter | unknown,
+    filter: unknown,
     afterId: string | null,
     limit: number,
     manager?: EntityManager,
@@ -46,7 +41,7 @@ export class AudiencesService {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
       throw new BadRequestException([`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`]);
     const params: unknown[] = [];
-    const where = await this.compile(filter, params, manager);
+    const where = this.compile(filter, params);
     params.push(limit);
     const limitSql = `$${params.length}::int`;
     let after = '';
@@ -62,32 +57,33 @@ export class AudiencesService {
     return rows.map((r) => r.id);
   }
 
-  private async compile(
-    filter: unknown,
-    params: unknown[],
-    manager: EntityManager | undefined,
-  ): Promise<string> {
+  /**
+   * Every problem of a filter: validateAudience's, plus topics in subscribedTo that do not exist
+   * (a typo there would silently give an empty audience). For use when a filter is entered.
+   */
+  async validate(filter: unknown, manager?: EntityManager): Promise<string[]> {
     const errors = validateAudience(filter);
-    if (errors.length > 0) throw new BadRequestException(errors);
-    await this.checkTopics(filter as AudienceFilter, manager);
-    return compileAudience(filter as AudienceFilter, {
-      now: this.clock.now(),
-      params,
-      lifecycle: this.lifecycle,
-    });
-  }
-
-  /** A subscription to a topic that does not exist is a typo, not an empty audience. */
-  private async checkTopics(filter: AudienceFilter, manager?: EntityManager): Promise<void> {
-    const refs = audienceTopics(filter);
-    if (refs.length === 0) return;
+    if (errors.length > 0) return errors;
+    const refs = audienceTopics(filter as AudienceFilter);
+    if (refs.length === 0) return [];
     const rows = await (manager ?? this.db).query<{ key: string }[]>(
       'SELECT key FROM topics WHERE key = ANY($1::text[])',
       [[...new Set(refs.map((r) => r.topic))]],
     );
     const known = new Set(rows.map((r) => r.key));
-    const unknown = refs.filter((r) => !known.has(r.topic));
-    if (unknown.length > 0)
-      throw new BadRequestException(unknown.map((r) => `${r.path}: unknown topic "${r.topic}"`));
+    return refs
+      .filter((r) => !known.has(r.topic))
+      .map((r) => `${r.path}: unknown topic "${r.topic}"`);
+  }
+
+  // count and page check the structure only: a stored campaign whose topic is unknown gets an
+  // empty audience from them rather than an error in the planner.
+  private compile(filter: unknown, params: unknown[]): string {
+    const errors = validateAudience(filter);
+    if (errors.length > 0) throw new BadRequestException(errors);
+    return compileAudience(filter as AudienceFilter, {
+      now: this.clock.now(),
+      params,
+    });
   }
 }

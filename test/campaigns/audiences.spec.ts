@@ -355,6 +355,24 @@ describe('audiences', () => {
       );
     });
 
+    it('validate() names unknown topics; count and page do not refuse them (a * consent covers any key)', async () => {
+      const filter = { all: [cond('subscribedTo.email', 'in', ['offers', 'nothing'])] };
+      expect(await service.validate(filter)).toEqual([
+        'audience.all[0].value[1]: unknown topic "nothing"',
+      ]);
+      expect(await service.validate(cond('subscribedTo', 'eq', 'tips'))).toEqual([]);
+      expect(await service.validate(cond('foo', 'eq', 1))).toEqual([
+        'audience.field: unknown field "foo"',
+      ]);
+      const nothing = cond('subscribedTo', 'eq', 'nothing');
+      expect(await service.count(nothing)).toBe(3);
+      expect((await service.page(nothing, null, 10)).map(externalOf).sort()).toEqual([
+        'a1',
+        'a5',
+        'a6',
+      ]);
+    });
+
     it('refuses a bad cursor, limit or filter', async () => {
       await expect(service.page({}, "x' OR 1=1 --", 10)).rejects.toMatchObject({ status: 400 });
       await expect(service.page({}, null, 0)).rejects.toMatchObject({ status: 400 });
