@@ -59,7 +59,8 @@ export class AudiencesService {
 
   /**
    * Every problem of a filter: validateAudience's, plus topics in subscribedTo that do not exist
-   * (a typo there would silently give an empty audience). For use when a filter is entered.
+   * (a typo there would silently select only customers with a '*' consent). For use when a
+   * filter is entered (POST /v1/audiences/count; campaign create/update).
    */
   async validate(filter: unknown, manager?: EntityManager): Promise<string[]> {
     const errors = validateAudience(filter);
@@ -76,8 +77,8 @@ export class AudiencesService {
       .map((r) => `${r.path}: unknown topic "${r.topic}"`);
   }
 
-  // count and page check the structure only: a stored campaign whose topic is unknown gets an
-  // empty audience from them rather than an error in the planner.
+  // count and page check the structure only: an unknown topic key in a stored campaign compiles
+  // like any other (a '*' consent covers it) instead of failing in the planner.
   private compile(filter: unknown, params: unknown[]): string {
     const errors = validateAudience(filter);
     if (errors.length > 0) throw new BadRequestException(errors);
