@@ -506,7 +506,10 @@ export class CampaignsService {
 
   private async row(id: string, manager?: EntityManager, lock = false): Promise<CampaignRow> {
     const rows: CampaignRow[] = await (manager ?? this.dataSource.manager).query(
-      `SELECT * FROM campaigns WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      // NO KEY UPDATE: serialises lifecycle changes without blocking the planner's deliveries
+      // inserts (their foreign key takes KEY SHARE on this row), which would deadlock a cancel
+      // waiting for the batch's step row.
+      `SELECT * FROM campaigns WHERE id = $1 ${lock ? 'FOR NO KEY UPDATE' : ''}`,
       [id],
     );
     if (!rows.length) throw new NotFoundException([`campaign ${id} not found`]);

@@ -1,4 +1,5 @@
 import { Clock } from '../../src/common/clock';
+import { PlannerService } from '../../src/planning/planner.service';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
 
 class ManualClock extends Clock {
@@ -633,6 +634,48 @@ describe('/v1/campaigns', () => {
       expect(res.status).toBe(400);
       expect(res.body.message.join()).toMatch(/template holes v1/);
       expect((await t.as(marketer).get(`/v1/campaigns/${c.id}`)).body.status).toBe('draft');
+    });
+  });
+
+  describe('cancel while the planner plans', () => {
+    it('leaves no planned delivery behind and audits each cancelled one (5 rounds)', async () => {
+      const planner = t.app.get(PlannerService);
+      for (let round = 0; round < 5; round++) {
+        await t.db.query(
+          `INSERT INTO customers (external_id, kind, email, timezone)
+           SELECT 'race-' || $1 || '-' || i, 'consumer', 'race' || $1 || '-' || i || '@example.com', 'Europe/Moscow'
+             FROM generate_series(1, 120) i`,
+          [round],
+        );
+        const c = await create({
+          ...base,
+          name: `race ${round}`,
+          topic: 'care',
+          goal: 'care',
+          template: 'care-after-purchase',
+          channels: ['email'],
+          audience: { field: 'externalId', op: 'contains', value: `race-${round}-` },
+        });
+        await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({}).expect(202);
+        const planning = planner.planStep(c.id, 0, { batchSize: 10 });
+        await new Promise((r) => setTimeout(r, round * 15));
+        const cancel = await t.as(marketer).post(`/v1/campaigns/${c.id}/cancel`).send({});
+        expect(cancel.status).toBe(200);
+        await planning;
+        const [row] = await t.db.query(
+          `SELECT count(*) FILTER (WHERE d.status = 'planned')::int AS planned,
+                  count(*) FILTER (WHERE d.status = 'cancelled')::int AS cancelled,
+                  count(a.id)::int AS audited
+             FROM deliveries d
+             LEFT JOIN audit_events a ON a.delivery_id = d.id AND a.type = 'delivery.cancelled'
+            WHERE d.campaign_id = $1`,
+          [c.id],
+        );
+        expect(row.planned).toBe(0);
+        expect(row.audited).toBe(row.cancelled);
+        const [{ status }] = await t.db.query(`SELECT status FROM campaigns WHERE id = $1`, [c.id]);
+        expect(status).toBe('cancelled');
+      }
     });
   });
 
