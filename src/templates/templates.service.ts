@@ -184,22 +184,23 @@ export class TemplatesService {
          FROM templates WHERE name = $1 ORDER BY version DESC`,
         [name],
       );
-    const items = rows.map((r) => ({
+    const items: {
+      version: number;
+      source: TemplateSource;
+      locales: string[];
+      createdAt: Date | null;
+      createdBy: string | null;
+    }[] = rows.map((r) => ({
       version: r.version,
-      source: 'stored' as TemplateSource,
+      source: 'stored',
       locales: r.locale_keys,
       createdAt: r.created_at,
       createdBy: r.created_by,
     }));
     const builtin = this.files.builtins.get(name);
     if (builtin && !rows.some((r) => r.version === 1)) {
-      items.push({
-        version: 1,
-        source: 'builtin',
-        locales: Object.keys(builtin).sort(),
-        createdAt: null as unknown as Date,
-        createdBy: null as unknown as string,
-      });
+      const locales = Object.keys(builtin).sort();
+      items.push({ version: 1, source: 'builtin', locales, createdAt: null, createdBy: null });
     }
     if (!items.length) throw new NotFoundException([`template ${name} not found`]);
     return { items, nextCursor: null };
