@@ -1,7 +1,14 @@
 // npm run bench:import — 1,000,000 NDJSON customers streamed through POST /v1/customers/import,
 // against a plain COPY of the same rows into a scratch table in the same run.
 import 'reflect-metadata';
-import { createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +75,43 @@ async function writeFiles(dir: string): Promise<{ ndjson: string; csv: string }>
   return { ndjson, csv };
 }
 
+/**
+ * CPU seconds used so far by this process's descendants, by command (node = the service,
+ * postgres = the server and its backends, reaped children included). CPU time, unlike wall time,
+ * stays comparable when other work shares the machine: the per-row figures say where time goes.
+ */
+function cpuByCommand(): Map<string, number> {
+  const tick = 100; // USER_HZ on Linux
+  const procs = new Map<number, { ppid: number; comm: string; cpu: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' ');
+      // fields after comm: state ppid ... utime(12) stime(13) cutime(14) cstime(15), 0-based from state
+      const cpu = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / tick;
+      procs.set(Number(entry), { ppid: Number(f[1]), comm, cpu });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const isMine = (pid: number): boolean => {
+    for (let p = procs.get(pid)?.ppid; p !== undefined && p > 1; p = procs.get(p)?.ppid) {
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  const out = new Map<string, number>();
+  for (const [pid, p] of procs) {
+    if (!isMine(pid)) continue;
+    const key = p.comm.startsWith('postgres') ? 'postgres' : p.comm;
+    out.set(key, (out.get(key) ?? 0) + p.cpu);
+  }
+  return out;
+}
+
 function postFile(port: number, file: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -99,9 +143,14 @@ async function main(): Promise<void> {
 
   // The service runs in its own process, as in production, so its peak RSS is its own.
   const service = await startService(pg.url, ADMIN_KEY);
+  const cpu0 = cpuByCommand();
   const t0 = performance.now();
   const result = await postFile(service.port, files.ndjson);
   const importSec = (performance.now() - t0) / 1000;
+  const cpu1 = cpuByCommand();
+  const cpuPerRow = [...cpu1]
+    .map(([comm, sec]) => `${comm} ${(((sec - (cpu0.get(comm) ?? 0)) * 1e6) / ROWS).toFixed(1)} µs`)
+    .join(', ');
   const peakRssMb = service.peakRssMb();
   await service.stop();
   const report = JSON.parse(result.body) as { rows: number; inserted: number; failed: number };
@@ -131,6 +180,7 @@ async function main(): Promise<void> {
   console.log(
     `  import (HTTP, validated, upserted): ${importSec.toFixed(1)} s, ${fmt(importRate)} rows/s`,
   );
+  console.log(`  CPU per imported row:               ${cpuPerRow}`);
   console.log(`  peak RSS of the service process:    ${peakRssMb.toFixed(0)} MB`);
   console.log(
     `  baseline COPY of the same rows:     ${copySec.toFixed(1)} s, ${fmt(copyRate)} rows/s`,

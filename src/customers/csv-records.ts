@@ -16,6 +16,11 @@ export interface CsvRecord {
  * that stays "inside quotes" after an error would).
  */
 export async function* csvRecords(input: Readable): AsyncGenerator<CsvRecord> {
+  for await (const records of csvRecordBatches(input)) yield* records;
+}
+
+/** The same records, a chunk of the input at a time (an await per chunk, not per record). */
+export async function* csvRecordBatches(input: Readable): AsyncGenerator<CsvRecord[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let line = 0;
@@ -44,18 +49,22 @@ export async function* csvRecords(input: Readable): AsyncGenerator<CsvRecord> {
   for await (const chunk of input) {
     const parts = (rest + decoder.write(chunk as Buffer)).split('\n');
     rest = parts.pop() ?? '';
+    const out: CsvRecord[] = [];
     for (const physical of parts) {
       const record = take(physical);
-      if (record) yield record;
+      if (record) out.push(record);
     }
+    if (out.length) yield out;
   }
   rest += decoder.end();
+  const out: CsvRecord[] = [];
   if (rest) {
     const record = take(rest);
-    if (record) yield record;
+    if (record) out.push(record);
   }
   // A quote opened and never closed: the rest of the file was one broken record.
-  if (text.length) yield finish();
+  if (text.length) out.push(finish());
+  if (out.length) yield out;
 }
 
 const isBlank = (c: string | undefined) => c === ' ' || c === '\t';
