@@ -305,6 +305,20 @@ describe('/v1/campaigns', () => {
       await t.admin.put('/v1/policies/business').send({ announcementNoticeDays: 14 });
     });
 
+    it('re-checks the notice at launch', async () => {
+      const c = await create({
+        ...announcement,
+        name: 'launched late',
+        effectiveAt: new Date(NOW.getTime() + 15 * DAY).toISOString(),
+      });
+      clock.current = new Date(NOW.getTime() + 2 * DAY);
+      const res = await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({});
+      expect(res.status).toBe(400);
+      expect(res.body.message).toEqual([expect.stringMatching(/^effectiveAt notice_too_short/)]);
+      clock.current = NOW;
+      expect((await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({})).status).toBe(202);
+    });
+
     it('accepts a long enough notice', async () => {
       const effectiveAt = new Date(NOW.getTime() + 30 * DAY).toISOString();
       const res = await t
