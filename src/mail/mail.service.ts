@@ -29,6 +29,8 @@ export class MailService implements OnModuleDestroy {
   private readonly logger = new Logger(MailService.name);
   private smtp?: Transporter<SMTPPool.SentMessageInfo>;
   private outbox?: Transporter<StreamTransport.SentMessageInfo>;
+  /** Sends still under way; shutdown waits for them before closing the pool. */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -44,7 +46,15 @@ export class MailService implements OnModuleDestroy {
     return join(this.settings.dataDir, 'outbox');
   }
 
-  async send(mail: OutgoingMail): Promise<SentMail> {
+  send(mail: OutgoingMail): Promise<SentMail> {
+    const sending = this.deliver(mail);
+    this.inflight.add(sending);
+    const done = () => this.inflight.delete(sending);
+    sending.then(done, done);
+    return sending;
+  }
+
+  private async deliver(mail: OutgoingMail): Promise<SentMail> {
     const from = mail.from ?? this.settings.mailFrom;
     const messageId = messageIdFor(mail, from);
     const message = {
@@ -65,6 +75,8 @@ export class MailService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    // A caller may hand a message over and answer its request before the send completes.
+    await Promise.allSettled([...this.inflight]);
     this.smtp?.close();
     this.outbox?.close();
     this.smtp = undefined;

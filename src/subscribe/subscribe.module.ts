@@ -1,4 +1,17 @@
 import { Module } from '@nestjs/common';
+import { ConsentModule } from '../consent/consent.module';
+import { MailModule } from '../mail/mail.module';
+import { PreferencesModule } from '../preferences/preferences.module';
+import { LinkTokenModule } from '../tokens/link-token.module';
+import { ConfirmController } from './confirm.controller';
+import { SubscribeController } from './subscribe.controller';
+import { SubscribeService } from './subscribe.service';
 
-@Module({})
+/** Double opt-in: POST /v1/subscribe and GET /confirm/:token. */
+@Module({
+  imports: [ConsentModule, LinkTokenModule, MailModule, PreferencesModule],
+  controllers: [SubscribeController, ConfirmController],
+  providers: [SubscribeService],
+  exports: [SubscribeService],
+})
 export class SubscribeModule {}

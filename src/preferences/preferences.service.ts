@@ -1,0 +1,451 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { ALL_TOPICS, ConsentService } from '../consent';
+import { langOf, type PageLang } from '../mail/system-mail';
+import type { Channel, ConsentEntry, MaxFrequency } from '../policy/engine';
+import { marketingConsentProblem } from '../policy/engine/consent';
+import type { LinkTokenPayload } from '../tokens/link-token.service';
+import { LinkTokenService } from '../tokens/link-token.service';
+import { csrfTokenFor, csrfTokenValid } from './csrf';
+import {
+  MAX_FREQUENCIES,
+  pairKey,
+  parsePreferenceForm,
+  type PreferenceChoices,
+} from './preference-form';
+import { fill, PAGE_TEXTS } from './preferences.texts';
+import { renderPage } from './pages';
+import { cadenceText, CHANNEL_LABELS, localized } from './topic-texts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CHANNELS: readonly Channel[] = ['email', 'sms', 'voice'];
+/** Version of the page's consent wording, stored with every grant made on it. */
+export const PREFERENCE_PAGE_WORDING_VERSION = 'preference-page-1';
+const SOURCE = 'preference-page';
+
+export interface RequestEvidence {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+interface CustomerRow {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  kind: 'consumer' | 'business';
+  locale: string;
+  timezone: string;
+}
+
+interface TopicRow {
+  key: string;
+  category: string;
+  cadence_days: number | null;
+  title: Record<string, string>;
+  description: Record<string, string>;
+}
+
+/** A genuine preference link and the customer it names. */
+export interface PreferenceTarget {
+  token: string;
+  link: LinkTokenPayload;
+  customer: CustomerRow;
+  lang: PageLang;
+}
+
+interface Loaded {
+  topics: TopicRow[];
+  reachable: Channel[];
+  pairs: { topic: string; channel: Channel }[];
+  current: PreferenceChoices;
+}
+
+/** One change, for the page (localized) and the audit (codes only, no personal data). */
+interface Change {
+  field: 'topic' | 'channels' | 'maxFrequency' | 'pausedUntil';
+  topic?: string;
+  channel?: Channel;
+  from: unknown;
+  to: unknown;
+  text: string;
+}
+
+export interface PageResult {
+  status: number;
+  html: string;
+}
+
+/**
+ * The preference page behind `/p/:token`: what the customer hears about, on which channel, how
+ * often, a pause, and one button to unsubscribe from everything. Topic switches go through the
+ * consent ledger (source preference-page, with IP and user agent); frequency, pause and
+ * channels go to customer_preferences, which the policy engine reads. GET never changes anything.
+ */
+@Injectable()
+export class PreferencesService {
+  constructor(
+    private readonly tokens: LinkTokenService,
+    private readonly consents: ConsentService,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  /** The absolute preference page URL for a customer (for e-mail footers and system mail). */
+  linkFor(customerId: string, channel: Channel = 'email'): string {
+    const token = this.tokens.issue({
+      purpose: 'preferences',
+      customerId,
+      channel,
+      topic: ALL_TOPICS,
+    });
+    return `${this.settings.publicUrl}/p/${token}`;
+  }
+
+  /** The customer a genuine, unexpired preferences token names, or null (never says why). */
+  async resolve(token: string): Promise<PreferenceTarget | null> {
+    const link = this.tokens.verify(token, 'preferences');
+    if (!link || !UUID.test(link.customerId)) return null;
+    const rows: CustomerRow[] = await this.dataSource.query(
+      `SELECT id, name, email, phone, kind, locale, timezone FROM customers
+       WHERE id = $1 AND erased_at IS NULL`,
+      [link.customerId],
+    );
+    if (!rows.length) return null;
+    return { token, link, customer: rows[0], lang: langOf(rows[0].locale) };
+  }
+
+  /** GET: the page as it stands; reads only. */
+  async page(target: PreferenceTarget): Promise<string> {
+    const loaded = await this.load(target.customer, this.dataSource.manager);
+    return this.render(target, loaded, loaded.current, {});
+  }
+
+  /** POST: checks the CSRF token, validates, saves in one transaction and shows what changed. */
+  async submit(
+    target: PreferenceTarget,
+    body: Record<string, unknown>,
+    evidence: RequestEvidence,
+  ): Promise<PageResult | 'forbidden'> {
+    const secrets = [this.settings.secret, ...this.settings.previousSecrets];
+    if (!csrfTokenValid(secrets, target.token, body.csrf)) return 'forbidden';
+    if (body.action === 'unsubscribe-all') return this.unsubscribeAll(target, evidence);
+
+    const now = this.clock.now();
+    const before = await this.load(target.customer, this.dataSource.manager);
+    const parsed = parsePreferenceForm(body, {
+      lang: target.lang,
+      timezone: this.zone(target.customer),
+      now,
+      pairs: before.pairs,
+      reachable: before.reachable,
+    });
+    if (!parsed.ok) {
+      return {
+        status: 400,
+        html: this.render(target, before, before.current, { errors: parsed.errors }),
+      };
+    }
+    const changes = await this.dataSource.transaction(async (m) => {
+      await this.lockCustomer(m, target.customer.id);
+      // Re-read under the lock so two submissions cannot both act on a stale picture.
+      const current = await this.load(target.customer, m);
+      return this.apply(target, current, parsed.choices, evidence, m);
+    });
+    const after = await this.load(target.customer, this.dataSource.manager);
+    return { status: 200, html: this.render(target, after, after.current, { changes }) };
+  }
+
+  private async unsubscribeAll(
+    target: PreferenceTarget,
+    evidence: RequestEvidence,
+  ): Promise<PageResult> {
+    const t = PAGE_TEXTS[target.lang];
+    await this.dataSource.transaction(async (m) => {
+      await this.lockCustomer(m, target.customer.id);
+      const state = (await this.consents.stateFor([target.customer.id], m)).get(target.customer.id);
+      const { reachable } = await this.load(target.customer, m);
+      // Every channel the customer can be reached on or ever consented on; '*' beats each topic.
+      const channels = CHANNELS.filter(
+        (c) => reachable.includes(c) || (state ?? []).some((e) => e.channel === c),
+      );
+      for (const channel of channels) {
+        await this.consents.withdraw(
+          {
+            customerId: target.customer.id,
+            channel,
+            topic: ALL_TOPICS,
+            source: SOURCE,
+            actor: 'customer',
+            evidence: { ...evidence, wording: t.unsubscribeAll },
+          },
+          m,
+        );
+      }
+      await this.audit.record(
+        {
+          type: 'preferences.changed',
+          customerId: target.customer.id,
+          actor: 'customer',
+          at: this.clock.now(),
+          data: { source: SOURCE, unsubscribeAll: true, channels },
+        },
+        m,
+      );
+    });
+    const after = await this.load(target.customer, this.dataSource.manager);
+    return {
+      status: 200,
+      html: this.render(target, after, after.current, { unsubscribedAll: true }),
+    };
+  }
+
+  private async apply(
+    target: PreferenceTarget,
+    current: Loaded,
+    wanted: PreferenceChoices,
+    evidence: RequestEvidence,
+    m: EntityManager,
+  ): Promise<Change[]> {
+    const t = PAGE_TEXTS[target.lang];
+    const labels = CHANNEL_LABELS[target.lang];
+    const customerId = target.customer.id;
+    const changes: Change[] = [];
+
+    for (const [key, on] of wanted.topics) {
+      const was = current.current.topics.get(key);
+      if (was === undefined || was === on) continue;
+      const [topic, channel] = key.split(':') as [string, Channel];
+      const row = current.topics.find((x) => x.key === topic);
+      const title = localized(row?.title, target.lang) || topic;
+      // The wording is the label the customer saw: the topic's title and the channel's name.
+      const wording = `${title}: ${labels[channel]}`;
+      await this.consents.record(
+        {
+          customerId,
+          channel,
+          topic,
+          action: on ? 'grant' : 'withdraw',
+          source: SOURCE,
+          // The page's own link came through this channel, which proves the address is theirs.
+          ...(on ? { confirmed: channel === target.link.channel } : {}),
+          actor: 'customer',
+          evidence: {
+            ...evidence,
+            wording,
+            wordingVersion: PREFERENCE_PAGE_WORDING_VERSION,
+          },
+        },
+        m,
+      );
+      changes.push({
+        field: 'topic',
+        topic,
+        channel,
+        from: was,
+        to: on,
+        text: fill(t.change_topic, {
+          topic: title,
+          channel: labels[channel].toLowerCase(),
+          state: on ? t.on : t.off,
+        }),
+      });
+    }
+
+    const prefsChanged: Change[] = [];
+    const sameChannels = wanted.channels.join(',') === current.current.channels.join(',');
+    if (!sameChannels) {
+      prefsChanged.push({
+        field: 'channels',
+        from: current.current.channels,
+        to: wanted.channels,
+        text: fill(t.change_channels, {
+          value: wanted.channels.length
+            ? wanted.channels.map((c) => labels[c]).join(', ')
+            : t.change_channels_all,
+        }),
+      });
+    }
+    if (wanted.maxFrequency !== current.current.maxFrequency) {
+      prefsChanged.push({
+        field: 'maxFrequency',
+        from: current.current.maxFrequency,
+        to: wanted.maxFrequency,
+        text: fill(t.change_frequency, {
+          value: this.frequencyLabel(target.lang, wanted.maxFrequency),
+        }),
+      });
+    }
+    const pauseWas = current.current.pausedUntil?.getTime() ?? null;
+    const pauseNow = wanted.pausedUntil?.getTime() ?? null;
+    // An expired pause counts as none: clearing the field does not "remove" it again.
+    const livePauseWas =
+      pauseWas !== null && pauseWas > this.clock.now().getTime() ? pauseWas : null;
+    if (pauseNow !== livePauseWas) {
+      prefsChanged.push({
+        field: 'pausedUntil',
+        from: current.current.pausedUntil?.toISOString() ?? null,
+        to: wanted.pausedUntil?.toISOString() ?? null,
+        text: wanted.pausedUntil
+          ? fill(t.change_pause, { value: this.dayText(target, wanted.pausedUntil) })
+          : t.change_pause_off,
+      });
+    }
+    if (prefsChanged.length) {
+      await m.query(
+        `INSERT INTO customer_preferences (customer_id, max_frequency, paused_until, preferred_channels, updated_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (customer_id) DO UPDATE SET max_frequency = EXCLUDED.max_frequency,
+           paused_until = EXCLUDED.paused_until, preferred_channels = EXCLUDED.preferred_channels,
+           updated_at = EXCLUDED.updated_at`,
+        [customerId, wanted.maxFrequency, wanted.pausedUntil, wanted.channels, this.clock.now()],
+      );
+      changes.push(...prefsChanged);
+    }
+    if (changes.length) {
+      await this.audit.record(
+        {
+          type: 'preferences.changed',
+          customerId,
+          actor: 'customer',
+          at: this.clock.now(),
+          data: {
+            source: SOURCE,
+            changes: changes.map(({ text: _text, ...codes }) => codes),
+          },
+        },
+        m,
+      );
+    }
+    return changes;
+  }
+
+  private async lockCustomer(m: EntityManager, id: string): Promise<void> {
+    await m.query(`SELECT id FROM customers WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+  }
+
+  private zone(customer: CustomerRow): string {
+    return DateTime.local().setZone(customer.timezone).isValid ? customer.timezone : 'UTC';
+  }
+
+  private async load(customer: CustomerRow, m: EntityManager): Promise<Loaded> {
+    const topics: TopicRow[] = await m.query(
+      `SELECT key, category, cadence_days, title, description FROM topics
+       WHERE archived_at IS NULL AND category IN ('content', 'promotional')
+       ORDER BY category, key`,
+    );
+    const reachable: Channel[] = [];
+    if (customer.email) reachable.push('email');
+    if (customer.phone) reachable.push('sms');
+    // Voice is a call by a person and never for consumers (38-FZ art. 18(2)).
+    if (customer.phone && customer.kind === 'business') reachable.push('voice');
+    const entries: ConsentEntry[] =
+      (await this.consents.stateFor([customer.id], m)).get(customer.id) ?? [];
+    const pairs = topics.flatMap((tp) => reachable.map((channel) => ({ topic: tp.key, channel })));
+    const topicState = new Map<string, boolean>();
+    for (const p of pairs) {
+      // "On" = a live consent (granted or confirmed) for this topic, directly or via '*'.
+      const problem = marketingConsentProblem({ entries }, p.channel, p.topic);
+      topicState.set(pairKey(p.topic, p.channel), problem === null);
+    }
+    const [prefs]: {
+      max_frequency: MaxFrequency | null;
+      paused_until: Date | null;
+      preferred_channels: Channel[];
+    }[] = await m.query(
+      `SELECT max_frequency, paused_until, preferred_channels FROM customer_preferences
+       WHERE customer_id = $1`,
+      [customer.id],
+    );
+    return {
+      topics,
+      reachable,
+      pairs,
+      current: {
+        topics: topicState,
+        channels: prefs?.preferred_channels ?? [],
+        maxFrequency: prefs?.max_frequency ?? null,
+        pausedUntil: prefs?.paused_until ?? null,
+      },
+    };
+  }
+
+  private frequencyLabel(lang: PageLang, f: MaxFrequency | null): string {
+    return fill(PAGE_TEXTS[lang][`freq_${f ?? 'none'}`], { company: this.settings.company.name });
+  }
+
+  private dayText(target: PreferenceTarget, d: Date): string {
+    return DateTime.fromJSDate(d, { zone: this.zone(target.customer) })
+      .setLocale(target.lang)
+      .toLocaleString(DateTime.DATE_FULL);
+  }
+
+  private render(
+    target: PreferenceTarget,
+    loaded: Loaded,
+    shown: PreferenceChoices,
+    notes: { changes?: Change[]; errors?: string[]; unsubscribedAll?: boolean },
+  ): string {
+    const { lang, customer } = target;
+    const t = PAGE_TEXTS[lang];
+    const labels = CHANNEL_LABELS[lang];
+    const zone = this.zone(customer);
+    const now = this.clock.now();
+    const pause =
+      shown.pausedUntil && shown.pausedUntil.getTime() > now.getTime()
+        ? DateTime.fromJSDate(shown.pausedUntil, { zone }).toISODate()
+        : '';
+    const minDate = DateTime.fromJSDate(now, { zone }).plus({ days: 1 }).toISODate();
+    return renderPage('preferences', {
+      lang,
+      t,
+      company: this.settings.company,
+      name: customer.name,
+      action: `/p/${target.token}`,
+      csrf: csrfTokenFor(this.settings.secret, target.token),
+      errors: notes.errors ?? null,
+      changes: notes.changes ? notes.changes.map((c) => c.text) : null,
+      nothingChanged: notes.changes !== undefined && notes.changes.length === 0,
+      unsubscribedAll: notes.unsubscribedAll === true,
+      hasChannels: loaded.reachable.length > 0,
+      topics: loaded.topics.map((tp) => {
+        const title = localized(tp.title, lang) || tp.key;
+        return {
+          key: tp.key,
+          title,
+          description: localized(tp.description, lang) || null,
+          cadence: cadenceText(tp.cadence_days, lang),
+          channels: loaded.reachable.map((channel) => ({
+            id: `topic-${tp.key}-${channel}`,
+            name: `topic:${tp.key}:${channel}`,
+            shown: `topic:${tp.key}:${channel}`,
+            label: labels[channel],
+            checkedAttr: shown.topics.get(pairKey(tp.key, channel)) === true ? 'checked' : '',
+          })),
+        };
+      }),
+      channels: loaded.reachable.map((channel) => ({
+        id: `channel-${channel}`,
+        name: `channel:${channel}`,
+        label: labels[channel],
+        checkedAttr:
+          shown.channels.length === 0 || shown.channels.includes(channel) ? 'checked' : '',
+      })),
+      frequencies: [null, ...MAX_FREQUENCIES].map((f) => ({
+        id: `frequency-${f ?? 'none'}`,
+        value: f ?? 'none',
+        label: this.frequencyLabel(lang, f),
+        checkedAttr: shown.maxFrequency === f ? 'checked' : '',
+      })),
+      pause,
+      minDate,
+    });
+  }
+}
