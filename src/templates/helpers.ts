@@ -89,9 +89,24 @@ export function formatDate(
   return dt.setLocale(locale).toLocaleString(f);
 }
 
+const pluralRules = new Map<string, Intl.PluralRules>();
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let value = map.get(key);
+  if (!value) {
+    value = make();
+    if (map.size < 1000) map.set(key, value);
+  }
+  return value;
+}
+
+const formatNumber = (locale: string, n: number) =>
+  cached(numberFormats, locale, () => new Intl.NumberFormat(locale)).format(n);
+
 /** `one`, `few`, `many`, `other` (and `zero`, `two`) as Intl.PluralRules names them. */
 export function pluralWord(n: number, locale: string, forms: Record<string, unknown>) {
-  const rule = new Intl.PluralRules(locale).select(n);
+  const rule = cached(pluralRules, locale, () => new Intl.PluralRules(locale)).select(n);
   const word = forms[rule] ?? forms.other;
   return typeof word === 'string' ? word : null;
 }
@@ -173,14 +188,14 @@ export function registerTemplateHelpers(env: typeof Handlebars): void {
       const word = pluralWord(n, s.locale, o.hash);
       if (word === null) return report(o, 'plural', 'plural needs at least other="…"');
       if (o.hash.count === false) return word;
-      return `${new Intl.NumberFormat(s.locale).format(n)} ${word}`;
+      return `${formatNumber(s.locale, n)} ${word}`;
     }),
     number: wrap(([value], o) => {
       if (isMissing(value)) return value;
       const n = toNumber(value);
       if (n === null)
         return report(o, 'number', `number needs a number; got ${JSON.stringify(value)}`);
-      return new Intl.NumberFormat(state(o).locale).format(n);
+      return formatNumber(state(o).locale, n);
     }),
     money: wrap(([value, currency], o) => {
       if (isMissing(value)) return value;

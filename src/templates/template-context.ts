@@ -62,7 +62,10 @@ export function describeProblem(p: PartProblem): string {
 }
 
 /** Which parts a channel needs: e-mail a subject and an HTML or text body. */
-export function hasChannel(parts: LocaleParts | undefined, channel: TemplateChannel): boolean {
+export function hasChannel(
+  parts: LocaleParts | Partial<Record<keyof LocaleParts, unknown>> | undefined,
+  channel: TemplateChannel,
+): boolean {
   if (!parts) return false;
   if (channel === 'email') return !!parts.subject && !!(parts.html || parts.text);
   return channel === 'sms' ? !!parts.sms : !!parts.call;

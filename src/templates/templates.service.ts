@@ -310,9 +310,7 @@ export class TemplatesService {
     context: TemplateContext,
   ): Promise<RenderedMessage> {
     const t = await this.compiled(name, version);
-    const withChannel = Object.keys(t.locales).filter((l) =>
-      hasChannel(t.locales[l] as never, channel),
-    );
+    const withChannel = Object.keys(t.locales).filter((l) => hasChannel(t.locales[l], channel));
     const ctx = normalizeContext(context, this.settings.company);
     if (!withChannel.length) {
       throw new TemplateRenderError(name, version, ctx.customer.locale, [
@@ -374,7 +372,7 @@ export class TemplatesService {
       const problems: PartProblem[] = [];
       let content: ContentCheckResult | null = null;
       for (const channel of TEMPLATE_CHANNELS) {
-        if (!hasChannel(t.locales[locale] as never, channel)) continue;
+        if (!hasChannel(t.locales[locale], channel)) continue;
         const r = await this.renderChannel(t, locale, channel, ctx, true);
         problems.push(...r.problems);
         const msg = r.message;
@@ -436,7 +434,7 @@ export class TemplatesService {
     const now = this.clock.now();
     const errors: string[] = [];
     for (const locale of Object.keys(t.locales).sort()) {
-      if (!hasChannel(t.locales[locale] as never, channel)) continue;
+      if (!hasChannel(t.locales[locale], channel)) continue;
       const ctx = normalizeContext(
         {
           customer: sampleCustomer(locale),
@@ -541,7 +539,7 @@ export class TemplatesService {
         this.settings.company,
       );
       for (const channel of TEMPLATE_CHANNELS) {
-        if (!hasChannel(locales[locale] as never, channel)) continue;
+        if (!hasChannel(locales[locale], channel)) continue;
         const r = await this.renderChannel(t, locale, channel, ctx, false);
         for (const p of r.problems) {
           warnings.push(`locales.${locale}: with the sample customer, ${describeProblem(p)}`);

@@ -103,6 +103,23 @@ describe('/v1/templates', () => {
     await expect(t.db.query(`UPDATE templates SET created_by = 'x'`)).rejects.toThrow(/immutable/);
   });
 
+  it('numbers concurrent saves of one name one after another', async () => {
+    const body = { name: 'race', locales: { en: { sms: 'Hello {{customer.name}}' } } };
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => t.as(marketer).post('/v1/templates').send(body)),
+    );
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(results.map((r) => r.body.version).sort()).toEqual([1, 2, 3, 4]);
+    const audit = await t.db.query(
+      `SELECT type, count(*)::int AS n FROM audit_events WHERE data->>'template' = 'race'
+       GROUP BY type ORDER BY type`,
+    );
+    expect(audit).toEqual([
+      { type: 'template.created', n: 1 },
+      { type: 'template.versioned', n: 3 },
+    ]);
+  });
+
   it('lists built-in and stored templates with keyset paging; a built-in name versions from 2', async () => {
     const all = await t.as(auditor).get('/v1/templates?limit=200');
     expect(all.status).toBe(200);
@@ -273,6 +290,34 @@ describe('/v1/templates', () => {
     expect(ok.html).toContain('https://x/u/1');
     expect(ok.text).toContain('Street 1');
     await expect(templates.latestVersion('nothing-here')).rejects.toThrow(NotFoundException);
+  });
+
+  it('adds the footer to every e-mail, also one written as plain text only', async () => {
+    const res = await t
+      .as(marketer)
+      .post('/v1/templates')
+      .send({
+        name: 'text-only',
+        locales: { en: { subject: 'Hi', text: 'Line one\n\nLine <two> & three' } },
+      });
+    expect(res.status).toBe(201);
+    const p = await t
+      .as(marketer)
+      .post('/v1/templates/text-only/preview')
+      .send({ reason: 'You asked for a <test>.' });
+    const email = p.body.locales.en.email;
+    expect(email.html).toContain('<p>Line one</p>');
+    expect(email.html).toContain('Line &lt;two&gt; &amp; three');
+    for (const part of [email.html, email.text]) {
+      expect(part).toContain('http://tactful.test/u/preview');
+      expect(part).toContain('http://tactful.test/p/preview');
+      expect(part).toContain('Казань, ул. Баумана, 1');
+    }
+    expect(email.html).toContain('You asked for a &lt;test&gt;.');
+    expect(email.text).toContain('You asked for a <test>.');
+    // The body comes before the footer, which the template cannot move.
+    expect(email.text.indexOf('Line one')).toBeLessThan(email.text.indexOf('/u/preview'));
+    expect(p.body.locales.en.contentCheck.findings).toEqual([]);
   });
 
   it('refuses a syntax error with locale, part, line and column, saving nothing', async () => {
