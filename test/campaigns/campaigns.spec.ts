@@ -2,6 +2,9 @@ import { Clock } from '../../src/common/clock';
 import { PlannerService } from '../../src/planning/planner.service';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
 
+// No sender timer: deliveries stay as the tests put them (the planner is ticked by hand).
+const API_ONLY = { TACTFUL_ROLES: 'api' };
+
 class ManualClock extends Clock {
   constructor(public current: Date) {
     super();
@@ -46,7 +49,7 @@ describe('/v1/campaigns', () => {
     Number((await t.db.query('SELECT count(*)::int AS n FROM campaigns'))[0].n);
 
   beforeAll(async () => {
-    t = await createTestApp({ clock });
+    t = await createTestApp({ clock, env: API_ONLY });
     await createTopics(t);
     for (const key of ['announcements', 'care', 'reviews']) {
       const res = await t.admin

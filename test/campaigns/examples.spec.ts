@@ -2,6 +2,9 @@ import { Clock } from '../../src/common/clock';
 import { PlannerService } from '../../src/planning/planner.service';
 import { createTestApp, TestApp } from '../support/test-app';
 
+// No sender timer: deliveries stay as the tests put them (the planner is ticked by hand).
+const API_ONLY = { TACTFUL_ROLES: 'api' };
+
 class ManualClock extends Clock {
   constructor(public current: Date) {
     super();
@@ -24,7 +27,7 @@ describe('POST /v1/campaigns/examples', () => {
   const byGoal = (goal: string) => examples.find((c) => c.goal === goal) as { id: string };
 
   beforeAll(async () => {
-    t = await createTestApp({ clock });
+    t = await createTestApp({ clock, env: API_ONLY });
     [marketer, integration, auditor] = await Promise.all([
       t.keyFor('marketer'),
       t.keyFor('integration'),

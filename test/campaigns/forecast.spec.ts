@@ -2,6 +2,9 @@ import { Clock } from '../../src/common/clock';
 import { PlannerService } from '../../src/planning/planner.service';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
 
+// No sender timer: deliveries stay as the tests put them (the planner is ticked by hand).
+const API_ONLY = { TACTFUL_ROLES: 'api' };
+
 class ManualClock extends Clock {
   constructor(public current: Date) {
     super();
@@ -88,7 +91,7 @@ describe('POST /v1/campaigns/:id/forecast', () => {
   let weaker: string;
 
   beforeAll(async () => {
-    t = await createTestApp({ clock });
+    t = await createTestApp({ clock, env: API_ONLY });
     await createTopics(t);
     [marketer, integration, auditor] = await Promise.all([
       t.keyFor('marketer'),
