@@ -63,6 +63,7 @@ interface Loaded {
   topics: TopicRow[];
   reachable: Channel[];
   pairs: { topic: string; channel: Channel }[];
+  entries: ConsentEntry[];
   current: PreferenceChoices;
 }
 
@@ -227,6 +228,23 @@ export class PreferencesService {
       const title = localized(row?.title, target.lang) || topic;
       // The wording is the label the customer saw: the topic's title and the channel's name.
       const wording = `${title}: ${labels[channel]}`;
+      const specific = current.entries.find((e) => e.channel === channel && e.topic === topic);
+      if (on && specific && specific.status !== 'withdrawn') {
+        // Off only because of a later "everything" withdrawal: a repeated grant would keep its
+        // old `since` and lose to it, so the topic's own entry is restarted first.
+        await this.consents.withdraw(
+          {
+            customerId,
+            channel,
+            topic,
+            source: SOURCE,
+            actor: 'customer',
+            evidence: { ...evidence, wording },
+            data: { step: 'restart-before-grant' },
+          },
+          m,
+        );
+      }
       await this.consents.record(
         {
           customerId,
@@ -368,6 +386,7 @@ export class PreferencesService {
       topics,
       reachable,
       pairs,
+      entries,
       current: {
         topics: topicState,
         channels: prefs?.preferred_channels ?? [],
