@@ -74,7 +74,7 @@ const CSV_SELECT = `id::text, ${ISO_AT}, type, customer_id::text, campaign_id::t
   delivery_id::text, channel, reason, policy_version::text, actor, data::text`;
 
 /** Rows per keyset batch of an export: big enough to amortise a round trip, small in memory. */
-export const EXPORT_BATCH = 5000;
+export const EXPORT_BATCH = 10_000;
 
 @Injectable()
 export class AuditQueryService {
@@ -102,39 +102,49 @@ export class AuditQueryService {
 
   /**
    * Streams every matching row to `out` in keyset batches (id order) from one REPEATABLE READ
-   * snapshot, waiting for `drain` between batches, so memory stays flat however large the audit.
-   * Stops early when `out` is destroyed (client gone). Returns the number of rows written.
+   * snapshot, waiting for `drain` between batches, so memory stays flat however large the audit:
+   * at most two batches are held (the one being written and the next, fetched meanwhile so the
+   * database and Node work at the same time). Stops early when `out` is destroyed (client gone).
+   * Returns the number of rows written.
    */
   async export(f: AuditFilter, format: 'csv' | 'ndjson', out: Writable): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
     // The pg client itself: rows as arrays, no per-row objects or JSON parsing.
     const client = (await runner.connect()) as ClientBase;
+    const select = format === 'csv' ? CSV_SELECT : NDJSON_SELECT;
+    const fetch = (after: string | undefined) => {
+      const params: unknown[] = [];
+      const where = auditWhere(f, params, after);
+      params.push(EXPORT_BATCH);
+      return client.query<string[]>({
+        text: `SELECT ${select} FROM audit_events ${where}
+                ORDER BY audit_events.id ${f.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
+        values: params,
+        rowMode: 'array',
+      });
+    };
     let rows = 0;
+    let next: ReturnType<typeof fetch> | null = null;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       if (format === 'csv' && !(await write(out, csvLine(CSV_HEADER)))) return 0;
-      let after: string | undefined;
+      next = fetch(undefined);
       for (;;) {
-        const params: unknown[] = [];
-        const where = auditWhere(f, params, after);
-        params.push(EXPORT_BATCH);
-        const res = await client.query<string[]>({
-          text: `SELECT ${format === 'csv' ? CSV_SELECT : NDJSON_SELECT} FROM audit_events ${where}
-                  ORDER BY audit_events.id ${f.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
-          values: params,
-          rowMode: 'array',
-        });
+        const res: Awaited<ReturnType<typeof fetch>> = await next;
+        next = null;
         if (res.rows.length === 0) break;
+        if (res.rows.length === EXPORT_BATCH) next = fetch(res.rows[res.rows.length - 1][0]);
         let chunk = '';
         if (format === 'csv') for (const r of res.rows) chunk += csvLine(r);
         else for (const r of res.rows) chunk += `${r[1]}\n`;
         rows += res.rows.length;
-        after = res.rows[res.rows.length - 1][0];
-        if (!(await write(out, chunk))) break;
-        if (res.rows.length < EXPORT_BATCH) break;
+        if (!(await write(out, chunk)) || !next) break;
       }
+      // A batch fetched for a client that has gone is awaited (and dropped) before COMMIT.
+      if (next) await next;
       await client.query('COMMIT');
     } catch (err) {
+      if (next) await next.catch(() => undefined);
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {

@@ -84,7 +84,7 @@ class TimelineQuery {
   @IsString()
   cursor?: string;
 
-  @ApiPropertyOptional({ description: 'Page size, 1–500 (default 100)' })
+  @ApiPropertyOptional({ description: 'Page size, 1–500 (default 50)' })
   @IsOptional()
   @Matches(/^\d+$/, { message: 'limit must be a whole number' })
   limit?: string;
@@ -118,7 +118,7 @@ export class CustomerAuditController {
     return this.timelines.timeline(id, {
       locale: q.locale,
       cursor: q.cursor,
-      limit: pageSize(q.limit, 100, 500),
+      limit: pageSize(q.limit, 50, 500),
       order: q.order ?? 'desc',
     });
   }
