@@ -32,7 +32,7 @@ export interface ImportProgress {
   bytes: number;
 }
 
-const BATCH = 1000;
+const BATCH = 2000;
 const WRITES_IN_FLIGHT = 2;
 const MAX_REPORTED_ERRORS = 1000;
 
@@ -44,7 +44,7 @@ interface SourceRecord {
 
 /**
  * Streams a file of customers into the database. Rows are validated one by one with the same
- * rules as the API; good rows are upserted in batches of 1,000, each batch in its own statement,
+ * rules as the API; good rows are upserted in batches of 2,000, each batch in its own statement,
  * so memory stays flat whatever the file size and a bad row never blocks the good ones.
  */
 @Injectable()
