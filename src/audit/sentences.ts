@@ -156,6 +156,23 @@ export function sentence(e: SentenceInput, ctx: SentenceContext): string {
       return ru
         ? `Не доставлено ${join(by, campaign)}: ${str(d.bounceType) === 'soft' ? 'временный отказ' : 'адрес отклонил сообщение'}`
         : `Bounced ${join(by, campaign)}: ${str(d.bounceType) === 'soft' ? 'a temporary failure' : 'the address rejected the message'}`;
+    case 'delivery.deferred': {
+      const until = dayTime(d.until);
+      const why = e.reason ? reasonText(e, d, topic, ctx) : null;
+      return ru
+        ? `Отправка отложена${until ? ` до ${until}` : ''}${why ? `: ${why}` : ''} (${join(campaign, by)})`
+        : `Sending postponed${until ? ` until ${until}` : ''}${why ? `: ${why}` : ''} (${join(campaign, by)})`;
+    }
+    case 'delivery.retry': {
+      const until = dayTime(d.until);
+      return ru
+        ? `Временная ошибка отправки; повтор${until ? ` в ${until}` : ''} (${join(campaign, by)})`
+        : `Temporary sending error; retry${until ? ` at ${until}` : ''} (${join(campaign, by)})`;
+    }
+    case 'delivery.soft_bounce':
+      return ru
+        ? `Временный отказ доставки (${join(campaign, by)})`
+        : `Temporary delivery failure (${join(campaign, by)})`;
     case 'delivery.failed':
       return ru
         ? `Не удалось отправить ${join(by, campaign)}`

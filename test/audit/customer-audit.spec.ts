@@ -169,15 +169,13 @@ describe('customer timeline, evidence bundle and campaign report', () => {
       },
     ]);
     // Anna unsubscribes through the one-click link of the message she got.
-    const token = t.app
-      .get(LinkTokenService)
-      .issue({
-        purpose: 'unsubscribe',
-        customerId: anna,
-        channel: 'email',
-        topic: 'tips',
-        deliveryId: sent,
-      });
+    const token = t.app.get(LinkTokenService).issue({
+      purpose: 'unsubscribe',
+      customerId: anna,
+      channel: 'email',
+      topic: 'tips',
+      deliveryId: sent,
+    });
     const u = await t.http
       .post(`/u/${token}`)
       .type('form')

@@ -1,0 +1,66 @@
+import { REASON_CODES } from '../policy/engine';
+import { formatDay, sentence, SentenceContext } from './sentences';
+
+const ru: SentenceContext = { locale: 'ru', zone: 'Europe/Moscow' };
+const en: SentenceContext = { locale: 'en', zone: 'Europe/Moscow' };
+
+describe('timeline sentences', () => {
+  it('gives the issue’s example in both languages, in the customer’s zone', () => {
+    const e = {
+      type: 'decision.skip',
+      reason: 'budget_exhausted',
+      channel: null,
+      data: { nextEligibleAt: '2027-05-13T21:30:00Z', topic: 'offers' },
+      topicTitle: 'offers',
+      windowDays: 180,
+    };
+    expect(sentence(e, en)).toBe('Not sent: the six-month limit for offers runs until 14 May 2027');
+    expect(sentence({ ...e, topicTitle: 'скидки' }, ru)).toBe(
+      'Не отправлено: полугодовой лимит для «скидки» действует до 14 мая 2027',
+    );
+    expect(formatDay('2027-05-13T21:30:00Z', { locale: 'en', zone: 'UTC' })).toBe('13 May 2027');
+  });
+
+  it('explains every reason code in both languages (no raw codes)', () => {
+    for (const reason of REASON_CODES)
+      for (const ctx of [ru, en]) {
+        const s = sentence(
+          { type: 'decision.skip', reason, channel: 'email', data: {}, topicTitle: 'tips' },
+          ctx,
+        );
+        expect(s).not.toMatch(new RegExp(`: ${reason}$`));
+        expect(s).not.toContain('_');
+        expect(s).toMatch(ctx.locale === 'ru' ? /^Не отправлено: [а-яё]/i : /^Not sent: [a-z]/i);
+      }
+  });
+
+  it('names the winner of an arbitration and the withdrawal source', () => {
+    expect(
+      sentence(
+        {
+          type: 'decision.defer',
+          reason: 'budget_exhausted',
+          channel: 'email',
+          data: { until: '2026-12-01T06:00:00Z' },
+          windowDays: 7,
+          topicTitle: 'tips',
+          winnerCampaignName: 'Big sale',
+        },
+        en,
+      ),
+    ).toBe(
+      'Postponed until 1 December 2026, 09:00: the weekly limit for tips runs until 1 December 2026; campaign “Big sale” had priority',
+    );
+    expect(
+      sentence(
+        {
+          type: 'consent.withdrawn',
+          reason: null,
+          channel: 'sms',
+          data: { topic: '*', source: 'sms-keyword' },
+        },
+        ru,
+      ),
+    ).toBe('Согласие отозвано: все темы по SMS (источник: sms-keyword)');
+  });
+});
