@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   Inject,
@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, EntityManager } from 'typeorm';
+import { contentHash } from '../audit/audit-content.service';
 import { AuditService, type AuditEntry } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
@@ -72,6 +73,7 @@ interface CustomerRow {
 type Outcome =
   | {
       kind: 'sent';
+      content: RenderedMessage;
       providerId: string;
       providerStatus: string | null;
       contentHash: string;
@@ -142,6 +144,7 @@ const REASON_TEXT: Record<'ru' | 'en', Record<Category, string>> = {
 
 const DEFAULT_BATCH = 100;
 const WORKER_INTERVAL_MS = 1000;
+const POLICY_TTL_MS = 10_000;
 /** Parallel claim-send-record loops in one tick: the database and the provider overlap. */
 const LOOPS = 4;
 
@@ -166,6 +169,9 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
    * claimed marketing deliveries into `unknown`; larger batches amortise the database round trips.
    */
   batchSize = DEFAULT_BATCH;
+  /** Claim-send-record loops run in parallel by one tick, so database work and sends overlap. */
+  loops = LOOPS;
+  private readonly policyCache = new Map<CustomerKind, { policy: ContactPolicy; until: number }>();
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -221,14 +227,15 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.running) return this.running;
     const run = (async () => {
       const total = emptyResult();
+      total.expired = await this.recoverExpiredLeases();
       const loop = async () => {
         while (!this.stopping) {
-          const r = await this.runOnce(batchSize);
+          const r = await this.runOnce(batchSize, false);
           addInto(total, r);
           if (r.claimed === 0) return;
         }
       };
-      await Promise.all(Array.from({ length: LOOPS }, loop));
+      await Promise.all(Array.from({ length: this.loops }, loop));
       return total;
     })();
     this.running = run;
@@ -238,9 +245,9 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** One batch: recover expired leases, claim up to `limit` due deliveries, send, record. */
-  async runOnce(limit = this.batchSize): Promise<SenderRunResult> {
+  async runOnce(limit = this.batchSize, recover = true): Promise<SenderRunResult> {
     const result = emptyResult();
-    result.expired = await this.recoverExpiredLeases();
+    if (recover) result.expired = await this.recoverExpiredLeases();
     const now = this.clock.now();
     const rows = await this.claim(now, limit);
     result.claimed = rows.length;
@@ -421,7 +428,16 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       if (c) kinds.add(c.kind);
     }
     const out = new Map<CustomerKind, ContactPolicy>();
-    for (const kind of kinds) out.set(kind, (await this.policies.current(kind)).policy);
+    const now = Date.now();
+    for (const kind of kinds) {
+      // A policy edit reaches the sender within POLICY_TTL_MS; the planner applied it already.
+      let cached = this.policyCache.get(kind);
+      if (!cached || cached.until < now) {
+        cached = { policy: (await this.policies.current(kind)).policy, until: now + POLICY_TTL_MS };
+        this.policyCache.set(kind, cached);
+      }
+      out.set(kind, cached.policy);
+    }
     return out;
   }
 
@@ -509,7 +525,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
             'X-Tactful-Delivery': row.id,
           }
         : undefined;
-    const contentHash = createHash('sha256').update(JSON.stringify(rendered)).digest('hex');
+    // The same canonical hash the audit module keeps beside the (purgeable) content.
+    const hash = contentHash(rendered);
     await this.buckets[row.channel].take();
     try {
       const accepted = await sender.send({
@@ -524,9 +541,10 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       });
       return {
         kind: 'sent',
+        content: rendered,
         providerId: accepted.providerId,
         providerStatus: accepted.providerStatus,
-        contentHash,
+        contentHash: hash,
         transport: sender.transport,
       };
     } catch (err) {
@@ -664,6 +682,27 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       [ids, statuses, next, providerIds, providerStatuses, hashes, errors, attemptDelta, now],
     );
     await this.audit.record(audits, m);
+    // Rendered content beside the chained audit (purged after the retention period, hash kept).
+    const sent = rows.flatMap((r) => {
+      const o = outcomes.get(r.id);
+      return o?.kind === 'sent' ? [{ row: r, o }] : [];
+    });
+    if (sent.length) {
+      await m.query(
+        `INSERT INTO audit_content (delivery_id, customer_id, content, content_hash, stored_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::text[], $5::timestamptz[])
+         ON CONFLICT (delivery_id) DO UPDATE
+           SET content = EXCLUDED.content, content_hash = EXCLUDED.content_hash,
+               stored_at = EXCLUDED.stored_at, purged_at = NULL`,
+        [
+          sent.map((s) => s.row.id),
+          sent.map((s) => s.row.customer_id),
+          sent.map((s) => JSON.stringify(s.o.content)),
+          sent.map((s) => s.o.contentHash),
+          sent.map(() => now),
+        ],
+      );
+    }
   }
 
   /** What a permanent failure means for the address or the consent (Twilio 21610, 21211, SMTP 5.1.x). */

@@ -76,6 +76,13 @@ describe('sender: e-mail through a real SMTP server', () => {
     expect(sentAudit.data.contentHash).toBe(row.content_hash);
     expect(row.content_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(sentAudit.policy_version).toBe(1);
+    // The rendered content is kept beside the audit (purgeable), under the same hash.
+    const [content] = await t.db.query(
+      `SELECT content, content_hash FROM audit_content WHERE delivery_id = $1`,
+      [id],
+    );
+    expect(content.content_hash).toBe(row.content_hash);
+    expect(content.content.subject).toBe('Spring tips for Anna');
 
     // Nothing is due any more: a second tick sends nothing.
     const second = await t.sender.tick();

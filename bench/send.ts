@@ -1,0 +1,338 @@
+// npm run bench:send — the sender end to end: 50,000 e-mails to an SMTP server in another
+// process, against a bare pooled nodemailer loop sending the same messages to the same server;
+// then 20,000 SMS to a Twilio-shaped server in another process. BENCH_ROWS scales the e-mails
+// (SMS are 40 % of it).
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { createTransport } from 'nodemailer';
+import { Client } from 'pg';
+import { SMTPServer } from 'smtp-server';
+import { AppModule } from '../src/app.module';
+import { loadSettings } from '../src/config/settings';
+import { SenderService } from '../src/delivery/sender.service';
+import { TemplatesService } from '../src/templates/templates.service';
+import { SEED_TEMPLATE, seedPlannedDeliveries } from '../test/delivery/seed';
+import { startTwilioServer } from '../test/support/twilio-server';
+import { benchDatabase, fmt } from './support';
+
+const EMAILS = Number(process.env.BENCH_ROWS ?? 50_000);
+const SMS = Math.max(1, Math.round(EMAILS * 0.4));
+/** As MailService's pooled transport. */
+const SMTP_CONNECTIONS = 5;
+
+type SinkMessage = { port: number } | { count: number };
+
+// ------------------------------------------------------------------ sinks (child processes)
+
+/** `send.ts smtp-sink`: an SMTP server that counts and discards. */
+async function smtpSink(): Promise<void> {
+  let count = 0;
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: true,
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('end', () => {
+        count++;
+        callback(null);
+      });
+      stream.resume();
+    },
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.server.address() as { port: number };
+  process.send!({ port });
+  process.on('message', () => process.send!({ count }));
+}
+
+/** `send.ts twilio-sink`: the Twilio-shaped test server, counting only. */
+async function twilioSink(): Promise<void> {
+  const server = await startTwilioServer({
+    record: false,
+    accountSid: process.env.SINK_ACCOUNT_SID,
+    authToken: process.env.SINK_AUTH_TOKEN,
+  });
+  process.send!({ port: Number(new URL(server.url).port) });
+  process.on('message', () => process.send!({ count: server.created.message }));
+}
+
+interface Sink {
+  port: number;
+  count(): Promise<number>;
+  stop(): void;
+}
+
+async function startSink(kind: 'smtp-sink' | 'twilio-sink', env: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', __filename, kind],
+    {
+      cwd: join(__dirname, '..'),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: SinkMessage) => ('port' in m ? resolve(m.port) : reject()));
+    child.once('exit', () => reject(new Error(`${kind} exited`)));
+  });
+  const sink: Sink = {
+    port,
+    count: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m: SinkMessage) => resolve('count' in m ? m.count : -1));
+        child.send('count');
+      }),
+    stop: () => void child.kill('SIGTERM'),
+  };
+  return sink;
+}
+
+// ------------------------------------------------------------------ CPU accounting
+
+/**
+ * CPU seconds used so far by this process and its descendants, by command (postgres = the server
+ * and its backends). CPU time, unlike wall time, stays comparable when other work shares the
+ * machine: µs per message says what one message costs each party.
+ */
+function cpuByCommand(): Map<string, number> {
+  const procs = new Map<number, { ppid: number; comm: string; cpu: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' ');
+      procs.set(Number(entry), {
+        ppid: Number(f[1]),
+        comm,
+        cpu: (Number(f[11]) + Number(f[12])) / 100,
+      });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const mine = (pid: number): boolean => {
+    if (pid === process.pid) return true;
+    for (let p = procs.get(pid)?.ppid; p !== undefined && p > 1; p = procs.get(p)?.ppid) {
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  const out = new Map<string, number>();
+  for (const [pid, p] of procs) {
+    if (!mine(pid)) continue;
+    const key =
+      pid === process.pid ? 'sender' : p.comm.startsWith('postgres') ? 'postgres' : 'sink';
+    out.set(key, (out.get(key) ?? 0) + p.cpu);
+  }
+  return out;
+}
+
+class CpuMeter {
+  private total = new Map<string, number>();
+  private start = new Map<string, number>();
+  begin(): void {
+    this.start = cpuByCommand();
+  }
+  end(): void {
+    for (const [k, v] of cpuByCommand()) {
+      this.total.set(k, (this.total.get(k) ?? 0) + v - (this.start.get(k) ?? 0));
+    }
+  }
+  perMessage(n: number): string {
+    return [...this.total].map(([k, sec]) => `${k} ${fmt((sec * 1e6) / n)} µs`).join(', ');
+  }
+}
+
+// ------------------------------------------------------------------ the run
+
+async function boot(databaseUrl: string, env: Record<string, string>): Promise<INestApplication> {
+  const settings = loadSettings({
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TACTFUL_ROLES: 'api', // no interval: the bench ticks by hand and times it
+    TACTFUL_SECRET: 'bench-secret-0123456789abcdef0123456789',
+    TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-bench-send-')),
+    LOG_LEVEL: 'silent',
+    MAIL_FROM: 'Shop <news@shop.example>',
+    EMAIL_RATE_PER_SECOND: '1000000',
+    SMS_RATE_PER_SECOND: '1000000',
+    ...env,
+  });
+  const app = await NestFactory.create(AppModule.forRoot(settings, databaseUrl), {
+    logger: false,
+    bodyParser: false,
+  });
+  await app.init();
+  return app;
+}
+
+/** Ticks until `n` deliveries are sent; returns seconds. */
+async function drain(sender: SenderService, n: number): Promise<number> {
+  const t0 = performance.now();
+  let sent = 0;
+  let idle = 0;
+  while (sent < n) {
+    const r = await sender.tick();
+    sent += r.sent;
+    if (r.failed || r.unknown || r.cancelled || r.retried) {
+      throw new Error(`unexpected outcomes: ${JSON.stringify(r)}`);
+    }
+    if (r.claimed === 0 && ++idle > 50) throw new Error(`stalled at ${sent} of ${n}`);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** The baseline: the same kind of message through a bare pooled nodemailer transport. */
+async function bareNodemailer(port: number, n: number, round: number): Promise<number> {
+  const transport = createTransport({
+    pool: true,
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    maxConnections: SMTP_CONNECTIONS,
+  });
+  const html = `<p>Hello Customer,</p><p>Here are three ways to care for your leather shoes in spring.</p>`;
+  const text = 'Hello Customer,\nHere are three ways to care for your leather shoes in spring.';
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      await transport.sendMail({
+        from: 'Shop <news@shop.example>',
+        to: `c${i}.bare${round}@mail.example`,
+        subject: `Spring tips for Customer ${i}`,
+        html,
+        text,
+        messageId: `<bare-${round}-${i}@shop.example>`,
+        headers: {
+          'List-Unsubscribe': `<http://localhost:3000/u/token-${i}>, <mailto:unsubscribe@shop.example?subject=unsubscribe-token-${i}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          'Feedback-ID': 'campaign:tips:shop',
+        },
+      });
+    }
+  };
+  // As many in flight as the sender has (its claim loops × a batch), bounded by the pool.
+  await Promise.all(Array.from({ length: 200 }, worker));
+  const sec = (performance.now() - t0) / 1000;
+  transport.close();
+  return sec;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:send — ${fmt(EMAILS)} e-mails, ${fmt(SMS)} SMS`);
+  const pg = await benchDatabase();
+  const db = new Client({ connectionString: pg.url });
+  await db.connect();
+
+  // ---- e-mail: the baseline and the sender take turns, so load from elsewhere on the machine
+  // falls on both alike.
+  const smtp = await startSink('smtp-sink');
+  const app = await boot(pg.url, { SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
+  await app.get(TemplatesService).create(SEED_TEMPLATE, 'bench');
+  const sender = app.get(SenderService);
+  sender.batchSize = Number(process.env.BENCH_BATCH ?? 100);
+  if (process.env.BENCH_LOOPS) sender.loops = Number(process.env.BENCH_LOOPS);
+  let baselineSec = 0;
+  let senderSec = 0;
+  const baselineCpu = new CpuMeter();
+  const senderCpu = new CpuMeter();
+  let delivered = 0;
+  const rounds = process.env.BENCH_SKIP_EMAIL ? 0 : EMAILS >= 10_000 ? 4 : 2;
+  for (let r = 0; r < rounds; r++) {
+    const n = Math.floor(EMAILS / rounds) + (r === rounds - 1 ? EMAILS % rounds : 0);
+    baselineCpu.begin();
+    baselineSec += await bareNodemailer(smtp.port, n, r);
+    baselineCpu.end();
+    delivered += n;
+    if ((await smtp.count()) !== delivered) throw new Error('baseline lost messages');
+    const t0 = performance.now();
+    await seedPlannedDeliveries(db, { n, channel: 'email', tag: `mail${r}` });
+    const seedSec = (performance.now() - t0) / 1000;
+    senderCpu.begin();
+    senderSec += await drain(sender, n);
+    senderCpu.end();
+    delivered += n;
+    const got = await smtp.count();
+    if (got !== delivered) throw new Error(`SMTP server received ${got}, expected ${delivered}`);
+    console.log(
+      `  round ${r + 1}/${rounds}: ${fmt(n)} e-mails each (seeded in ${seedSec.toFixed(1)} s)`,
+    );
+  }
+  await app.close();
+  smtp.stop();
+
+  // ---- SMS
+  const sid = `AC${'0123456789abcdef'.repeat(2)}`;
+  const token = 'bench-twilio-token-0123';
+  const tw = await startSink('twilio-sink', { SINK_ACCOUNT_SID: sid, SINK_AUTH_TOKEN: token });
+  const smsApp = await boot(pg.url, {
+    TWILIO_ACCOUNT_SID: sid,
+    TWILIO_AUTH_TOKEN: token,
+    TWILIO_FROM: '+15005550006',
+    TWILIO_API_URL: `http://127.0.0.1:${tw.port}`,
+  });
+  await seedPlannedDeliveries(db, { n: SMS, channel: 'sms', tag: 'sms' });
+  const smsSender = smsApp.get(SenderService);
+  smsSender.batchSize = Number(process.env.BENCH_BATCH ?? 100);
+  if (process.env.BENCH_LOOPS) smsSender.loops = Number(process.env.BENCH_LOOPS);
+  const smsCpu = new CpuMeter();
+  smsCpu.begin();
+  const smsSec = await drain(smsSender, SMS);
+  smsCpu.end();
+  const smsReceived = await tw.count();
+  if (smsReceived !== SMS) throw new Error(`Twilio server created ${smsReceived} of ${SMS}`);
+  await smsApp.close();
+  tw.stop();
+
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n FROM audit_events WHERE type = 'delivery.sent'`,
+  );
+  await db.end();
+  await pg.stop();
+
+  const mailRate = EMAILS / senderSec;
+  const bareRate = EMAILS / baselineSec;
+  const smsRate = SMS / smsSec;
+  console.log(
+    `  sender, e-mail (claim, consent + suppression re-check, render, SMTP, record + audit): ${senderSec.toFixed(1)} s, ${fmt(mailRate)} messages/s`,
+  );
+  console.log(
+    `  baseline, bare pooled nodemailer (${SMTP_CONNECTIONS} connections), same server:     ${baselineSec.toFixed(1)} s, ${fmt(bareRate)} messages/s`,
+  );
+  console.log(`  ratio sender/baseline: ${(mailRate / bareRate).toFixed(2)}`);
+  console.log(`  CPU per e-mail, sender run:   ${senderCpu.perMessage(EMAILS / 2)}`);
+  console.log(`  CPU per e-mail, baseline run: ${baselineCpu.perMessage(EMAILS / 2)}`);
+  console.log(
+    `  sender, SMS through the twilio SDK:    ${smsSec.toFixed(1)} s, ${fmt(smsRate)} messages/s`,
+  );
+  console.log(`  CPU per SMS:                  ${smsCpu.perMessage(SMS)}`);
+  console.log(`  delivery.sent audit rows: ${fmt(rows[0].n)}`);
+  console.log(
+    `  targets: e-mail ≥ 700/s ${mailRate >= 700 ? 'MET' : 'MISSED'}; ratio ≥ 0.8 ${mailRate / bareRate >= 0.8 ? 'MET' : 'MISSED'}; SMS ≥ 1,000/s ${smsRate >= 1000 ? 'MET' : 'MISSED'}`,
+  );
+}
+
+const mode = process.argv[2];
+const run = mode === 'smtp-sink' ? smtpSink() : mode === 'twilio-sink' ? twilioSink() : main();
+run.then(
+  () => {
+    if (!mode) process.exit(0);
+  },
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
