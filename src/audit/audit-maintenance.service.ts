@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  OnModuleDestroy,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
@@ -21,7 +21,7 @@ const HOUSEKEEPING_EVERY_MS = 3_600_000;
  * Every step is safe to run on several instances at once.
  */
 @Injectable()
-export class AuditMaintenanceService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuditMaintenanceService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(AuditMaintenanceService.name);
   private timers: NodeJS.Timeout[] = [];
   private running = new Set<Promise<unknown>>();
@@ -40,7 +40,8 @@ export class AuditMaintenanceService implements OnApplicationBootstrap, OnApplic
     this.every(HOUSEKEEPING_EVERY_MS, () => this.housekeeping(), true);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the DataSource closes: stop the timers and let a tick in flight finish.
+  async onModuleDestroy(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.allSettled([...this.running]);

@@ -65,16 +65,12 @@ export const CSV_HEADER = [
 ];
 
 const ISO_AT = `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-// The same item shape as the JSON API, built by PostgreSQL so Node only joins lines.
-const NDJSON_SELECT = `id::text, json_build_object('id', id::text, 'at', ${ISO_AT}, 'type', type,
-  'customerId', customer_id, 'campaignId', campaign_id, 'deliveryId', delivery_id,
-  'channel', channel, 'reason', reason, 'policyVersion', policy_version, 'actor', actor,
-  'data', data)::text`;
-const CSV_SELECT = `id::text, ${ISO_AT}, type, customer_id::text, campaign_id::text,
+// Every column as text (data as its JSON text): rows arrive as arrays of strings, ready to write.
+const EXPORT_SELECT = `id::text, ${ISO_AT}, type, customer_id::text, campaign_id::text,
   delivery_id::text, channel, reason, policy_version::text, actor, data::text`;
 
 /** Rows per keyset batch of an export: big enough to amortise a round trip, small in memory. */
-export const EXPORT_BATCH = 10_000;
+export const EXPORT_BATCH = 5000;
 
 @Injectable()
 export class AuditQueryService {
@@ -111,13 +107,12 @@ export class AuditQueryService {
     const runner = this.dataSource.createQueryRunner();
     // The pg client itself: rows as arrays, no per-row objects or JSON parsing.
     const client = (await runner.connect()) as ClientBase;
-    const select = format === 'csv' ? CSV_SELECT : NDJSON_SELECT;
     const fetch = (after: string | undefined) => {
       const params: unknown[] = [];
       const where = auditWhere(f, params, after);
       params.push(EXPORT_BATCH);
       return client.query<string[]>({
-        text: `SELECT ${select} FROM audit_events ${where}
+        text: `SELECT ${EXPORT_SELECT} FROM audit_events ${where}
                 ORDER BY audit_events.id ${f.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
         values: params,
         rowMode: 'array',
@@ -136,7 +131,7 @@ export class AuditQueryService {
         if (res.rows.length === EXPORT_BATCH) next = fetch(res.rows[res.rows.length - 1][0]);
         let chunk = '';
         if (format === 'csv') for (const r of res.rows) chunk += csvLine(r);
-        else for (const r of res.rows) chunk += `${r[1]}\n`;
+        else for (const r of res.rows) chunk += ndjsonLine(r);
         rows += res.rows.length;
         if (!(await write(out, chunk)) || !next) break;
       }
@@ -152,6 +147,17 @@ export class AuditQueryService {
     }
     return rows;
   }
+}
+
+const q = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+
+/** The API's item shape (AuditItem) from the text columns, without parsing `data`. */
+export function ndjsonLine(r: (string | null)[]): string {
+  return `{"id":"${r[0]}","at":"${r[1]}","type":${q(r[2])},"customerId":${q(r[3])},"campaignId":${q(
+    r[4],
+  )},"deliveryId":${q(r[5])},"channel":${q(r[6])},"reason":${q(r[7])},"policyVersion":${
+    r[8] ?? 'null'
+  },"actor":${q(r[9])},"data":${r[10]}}\n`;
 }
 
 /** Writes with backpressure; false when the destination has gone away. */
