@@ -74,6 +74,8 @@ type Outcome =
   | {
       kind: 'sent';
       content: RenderedMessage;
+      /** consent_events ids of the channel's topic and '*' states read at the hand-over. */
+      consentAtSend?: { topic: string | null; all: string | null };
       providerId: string;
       providerStatus: string | null;
       contentHash: string;
@@ -358,7 +360,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         rows.map((r) => r.customer_id),
       );
       // Read after the share lock: a withdrawal in flight has committed (or waits for us).
-      const consent = await this.consent.stateFor([...customers.keys()], m);
+      const consent = await this.consentState(m, [...customers.keys()]);
       const suppressed = await this.suppressedHashes(m, [...customers.values()]);
       const policies = await this.policiesFor(rows, customers);
       const now = this.clock.now();
@@ -367,7 +369,14 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       for (const row of rows) {
         const customer = customers.get(row.customer_id);
         const pre = customer
-          ? this.preCheck(row, customer, consent.get(customer.id) ?? [], suppressed, policies, now)
+          ? this.preCheck(
+              row,
+              customer,
+              consent.entries.get(customer.id) ?? [],
+              suppressed,
+              policies,
+              now,
+            )
           : ({ kind: 'cancelled', reason: 'unreachable' } as const);
         if (pre) outcomes.set(row.id, pre);
         else toSend.push({ row, customer: customer! });
@@ -376,6 +385,14 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       await Promise.all(
         toSend.map(async ({ row, customer }) => {
           const outcome = await this.sendOne(row, customer, now);
+          if (outcome.kind === 'sent') {
+            // Promise 7: the consent rows in force at the hand-over, not only at planning.
+            const key = `${customer.id}:${row.channel}`;
+            outcome.consentAtSend = {
+              topic: consent.eventIds.get(`${key}:${row.topic}`) ?? null,
+              all: consent.eventIds.get(`${key}:*`) ?? null,
+            };
+          }
           outcomes.set(row.id, outcome);
           if (outcome.kind === 'failed' && outcome.action) {
             sideEffects.push({ row, customer, action: outcome.action });
@@ -402,6 +419,34 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       [[...new Set(ids)]],
     );
     return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** Current consent entries (the engine's shape) and the ledger row behind each state. */
+  private async consentState(
+    m: EntityManager,
+    customerIds: string[],
+  ): Promise<{ entries: Map<string, ConsentEntry[]>; eventIds: Map<string, string> }> {
+    const rows: {
+      customer_id: string;
+      channel: Channel;
+      topic: string;
+      status: ConsentEntry['status'];
+      since: Date;
+      last_event_id: string;
+    }[] = await m.query(
+      `SELECT customer_id, channel, topic, status, since, last_event_id::text AS last_event_id
+         FROM consent_state WHERE customer_id = ANY($1::uuid[]) ORDER BY customer_id, since, consent_state.last_event_id`,
+      [customerIds],
+    );
+    const entries = new Map<string, ConsentEntry[]>();
+    const eventIds = new Map<string, string>();
+    for (const r of rows) {
+      let list = entries.get(r.customer_id);
+      if (!list) entries.set(r.customer_id, (list = []));
+      list.push({ channel: r.channel, topic: r.topic, status: r.status, since: r.since });
+      eventIds.set(`${r.customer_id}:${r.channel}:${r.topic}`, r.last_event_id);
+    }
+    return { entries, eventIds };
   }
 
   private async suppressedHashes(m: EntityManager, customers: CustomerRow[]): Promise<Set<string>> {
@@ -756,6 +801,7 @@ function auditData(row: ClaimedRow, o: Outcome): Record<string, unknown> {
         providerId: o.providerId,
         transport: o.transport,
         consentEventId: row.consent_event_id,
+        consentAtSend: o.consentAtSend ?? null,
       };
     case 'deferred':
       return { ...base, until: o.until.toISOString() };

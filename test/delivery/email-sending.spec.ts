@@ -76,6 +76,12 @@ describe('sender: e-mail through a real SMTP server', () => {
     expect(sentAudit.data.contentHash).toBe(row.content_hash);
     expect(row.content_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(sentAudit.policy_version).toBe(1);
+    // Traceable to the consent in force at the hand-over (promise 7).
+    const [grantEvent] = await t.db.query(
+      `SELECT id::text AS id FROM consent_events WHERE customer_id = $1 AND topic = 'tips'`,
+      [anna],
+    );
+    expect(sentAudit.data.consentAtSend).toEqual({ topic: grantEvent.id, all: null });
     // The rendered content is kept beside the audit (purgeable), under the same hash.
     const [content] = await t.db.query(
       `SELECT content, content_hash FROM audit_content WHERE delivery_id = $1`,
