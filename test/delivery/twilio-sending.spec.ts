@@ -117,6 +117,34 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
     );
   });
 
+  it('a callback that overtakes the commit of its SID is still applied', async () => {
+    const c = await smsCustomer('+79160000011');
+    const id = await insertDelivery(t, {
+      campaignId: sms,
+      customerId: c,
+      topic: 'tips',
+      channel: 'sms',
+      status: 'sending',
+      leaseUntil: new Date('2026-11-23T12:01:00Z'),
+    });
+    // The sender's batch: the SID is written but not committed yet.
+    const qr = t.db.createQueryRunner();
+    await qr.connect();
+    await qr.startTransaction();
+    await qr.query(
+      `UPDATE deliveries SET status = 'sent', provider_id = 'SMrace0001', provider_status = 'queued' WHERE id = $1`,
+      [id],
+    );
+    const callback = signed({ MessageSid: 'SMrace0001', MessageStatus: 'delivered' }).then(
+      (r) => r,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await qr.commitTransaction();
+    await qr.release();
+    expect((await callback).status).toBe(200);
+    expect((await delivery(t, id)).status).toBe('delivered');
+  });
+
   it('retries 429 and 500 with backoff, then sends; fails after the attempt limit', async () => {
     const ok = await smsCustomer('+79160000002');
     const never = await smsCustomer('+79160000003');

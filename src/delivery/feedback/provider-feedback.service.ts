@@ -42,6 +42,8 @@ export interface FeedbackResult {
 
 /** Soft bounces (4.x.x) of one address after which it is suppressed. */
 export const SOFT_BOUNCE_LIMIT = 3;
+const UNKNOWN_SID_RETRIES = 4;
+const UNKNOWN_SID_WAIT_MS = 250;
 
 const first = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[0] : v;
@@ -100,6 +102,7 @@ export class ProviderFeedbackService {
     }
     const errorCode = first(params.ErrorCode) ?? null;
     const kind = isCall ? 'call' : 'message';
+    await this.awaitProviderId(sid);
     return this.dataSource.transaction(async (m) => {
       const d = await this.lockDelivery(m, `provider_id = $1`, [sid]);
       if (!d) {
@@ -160,6 +163,21 @@ export class ProviderFeedbackService {
       }
       return { deliveryId: d.id, status: next, ignored: false };
     });
+  }
+
+  /**
+   * A callback can overtake the sender: Twilio may call back while the batch that handed the
+   * message over has not yet committed its SID. Wait briefly for the SID to appear.
+   */
+  private async awaitProviderId(sid: string): Promise<void> {
+    for (let i = 0; i < UNKNOWN_SID_RETRIES; i++) {
+      const rows: unknown[] = await this.dataSource.query(
+        `SELECT 1 FROM deliveries WHERE provider_id = $1 LIMIT 1`,
+        [sid],
+      );
+      if (rows.length) return;
+      await new Promise((r) => setTimeout(r, UNKNOWN_SID_WAIT_MS));
+    }
   }
 
   /** A raw RFC 3464 bounce or RFC 5965 complaint. */
