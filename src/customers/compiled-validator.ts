@@ -113,6 +113,8 @@ const SHORTCUTS: Record<string, (value: unknown, constraints: unknown[]) => bool
   },
 };
 
+const NO_OBJECT = Object.freeze({});
+
 function customChecks(
   storage: MetadataStorage,
   targetName: string,
@@ -127,17 +129,23 @@ function customChecks(
       const instance = c.instance;
       const validate = instance.validate.bind(instance);
       const shortcut = SHORTCUTS[c.name];
+      // One arguments object per rule, refilled on each call (validation is synchronous): no
+      // garbage per row and field.
+      const args: ValidationArguments = {
+        targetName,
+        property: m.propertyName,
+        object: NO_OBJECT,
+        value: undefined,
+        constraints: m.constraints,
+      };
       return (object, value) => {
         if (when && !when(object, value)) return true;
         if (shortcut && shortcut(value, m.constraints)) return true;
-        const args: ValidationArguments = {
-          targetName,
-          property: m.propertyName,
-          object,
-          value,
-          constraints: m.constraints,
-        };
+        args.object = object;
+        args.value = value;
         const ok = validate(value, args);
+        args.object = NO_OBJECT;
+        args.value = undefined; // not holding on to the row
         // A promise here means an async rule registered as sync: let class-validator decide.
         return ok === true;
       };

@@ -4,7 +4,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
-import { CustomerRow, FieldError, parseCustomerInput } from './customer-input';
+import { CustomerColumns } from './customer-columns';
+import { FieldError, parseCustomerInput } from './customer-input';
 import { CustomersRepository } from './customers.repository';
 import { csvRecordBatches } from './csv-records';
 
@@ -90,7 +91,7 @@ export class CustomerImportService {
     );
     // Only the ids are kept, not the rows: a million ids is a few tens of megabytes.
     const seen = new Map<string, number>();
-    let batch: CustomerRow[] = [];
+    let batch = new CustomerColumns();
     // Batches are written while the next ones are parsed, a bounded number at a time; they never
     // share an externalId (duplicates are refused above), so concurrent upserts cannot collide.
     const inFlight = new Set<Promise<void>>();
@@ -106,7 +107,7 @@ export class CustomerImportService {
       // Awaited later (race/all below); until then a failure must not count as unhandled.
       write.catch(() => undefined);
       inFlight.add(write);
-      batch = [];
+      batch = new CustomerColumns();
     };
 
     // Records come a chunk at a time: one await per chunk of the body, not one per row.

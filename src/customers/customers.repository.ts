@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { CustomerColumns } from './customer-columns';
 import type { CustomerRow } from './customer-input';
 
 export interface UpsertOutcome {
@@ -57,26 +58,14 @@ export class CustomersRepository {
     return result.map((r) => ({ id: r.id, externalId: r.external_id, inserted: r.inserted }));
   }
 
-  async upsertBatchCounts(rows: CustomerRow[]): Promise<BatchCounts> {
-    if (rows.length === 0) return { inserted: 0, updated: 0 };
-    const [counts]: BatchCounts[] = await this.dataSource.query(UPSERT_COUNTS, toParams(rows));
+  async upsertBatchCounts(rows: CustomerRow[] | CustomerColumns): Promise<BatchCounts> {
+    const columns = Array.isArray(rows) ? CustomerColumns.of(rows) : rows;
+    if (columns.length === 0) return { inserted: 0, updated: 0 };
+    const [counts]: BatchCounts[] = await this.dataSource.query(UPSERT_COUNTS, columns.params());
     return counts;
   }
 }
 
 function toParams(rows: CustomerRow[]): unknown[] {
-  const col = <K extends keyof CustomerRow>(k: K) => rows.map((r) => r[k]);
-  return [
-    col('externalId'),
-    col('kind'),
-    col('name'),
-    col('email'),
-    col('phone'),
-    col('timezone'),
-    col('locale'),
-    col('company'),
-    col('accountManagerName'),
-    col('accountManagerPhone'),
-    rows.map((r) => (r.attributes ? JSON.stringify(r.attributes) : null)),
-  ];
+  return CustomerColumns.of(rows).params();
 }
