@@ -7,9 +7,11 @@ import { AppModule } from '../app.module';
 import { loadSettings, SettingsError } from '../config/settings';
 import { CustomerImportService, ImportFormat } from '../customers/customer-import.service';
 import { openDatabase } from '../database/embedded-postgres';
+import { AUDIT_USAGE, runAuditCommand } from './audit';
 
 const USAGE = `Usage: npm run cli -- <command>
-  import <file> [--format ndjson|csv]   import customers from an NDJSON or CSV file`;
+  import <file> [--format ndjson|csv]   import customers from an NDJSON or CSV file
+${AUDIT_USAGE}`;
 
 async function withApp<T>(
   fn: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<T>,
@@ -71,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'import':
       return importCommand(rest);
+    case 'audit':
+      return runAuditCommand(rest);
     default:
       process.stderr.write(`${USAGE}\n`);
       return 2;
