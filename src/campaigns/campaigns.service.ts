@@ -13,7 +13,6 @@ import { PoliciesService } from '../policy/policies.service';
 import { channelProblems, goalTopicProblem, type CampaignStatus } from './campaign-rules';
 import type { CreateCampaignDto, ListCampaignsQuery, PatchCampaignDto } from './campaign.dto';
 import { AudiencesService } from '../audiences/audiences.service';
-import { validateAudience } from '../audiences/audience-filter';
 import { TemplatePort, type ContentCheckResult } from './ports';
 import { firstDueAt, parseInstant, scheduleProblems, type Schedule } from './schedule';
 
@@ -536,7 +535,8 @@ export class CampaignsService {
     }
     if ((await this.templates.latestVersion(def.template)) === null)
       errors.push(`template ${def.template} does not exist`);
-    errors.push(...validateAudience(def.audience, 'audience'));
+    // Also refuses unknown topics in subscribedTo, which would silently match only '*' consents.
+    errors.push(...(await this.audiences.validate(def.audience, m)));
     const scheduleErrors = scheduleProblems(def.schedule, now, def.goal);
     errors.push(...scheduleErrors);
     const schedule = def.schedule as unknown as Schedule;

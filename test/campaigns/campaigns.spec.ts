@@ -136,6 +136,10 @@ describe('/v1/campaigns', () => {
         /^audience\.all\[0\]/,
       ],
       [{ ...base, audience: { field: 'shoeSize', op: 'eq', value: 1 } }, /^audience.*shoeSize/],
+      [
+        { ...base, audience: { field: 'subscribedTo', op: 'eq', value: 'nosuchtopic' } },
+        /^audience.*unknown topic "nosuchtopic"/,
+      ],
       [{ ...base, channels: ['voice'] }, /^channels: voice needs an audience limited to business/],
       [
         { ...voiceBusiness, topic: 'offers', goal: 'engagement' },
