@@ -114,7 +114,8 @@ function cpuByCommand(): Map<string, number> {
       procs.set(Number(entry), {
         ppid: Number(f[1]),
         comm,
-        cpu: (Number(f[11]) + Number(f[12])) / 100,
+        // utime + stime + reaped children (a postgres backend that exited counts in its parent)
+        cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100,
       });
     } catch {
       // the process ended while we looked
