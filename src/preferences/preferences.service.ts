@@ -421,7 +421,6 @@ export class PreferencesService {
       shown.pausedUntil && shown.pausedUntil.getTime() > now.getTime()
         ? DateTime.fromJSDate(shown.pausedUntil, { zone }).toISODate()
         : '';
-    const minDate = DateTime.fromJSDate(now, { zone }).plus({ days: 1 }).toISODate();
     return renderPage('preferences', {
       lang,
       t,
@@ -464,7 +463,6 @@ export class PreferencesService {
         checkedAttr: shown.maxFrequency === f ? 'checked' : '',
       })),
       pause,
-      minDate,
     });
   }
 }
