@@ -114,8 +114,13 @@ function cpuByCommand(): Map<string, number> {
       procs.set(Number(entry), {
         ppid: Number(f[1]),
         comm,
-        // utime + stime + reaped children (a postgres backend that exited counts in its parent)
-        cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100,
+        // utime + stime, plus reaped children for the others (a postgres backend that exited
+        // counts in the postmaster); not for this process, whose reaped children are the sinks.
+        cpu:
+          (Number(f[11]) +
+            Number(f[12]) +
+            (Number(entry) === process.pid ? 0 : Number(f[13]) + Number(f[14]))) /
+          100,
       });
     } catch {
       // the process ended while we looked
