@@ -45,7 +45,9 @@ export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
   batchSize: 1000,
   intervalMs: 5000,
   timer: process.env.NODE_ENV !== 'test',
-  doubleOptIn: {},
+  // E-mail marketing needs a confirmed consent: the same rule as the sender's send-time check
+  // (DOUBLE_OPT_IN in src/delivery/send-checks.ts) and the forecast, so all three agree.
+  doubleOptIn: { email: true },
 };
 
 export interface StepReport {
