@@ -2,6 +2,7 @@
 // and the streamed export (rows/s, NDJSON and CSV), each beside a baseline in the same process:
 // the bare SQL of the timeline and a raw COPY TO of the same rows. BENCH_ROWS scales it down.
 import 'reflect-metadata';
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +106,41 @@ function httpGet(port: number, path: string, onData?: (b: Buffer) => void): Prom
   });
 }
 
+async function timeSql(db: Client, id: string): Promise<number> {
+  const s = process.hrtime.bigint();
+  await db.query(
+    `SELECT id::text AS id, at, type, customer_id, campaign_id, delivery_id, channel, reason,
+            policy_version, actor, data
+       FROM audit_events WHERE customer_id = $1 ORDER BY audit_events.id DESC LIMIT 51`,
+    [id],
+  );
+  return Number(process.hrtime.bigint() - s) / 1e6;
+}
+
+const CLIENT = `
+const [port, path, key] = process.argv.slice(1);
+const started = Date.now();
+let lines = 0, bytes = 0;
+require('node:http').get({ host: '127.0.0.1', port, path, headers: { Authorization: 'Bearer ' + key } }, (res) => {
+  if (res.statusCode !== 200) { console.error('status ' + res.statusCode); process.exit(1); }
+  res.on('data', (b) => { bytes += b.length; for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++; });
+  res.on('end', () => process.stdout.write(JSON.stringify({ lines, bytes, ms: Date.now() - started })));
+});`;
+
+function exportInChild(
+  port: number,
+  path: string,
+): Promise<{ lines: number; bytes: number; ms: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-e', CLIENT, String(port), path, ADMIN_KEY],
+      { maxBuffer: 1 << 20 },
+      (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))),
+    );
+  });
+}
+
 const countLines = (b: Buffer) => {
   let n = 0;
   for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
@@ -155,30 +191,22 @@ async function main(): Promise<void> {
     const uuids = (
       await db.query(`SELECT bench_uuid('c' || i)::text AS id FROM unnest($1::int[]) i`, [ids])
     ).rows.map((r: { id: string }) => r.id);
-    for (const id of uuids.slice(0, 20)) await httpGet(port, `/v1/customers/${id}/timeline`); // warm-up
+    // Every sampled customer's page is read once first (reported as "first read"), so the three
+    // measurements below compare on equally warm caches.
+    const first: number[] = [];
+    for (const id of uuids) first.push(await timeSql(db, id));
     const http: number[] = [];
+    const service: number[] = [];
+    const sql: number[] = [];
+    const timelines = app.get(TimelineService);
     for (const id of uuids) {
-      const s = process.hrtime.bigint();
+      let s = process.hrtime.bigint();
       await httpGet(port, `/v1/customers/${id}/timeline`);
       http.push(Number(process.hrtime.bigint() - s) / 1e6);
-    }
-    const timelines = app.get(TimelineService);
-    const service: number[] = [];
-    for (const id of uuids) {
-      const s = process.hrtime.bigint();
+      s = process.hrtime.bigint();
       await timelines.timeline(id, { limit: 50, order: 'desc' });
       service.push(Number(process.hrtime.bigint() - s) / 1e6);
-    }
-    const sql: number[] = [];
-    for (const id of uuids) {
-      const s = process.hrtime.bigint();
-      await db.query(
-        `SELECT id::text AS id, at, type, customer_id, campaign_id, delivery_id, channel, reason,
-                policy_version, actor, data
-           FROM audit_events WHERE customer_id = $1 ORDER BY audit_events.id DESC LIMIT 51`,
-        [id],
-      );
-      sql.push(Number(process.hrtime.bigint() - s) / 1e6);
+      sql.push(await timeSql(db, id));
     }
     console.log(
       `  timeline (HTTP, 50 entries with sentences) : p50 ${percentile(http, 50).toFixed(1)} ms, p95 ${percentile(http, 95).toFixed(1)} ms  (target p95 ≤ 20 ms)`,
@@ -189,20 +217,18 @@ async function main(): Promise<void> {
     console.log(
       `  baseline: the bare SQL of the page:          p50 ${percentile(sql, 50).toFixed(1)} ms, p95 ${percentile(sql, 95).toFixed(1)} ms`,
     );
+    console.log(
+      `  (first read of each page, bare SQL:          p50 ${percentile(first, 50).toFixed(1)} ms, p95 ${percentile(first, 95).toFixed(1)} ms)`,
+    );
 
-    // Export: every row, streamed over HTTP.
+    // Export: every row, streamed over HTTP to a client in another process (as in real use; a
+    // client in this process would share the server's event loop).
     for (const format of ['ndjson', 'csv']) {
-      let lines = 0;
-      let bytes = 0;
-      const s = Date.now();
-      await httpGet(port, `/v1/audit/export?format=${format}`, (b) => {
-        lines += countLines(b);
-        bytes += b.length;
-      });
-      const sec = (Date.now() - s) / 1000;
-      const rows = lines - (format === 'csv' ? 1 : 0);
+      const r = await exportInChild(port, `/v1/audit/export?format=${format}`);
+      const sec = r.ms / 1000;
+      const rows = r.lines - (format === 'csv' ? 1 : 0);
       console.log(
-        `  export ${format.padEnd(6)} (HTTP, streamed):   ${fmt(rows)} rows, ${fmt(bytes / 1e6)} MB in ${sec.toFixed(1)} s = ${fmt(rows / sec)} rows/s  (target ≥ 50,000)`,
+        `  export ${format.padEnd(6)} (HTTP, streamed):   ${fmt(rows)} rows, ${fmt(r.bytes / 1e6)} MB in ${sec.toFixed(1)} s = ${fmt(rows / sec)} rows/s  (target ≥ 50,000)`,
       );
     }
     // Baseline: COPY of the same columns straight out of PostgreSQL, no HTTP, no Node work per row.

@@ -33,6 +33,11 @@ export class AuditChain1763920800000 implements MigrationInterface {
         IF to_regclass(part) IS NOT NULL THEN
           RETURN true;
         END IF;
+        -- Several instances may tick at once: one creates, the others then find it.
+        PERFORM pg_advisory_xact_lock(hashtext('tactful.audit_partition'));
+        IF to_regclass(part) IS NOT NULL THEN
+          RETURN true;
+        END IF;
         IF to_regclass('audit_events_default') IS NOT NULL
            AND EXISTS (SELECT 1 FROM audit_events_default WHERE at >= lo AND at < hi) THEN
           RETURN false;
