@@ -26,6 +26,7 @@ import { CampaignsModule } from './campaigns/campaigns.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { PlanningModule } from './planning/planning.module';
 import { AuditQueryModule } from './audit/audit-query.module';
+import { ConsoleModule } from './console/console.module';
 
 export interface TactfulModuleOptions {
   settings: Settings;
@@ -86,10 +87,22 @@ export class TactfulModule {
         DeliveryModule,
         PlanningModule,
         AuditQueryModule,
+        ConsoleModule,
       ],
       controllers: [HealthController],
       // A host application's own providers can inject these services and call them in-process.
-      exports: [CustomersModule, EventsModule, PoliciesModule, TopicsModule, ConsentModule],
+      exports: [
+        CustomersModule,
+        EventsModule,
+        PoliciesModule,
+        TopicsModule,
+        ConsentModule,
+        AudiencesModule,
+        TemplatesModule,
+        CampaignsModule,
+        PlanningModule,
+        DeliveryModule,
+      ],
     };
   }
 

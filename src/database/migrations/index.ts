@@ -8,6 +8,7 @@ import { Campaigns1763913600000 } from './1763913600000-campaigns';
 import { Deliveries1763917200000 } from './1763917200000-deliveries';
 import { AuditChain1763920800000 } from './1763920800000-audit-chain';
 import { Planning1763924400000 } from './1763924400000-planning';
+import { Console1763928000000 } from './1763928000000-console';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Deliveries1763917200000,
   AuditChain1763920800000,
   Planning1763924400000,
+  Console1763928000000,
 ];

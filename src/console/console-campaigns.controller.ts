@@ -1,0 +1,407 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import type { Response } from 'express';
+import { AudiencesService } from '../audiences/audiences.service';
+import { actorRef } from '../auth/actor';
+import { Public } from '../auth/roles.decorator';
+import { CampaignForecastService } from '../campaigns/campaign-forecast.service';
+import { CHANNELS, GOALS } from '../campaigns/campaign-rules';
+import { CreateCampaignDto, PatchCampaignDto } from '../campaigns/campaign.dto';
+import { CampaignsService, type CampaignView } from '../campaigns/campaigns.service';
+import { TRIGGER_EVENTS } from '../campaigns/schedule';
+import { validationMessages } from '../common/validation';
+import { TemplatesService } from '../templates/templates.service';
+import { TopicsService } from '../topics/topics.service';
+import { horizontalBars } from './charts';
+import {
+  audienceOf,
+  campaignBody,
+  emptyForm,
+  FIELD_CHOICES,
+  formOfCampaign,
+  OP_CHOICES,
+  placeErrors,
+  readCampaignForm,
+  type CampaignForm,
+} from './campaign-form';
+import {
+  ConsoleEdit,
+  ConsoleExceptionFilter,
+  ConsoleGuard,
+  mayEdit,
+  type ConsoleRequest,
+} from './console.guard';
+import { fmtDate, formOf, page, sessionOf, str, textsOf } from './page';
+import type { Texts } from './texts';
+
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new NotFoundException(['no such campaign']),
+});
+const ACTIONS = ['launch', 'pause', 'resume', 'cancel'] as const;
+type Action = (typeof ACTIONS)[number];
+const ACTIVE = ['scheduled', 'running'];
+
+/** 400/409 messages of a service call, or rethrow. */
+function messagesOf(err: unknown): string[] {
+  if (err instanceof HttpException && [400, 409].includes(err.getStatus())) {
+    const body = err.getResponse() as { message?: unknown };
+    return Array.isArray(body.message) ? body.message.map(String) : [String(body.message)];
+  }
+  throw err;
+}
+
+const reasonLabel = (t: Texts, code: string) =>
+  (t as Record<string, string>)[`reason_${code}`] ?? code;
+
+@ApiExcludeController()
+@Public()
+@UseGuards(ConsoleGuard)
+@UseFilters(ConsoleExceptionFilter)
+@Controller('console')
+export class ConsoleCampaignsController {
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly forecasts: CampaignForecastService,
+    private readonly audiences: AudiencesService,
+    private readonly templates: TemplatesService,
+    private readonly topics: TopicsService,
+  ) {}
+
+  @Get('campaigns')
+  async list(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+    const t = textsOf(req);
+    const lang = req.console?.lang ?? 'en';
+    const { items } = await this.campaigns.list({ limit: '200' });
+    const rows = await Promise.all(
+      items.map(async (c) => {
+        const p = c.status === 'draft' ? null : await this.campaigns.progress(c.id);
+        const done = p
+          ? p.sent + p.failed + p.cancelled + Object.values(p.skipped).reduce((a, n) => a + n, 0)
+          : 0;
+        const total = p ? Math.max(p.audience, done) : 0;
+        return {
+          ...c,
+          statusLabel: (t as Record<string, string>)[`status_${c.status}`],
+          progress: p,
+          percent: total ? Math.round((done / total) * 100) : 0,
+          created: fmtDate(c.createdAt, lang),
+        };
+      }),
+    );
+    page(req, res, 'campaigns', { title: t.campaigns, section: 'campaigns', campaigns: rows });
+  }
+
+  private async choices() {
+    const [topics, templates] = await Promise.all([
+      this.topics.list(false),
+      this.templates.list(undefined, 200),
+    ]);
+    return {
+      topics: topics.map((x) => ({ key: x.key, category: x.category })),
+      templates: templates.items.map((x) => x.name),
+      goals: GOALS,
+      channelChoices: CHANNELS,
+      events: TRIGGER_EVENTS,
+      fieldChoices: FIELD_CHOICES,
+      opChoices: OP_CHOICES,
+      scheduleTypes: ['now', 'once', 'cron', 'trigger'],
+    };
+  }
+
+  private async showForm(
+    req: ConsoleRequest,
+    res: Response,
+    opts: {
+      form: CampaignForm;
+      campaign?: CampaignView;
+      status?: number;
+      messages?: string[];
+      count?: number | null;
+    },
+  ): Promise<void> {
+    const t = textsOf(req);
+    const { byField, general } = placeErrors(opts.form, opts.messages ?? []);
+    // Two empty rows to add conditions without script; the script adds more.
+    const rows = [
+      ...opts.form.rows,
+      { field: '', op: 'eq', value: '' },
+      { field: '', op: 'eq', value: '' },
+    ].map((r, i) => ({ ...r, index: i, number: i + 1 }));
+    page(req, res, 'campaign-form', {
+      title: opts.campaign ? `${t.edit}: ${opts.campaign.name}` : t.newCampaign,
+      section: 'campaigns',
+      status: opts.status ?? 200,
+      action: opts.campaign ? `/console/campaigns/${opts.campaign.id}` : '/console/campaigns',
+      campaign: opts.campaign,
+      form: opts.form,
+      rows,
+      errors: byField,
+      general,
+      hasErrors: (opts.messages ?? []).length > 0,
+      count: opts.count ?? null,
+      ...(await this.choices()),
+    });
+  }
+
+  @Get('campaigns/new')
+  @ConsoleEdit('marketer')
+  async newForm(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+    await this.showForm(req, res, { form: emptyForm() });
+  }
+
+  /** The live count behind the audience builder's button (same form fields, JSON answer). */
+  @Post('api/audience-count')
+  @HttpCode(200)
+  async count(@Req() req: ConsoleRequest) {
+    const audience = audienceOf(readCampaignForm(formOf(req)));
+    const errors = await this.audiences.validate(audience);
+    if (errors.length) return { count: null, errors };
+    return { count: await this.audiences.count(audience), errors: [] };
+  }
+
+  private async countFor(form: CampaignForm): Promise<{ count: number | null; errors: string[] }> {
+    const audience = audienceOf(form);
+    const errors = await this.audiences.validate(audience);
+    if (errors.length) return { count: null, errors };
+    return { count: await this.audiences.count(audience), errors: [] };
+  }
+
+  @Post('campaigns')
+  @ConsoleEdit('marketer')
+  async create(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+    const body = formOf(req);
+    const form = readCampaignForm(body);
+    if (str(body.action) === 'count') {
+      const { count, errors } = await this.countFor(form);
+      return this.showForm(req, res, {
+        form,
+        count,
+        messages: errors,
+        status: errors.length ? 400 : 200,
+      });
+    }
+    const dto = plainToInstance(CreateCampaignDto, campaignBody(form));
+    let messages = validationMessages(dto);
+    if (!messages.length) {
+      try {
+        const created = await this.campaigns.create(dto, actorRef(sessionOf(req)));
+        res.redirect(303, `/console/campaigns/${created.id}`);
+        return;
+      } catch (err) {
+        messages = messagesOf(err);
+      }
+    }
+    await this.showForm(req, res, { form, messages, status: 400 });
+  }
+
+  @Get('campaigns/:id')
+  async show(
+    @Param('id', uuid) id: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.showCampaign(req, res, await this.campaigns.get(id), [], 200);
+  }
+
+  private async showCampaign(
+    req: ConsoleRequest,
+    res: Response,
+    c: CampaignView,
+    messages: string[],
+    status: number,
+  ): Promise<void> {
+    const t = textsOf(req);
+    const lang = req.console?.lang ?? 'en';
+    const role = sessionOf(req).role;
+    const progress = await this.campaigns.progress(c.id);
+    let forecast: Record<string, unknown> | null = null;
+    if (['draft', 'scheduled', 'paused'].includes(c.status)) {
+      try {
+        const f = await this.forecasts.forecast(c.id);
+        const items = [
+          { label: t.willSend, value: f.send, kind: 'send' as const },
+          ...Object.entries(f.deferReasons).map(([r, n]) => ({
+            label: `${t.deferred}: ${reasonLabel(t, r)}`,
+            value: n ?? 0,
+            kind: 'defer' as const,
+          })),
+          ...Object.entries(f.skip).map(([r, n]) => ({
+            label: `${t.skipped}: ${reasonLabel(t, r)}`,
+            value: n ?? 0,
+            kind: 'skip' as const,
+          })),
+        ];
+        forecast = {
+          audience: f.audience,
+          at: fmtDate(f.at, lang),
+          bars: horizontalBars(items),
+          competitors: f.competitors,
+          content: f.content ?? null,
+          contentHigh: f.content?.level === 'high',
+          contentProblems: f.contentProblems ?? [],
+        };
+      } catch (err) {
+        messages = [...messages, ...messagesOf(err)];
+      }
+    }
+    const skippedBars = horizontalBars(
+      Object.entries(progress.skipped).map(([r, n]) => ({
+        label: reasonLabel(t, r),
+        value: n,
+        kind: 'skip' as const,
+      })),
+    );
+    const can = mayEdit(role, ['marketer']);
+    page(req, res, 'campaign', {
+      title: c.name,
+      section: 'campaigns',
+      status,
+      c,
+      statusLabel: (t as Record<string, string>)[`status_${c.status}`],
+      schedule: JSON.stringify(c.schedule),
+      audienceJson: JSON.stringify(c.audience, null, 2),
+      progress,
+      skippedBars,
+      forecast,
+      messages,
+      refreshSeconds: ACTIVE.includes(c.status) ? 3 : 0,
+      active: ACTIVE.includes(c.status),
+      canEdit: can && c.status === 'draft',
+      canLaunch: can && c.status === 'draft',
+      canPause: can && ACTIVE.includes(c.status),
+      canResume: can && c.status === 'paused',
+      canCancel: can && ['draft', 'scheduled', 'running', 'paused'].includes(c.status),
+      launched: fmtDate(c.launchedAt, lang),
+      finished: fmtDate(c.finishedAt, lang),
+      steps: progress.steps.map((s) => ({ ...s, due: fmtDate(s.dueAt, lang) })),
+    });
+  }
+
+  @Get('campaigns/:id/edit')
+  @ConsoleEdit('marketer')
+  async editForm(
+    @Param('id', uuid) id: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const c = await this.campaigns.get(id);
+    await this.showForm(req, res, { form: formOfCampaign(c), campaign: c });
+  }
+
+  @Post('campaigns/:id')
+  @ConsoleEdit('marketer')
+  async update(
+    @Param('id', uuid) id: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const c = await this.campaigns.get(id);
+    const body = formOf(req);
+    const form = readCampaignForm(body);
+    if (str(body.action) === 'count') {
+      const { count, errors } = await this.countFor(form);
+      return this.showForm(req, res, {
+        form,
+        campaign: c,
+        count,
+        messages: errors,
+        status: errors.length ? 400 : 200,
+      });
+    }
+    const patch = campaignBody(form);
+    if (!form.effectiveAt.trim()) patch.effectiveAt = null;
+    const dto = plainToInstance(PatchCampaignDto, patch);
+    let messages = validationMessages(dto);
+    if (!messages.length) {
+      try {
+        await this.campaigns.update(id, dto, actorRef(sessionOf(req)));
+        res.redirect(303, `/console/campaigns/${id}`);
+        return;
+      } catch (err) {
+        messages = messagesOf(err);
+      }
+    }
+    await this.showForm(req, res, { form, campaign: c, messages, status: 400 });
+  }
+
+  @Get('campaigns/:id/confirm/:action')
+  @ConsoleEdit('marketer')
+  async confirm(
+    @Param('id', uuid) id: string,
+    @Param('action') action: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (!(ACTIONS as readonly string[]).includes(action))
+      throw new NotFoundException(['no such action']);
+    const t = textsOf(req);
+    const c = await this.campaigns.get(id);
+    let contentHigh = false;
+    if (action === 'launch') {
+      try {
+        contentHigh = (await this.forecasts.forecast(id)).content?.level === 'high';
+      } catch {
+        contentHigh = false;
+      }
+    }
+    page(req, res, 'confirm', {
+      title: (t as Record<string, string>)[action],
+      section: 'campaigns',
+      question: (t as Record<string, string>)[`confirm_${action}`],
+      actionUrl: `/console/campaigns/${id}/${action}`,
+      backUrl: `/console/campaigns/${id}`,
+      subject: c.name,
+      danger: action === 'cancel',
+      buttonLabel: (t as Record<string, string>)[action],
+      acknowledge: contentHigh,
+    });
+  }
+
+  @Post('campaigns/:id/:action')
+  @ConsoleEdit('marketer')
+  async act(
+    @Param('id', uuid) id: string,
+    @Param('action') action: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (!(ACTIONS as readonly string[]).includes(action))
+      throw new NotFoundException(['no such action']);
+    const actor = actorRef(sessionOf(req));
+    const form = formOf(req);
+    try {
+      switch (action as Action) {
+        case 'launch':
+          await this.campaigns.launch(id, str(form.acknowledgeWarnings) === 'true', actor);
+          break;
+        case 'pause':
+          await this.campaigns.pause(id, actor);
+          break;
+        case 'resume':
+          await this.campaigns.resume(id, actor);
+          break;
+        case 'cancel':
+          await this.campaigns.cancel(id, actor);
+          break;
+      }
+    } catch (err) {
+      const messages = messagesOf(err);
+      return this.showCampaign(req, res, await this.campaigns.get(id), messages, 400);
+    }
+    res.redirect(303, `/console/campaigns/${id}`);
+  }
+}

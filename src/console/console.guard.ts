@@ -1,0 +1,153 @@
+import {
+  ArgumentsHost,
+  CanActivate,
+  Catch,
+  ExceptionFilter,
+  ExecutionContext,
+  ForbiddenException,
+  HttpException,
+  Injectable,
+  Logger,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import type { Role } from '../auth/api-key.entity';
+import {
+  ConsoleSessionService,
+  LANG_COOKIE,
+  parseCookies,
+  safeEqual,
+  SESSION_COOKIE,
+  type ConsoleSession,
+} from './session.service';
+import { TEXTS, type ConsoleLang } from './texts';
+import { renderPage, sendHtml } from './views';
+
+const EDIT_KEY = 'tactful:console-edit';
+const ANONYMOUS_KEY = 'tactful:console-anonymous';
+
+/** Roles (besides admin) that may use a route that changes something; reading is for all. */
+export const ConsoleEdit = (...roles: Role[]) => SetMetadata(EDIT_KEY, roles);
+/** The sign-in page: no session needed (it has its own pre-session CSRF check). */
+export const ConsoleAnonymous = () => SetMetadata(ANONYMOUS_KEY, true);
+
+export interface ConsoleRequest extends Request {
+  console?: { session: ConsoleSession | null; lang: ConsoleLang };
+}
+
+/** Thrown when there is no live session: GETs go to the sign-in page, other requests get 401. */
+export class SignInRequired extends HttpException {
+  constructor() {
+    super('sign in required', 401);
+  }
+}
+
+/** The language: the switch's cookie, else the first of ru/en in Accept-Language, else English. */
+export function langOf(req: Request): ConsoleLang {
+  const cookie = parseCookies(req.headers.cookie)[LANG_COOKIE];
+  if (cookie === 'ru' || cookie === 'en') return cookie;
+  for (const part of (req.headers['accept-language'] ?? '').split(',')) {
+    const tag = part.trim().slice(0, 2).toLowerCase();
+    if (tag === 'ru' || tag === 'en') return tag;
+  }
+  return 'en';
+}
+
+export const mayEdit = (role: Role, allowed: readonly Role[]) =>
+  role === 'admin' || allowed.includes(role);
+
+/**
+ * Session guard of every console route (they are @Public for the API-key guard): a live
+ * session, the route's role, and on every POST the session's CSRF token.
+ */
+@Injectable()
+export class ConsoleGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: ConsoleSessionService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    const req = ctx.switchToHttp().getRequest<ConsoleRequest>();
+    const lang = langOf(req);
+    req.console = { session: null, lang };
+    if (this.reflector.getAllAndOverride<boolean>(ANONYMOUS_KEY, targets)) return true;
+    const session = await this.sessions.resolve(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    if (!session) throw new SignInRequired();
+    req.console.session = session;
+    const edit = this.reflector.getAllAndOverride<Role[] | undefined>(EDIT_KEY, targets);
+    if (edit !== undefined && !mayEdit(session.role, edit))
+      throw new ForbiddenException(TEXTS[lang].forbiddenRole);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const given = typeof body._csrf === 'string' ? body._csrf : req.get('x-csrf-token');
+      if (!safeEqual(session.csrf, given)) throw new ForbiddenException(TEXTS[lang].forbiddenCsrf);
+    }
+    return true;
+  }
+}
+
+/** Console errors are pages (or JSON for the console's own fetch endpoints), never API JSON. */
+@Catch()
+export class ConsoleExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('console');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<ConsoleRequest>();
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    const lang = req.console?.lang ?? langOf(req);
+    const t = TEXTS[lang];
+    const wantsJson = req.path.startsWith('/console/api/');
+    if (exception instanceof SignInRequired) {
+      if (wantsJson) {
+        res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: [t.signInFirst] });
+        return;
+      }
+      if (req.method === 'GET') {
+        res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}`);
+        return;
+      }
+    }
+    let status = 500;
+    let messages: string[] = [t.errorInternal];
+    if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const body = exception.getResponse();
+      const m =
+        typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : body;
+      messages = Array.isArray(m) ? m.map(String) : [String(m ?? exception.message)];
+    } else {
+      this.logger.error({ err: exception }, 'console error');
+    }
+    if (wantsJson) {
+      res.status(status).json({ statusCode: status, message: messages });
+      return;
+    }
+    const session = req.console?.session ?? null;
+    const title =
+      status === 403 ? t.errorForbidden : status === 404 ? t.errorNotFound : t.errorTitle;
+    sendHtml(
+      res,
+      status,
+      renderPage('error', {
+        lang,
+        title,
+        path: req.path,
+        status,
+        messages,
+        user: session
+          ? {
+              role: session.role,
+              keyId: session.keyId,
+              canEdit: session.role !== 'auditor',
+              isAdmin: session.role === 'admin',
+            }
+          : undefined,
+        csrf: session?.csrf,
+      }),
+    );
+  }
+}

@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { AudiencesModule } from '../audiences/audiences.module';
+import { AuditQueryModule } from '../audit/audit-query.module';
+import { EvidenceService } from '../audit/evidence.service';
+import { AuthModule } from '../auth/auth.module';
+import { CampaignsModule } from '../campaigns/campaigns.module';
+import { CustomersModule } from '../customers/customers.module';
+import { PoliciesModule } from '../policy/policies.module';
+import { TemplatesModule } from '../templates/templates.module';
+import { TopicsModule } from '../topics/topics.module';
+import { ConsoleAuthController } from './console-auth.controller';
+import { ConsoleCampaignsController } from './console-campaigns.controller';
+import { ConsoleDashboardController } from './console-dashboard.controller';
+import { ConsoleGuard, ConsoleExceptionFilter } from './console.guard';
+import { DashboardService } from './dashboard.service';
+import { ConsoleSessionService } from './session.service';
+
+/** The server-rendered console at /console: pages over the same services the JSON API uses. */
+@Module({
+  imports: [
+    AudiencesModule,
+    AuditQueryModule,
+    AuthModule,
+    CampaignsModule,
+    CustomersModule,
+    PoliciesModule,
+    TemplatesModule,
+    TopicsModule,
+  ],
+  controllers: [ConsoleAuthController, ConsoleDashboardController, ConsoleCampaignsController],
+  providers: [
+    ConsoleSessionService,
+    ConsoleGuard,
+    ConsoleExceptionFilter,
+    DashboardService,
+    // Not exported by AuditQueryModule; stateless over DataSource/Clock/SETTINGS.
+    EvidenceService,
+  ],
+})
+export class ConsoleModule {}

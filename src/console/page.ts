@@ -1,0 +1,88 @@
+import type { Response } from 'express';
+import type { ConsoleRequest } from './console.guard';
+import type { ConsoleSession } from './session.service';
+import { TEXTS, type Texts } from './texts';
+import { renderPage, sendHtml } from './views';
+
+export const sessionOf = (req: ConsoleRequest): ConsoleSession => {
+  const s = req.console?.session;
+  if (!s) throw new Error('console route without a session');
+  return s;
+};
+
+export const textsOf = (req: ConsoleRequest): Texts => TEXTS[req.console?.lang ?? 'en'];
+
+/** Renders a console page in the request's language with the signed-in user's controls. */
+export function page(
+  req: ConsoleRequest,
+  res: Response,
+  view: string,
+  opts: { title: string; section?: string; status?: number; [key: string]: unknown },
+): void {
+  const session = req.console?.session ?? null;
+  const { status = 200, ...rest } = opts;
+  sendHtml(
+    res,
+    status,
+    renderPage(view, {
+      lang: req.console?.lang ?? 'en',
+      path: req.originalUrl,
+      user: session
+        ? {
+            role: session.role,
+            keyId: session.keyId,
+            canEdit: session.role !== 'auditor',
+            isAdmin: session.role === 'admin',
+          }
+        : undefined,
+      csrf: session?.csrf,
+      ...rest,
+    }),
+  );
+}
+
+/** Form fields arrive urlencoded; a field repeated becomes an array, a missing one undefined. */
+export function formOf(req: ConsoleRequest): Record<string, unknown> {
+  const b: unknown = req.body;
+  return typeof b === 'object' && b !== null ? (b as Record<string, unknown>) : {};
+}
+
+export const str = (v: unknown): string =>
+  typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
+
+export const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map((x) => String(x)) : typeof v === 'string' ? [v] : [];
+
+/** Only paths inside the console are followed after sign-in or a language switch. */
+export const safeBack = (v: unknown): string => {
+  const s = str(v);
+  return /^\/console(\/[^\\]*)?$/.test(s) && !s.startsWith('//') ? s : '/console';
+};
+
+/** The first word of a service's 400 message names the field (`schedule.at must …`). */
+export function fieldOfMessage(message: string): string {
+  const m = /^(?:property\s+)?([A-Za-z]+)/.exec(message.trim());
+  const first = m?.[1] ?? '';
+  // "topic tips does not exist" / "template x does not exist" name the field as their subject.
+  return first;
+}
+
+/** Groups messages by the field they name; the rest go under `_` (shown at the top). */
+export function messagesByField(messages: string[], fields: readonly string[]) {
+  const out: Record<string, string[]> = {};
+  for (const msg of messages) {
+    const f = fieldOfMessage(msg);
+    const key = fields.includes(f) ? f : '_';
+    (out[key] ??= []).push(msg);
+  }
+  return out;
+}
+
+export const fmtDate = (d: Date | string | null | undefined, lang: 'ru' | 'en'): string =>
+  d
+    ? new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+        timeZone: 'UTC',
+      }).format(new Date(d)) + ' UTC'
+    : '—';
