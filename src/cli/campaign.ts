@@ -2,38 +2,16 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Presets, SingleBar } from 'cli-progress';
 import { AppModule } from '../app.module';
-import { CampaignsService, type CampaignProgress } from '../campaigns/campaigns.service';
+import { CampaignsService } from '../campaigns/campaigns.service';
 import { loadSettings } from '../config/settings';
 import { openDatabase } from '../database/embedded-postgres';
+import { progressState } from '../planning/progress-state';
 
 const USAGE = `Usage: npm run cli -- campaign run <id> [--acknowledge-warnings] [--poll-ms 1000]
   launches the campaign if it is a draft, then plans and sends it in this process
   (roles from TACTFUL_ROLES, all by default) and follows its progress until nothing is due`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Decided customers and how many deliveries are waiting to be sent right now. */
-export function progressState(p: CampaignProgress): {
-  decided: number;
-  inFlight: number;
-  stepsPlanned: boolean;
-  skipped: number;
-} {
-  const skipped = Object.values(p.skipped).reduce((a, n) => a + n, 0);
-  const planned = p.byStatus.planned ?? 0;
-  const sending = p.byStatus.sending ?? 0;
-  return {
-    skipped,
-    decided: p.planned + skipped,
-    // deferred = planned for later (quiet hours, budget): not in flight now
-    inFlight: Math.max(0, planned - p.deferred) + sending,
-    stepsPlanned:
-      p.steps.length > 0 &&
-      p.steps.every(
-        (s) => s.status === 'planned' || s.status === 'cancelled' || s.dueAt > new Date(),
-      ),
-  };
-}
 
 /** `campaign run <id>`: returns the process exit code. */
 export async function runCampaignCommand(args: string[]): Promise<number> {

@@ -1,4 +1,4 @@
-import { progressState } from '../../src/cli/campaign';
+import { progressState } from '../../src/planning/progress-state';
 import type { CampaignProgress } from '../../src/campaigns/campaigns.service';
 
 const base: CampaignProgress = {
