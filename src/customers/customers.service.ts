@@ -152,6 +152,24 @@ export class CustomersService {
       );
       // The consent ledger stays (proof of what was agreed); its IP and user agent go.
       await blankConsentEvidence(m, id);
+      // Rendered messages hold the name and address: only their hashes stay. Double opt-in
+      // requests go (the address hash lives on in the suppression). Nothing planned is sent.
+      await m.query(
+        `UPDATE audit_content SET content = NULL, purged_at = now()
+          WHERE customer_id = $1 AND content IS NOT NULL`,
+        [id],
+      );
+      await m.query(`DELETE FROM subscription_requests WHERE customer_id = $1`, [id]);
+      await m.query(
+        `WITH cancelled AS (
+           UPDATE deliveries SET status = 'cancelled', finished_at = now(), updated_at = now()
+            WHERE customer_id = $1 AND status = 'planned'
+           RETURNING id, campaign_id, channel
+         )
+         INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason, actor)
+         SELECT now(), 'delivery.cancelled', $1, campaign_id, id, channel, 'suppressed', $2 FROM cancelled`,
+        [id, who],
+      );
       await this.audit.record({ type: 'admin.customer_erased', customerId: id, actor: who }, m);
     });
   }

@@ -33,7 +33,8 @@ describe('/v1/customers/:id/consents', () => {
     Number((await t.db.query('SELECT count(*)::int AS n FROM consent_events'))[0].n);
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // API only: no sender timer claims the deliveries these tests put in place.
+    t = await createTestApp({ env: { TACTFUL_ROLES: 'api' } });
     [integration, marketer, auditor] = await Promise.all([
       t.keyFor('integration'),
       t.keyFor('marketer'),

@@ -1,4 +1,4 @@
-import { ADMIN_KEY, createTestApp, TestApp } from '../support/test-app';
+import { ADMIN_KEY, createTestApp, createTopics, TestApp } from '../support/test-app';
 
 describe('erasure', () => {
   let t: TestApp;
@@ -7,7 +7,8 @@ describe('erasure', () => {
   const phone = '+79161112233';
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // API only: no sender timer claims the deliveries these tests put in place.
+    t = await createTestApp({ env: { TACTFUL_ROLES: 'api' } });
     const res = await t.admin.post('/v1/customers').send({
       externalId: 'crm-erase',
       kind: 'business',
@@ -210,6 +211,63 @@ describe('erasure', () => {
       .send({ externalId: 'erased:someone' });
     expect(patch.status).toBe(400);
     expect(patch.body.message).toEqual(['externalId must not start with "erased:"']);
+  });
+
+  it('drops rendered message content and double opt-in requests, and cancels planned deliveries', async () => {
+    await createTopics(t);
+    const res = await t.admin
+      .post('/v1/customers')
+      .send({ externalId: 'crm-erase-2', kind: 'consumer', email: 'second@example.ru' });
+    const other = res.body.id as string;
+    const [{ id: campaignId }] = await t.db.query(
+      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
+       VALUES ('c', 'tips', 'retention', 'tips', '{email}', '{}', '{"type":"now"}', 'running', 'test')
+       RETURNING id`,
+    );
+    const deliver = (step: number, status: string) =>
+      t.db.query(
+        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
+                                 template_name, template_version, policy_version, status, not_before)
+         VALUES ($1, $2, $3, 'email', 'content', 'tips', 'retention', 'tips', 1, 1, $4, now())
+         RETURNING id`,
+        [campaignId, step, other, status],
+      );
+    const [[planned], [sent]] = await Promise.all([deliver(0, 'planned'), deliver(1, 'sent')]);
+    await t.db.query(
+      `INSERT INTO audit_content (delivery_id, customer_id, content, content_hash, stored_at)
+       VALUES ($1, $2, '{"text": "Hello, second@example.ru"}', 'h1', now())`,
+      [sent.id, other],
+    );
+    await t.db.query(
+      `INSERT INTO subscription_requests (address_hash, customer_id, topics, locale, outcome, created_at)
+       VALUES ('x', $1, '{tips}', 'ru', 'sent', now())`,
+      [other],
+    );
+
+    expect((await t.admin.delete(`/v1/customers/${other}`)).status).toBe(204);
+
+    expect(
+      await t.db.query('SELECT content, content_hash FROM audit_content WHERE customer_id = $1', [
+        other,
+      ]),
+    ).toEqual([{ content: null, content_hash: 'h1' }]);
+    expect(
+      await t.db.query('SELECT 1 FROM subscription_requests WHERE customer_id = $1', [other]),
+    ).toEqual([]);
+    const statuses = await t.db.query(
+      'SELECT id, status FROM deliveries WHERE customer_id = $1 ORDER BY step',
+      [other],
+    );
+    expect(statuses).toEqual([
+      { id: planned.id, status: 'cancelled' },
+      { id: sent.id, status: 'sent' },
+    ]);
+    expect(
+      await t.db.query(
+        `SELECT delivery_id, reason FROM audit_events WHERE type = 'delivery.cancelled' AND customer_id = $1`,
+        [other],
+      ),
+    ).toEqual([{ delivery_id: planned.id, reason: 'suppressed' }]);
   });
 
   it('answers 404 for an unknown customer and 403 for a role that may not erase', async () => {
