@@ -29,4 +29,19 @@ describe('nextConsentState', () => {
       'refused',
     );
   });
+
+  it.each([
+    ['confirmed', 'grant', false, { kind: 'set', status: 'confirmed', since: t1 }],
+    ['confirmed', 'grant', true, { kind: 'set', status: 'confirmed', since: t1 }],
+    ['confirmed', 'confirm', false, { kind: 'set', status: 'confirmed', since: t1 }],
+    ['granted', 'grant', false, { kind: 'set', status: 'granted', since: t1 }],
+  ] as const)(
+    'after a newer "*" withdrawal, %s + %s (confirmed %s) restarts since → %j',
+    (status, action, confirmed, expected) => {
+      const current = { status, since: t0 };
+      expect(nextConsentState(current, { action, confirmed, at: t1, overridden: true })).toEqual(
+        expected,
+      );
+    },
+  );
 });

@@ -25,19 +25,30 @@ export type Transition =
  */
 export function nextConsentState(
   current: Pick<ConsentStateRow, 'status' | 'since'> | null,
-  event: { action: ConsentAction; confirmed: boolean; at: Date },
+  event: {
+    action: ConsentAction;
+    confirmed: boolean;
+    at: Date;
+    /**
+     * A newer '*' withdrawal on the channel overrides this topic's entry (the later one wins).
+     * A grant or confirm of the topic then restarts its `since`, so it wins again.
+     */
+    overridden?: boolean;
+  },
 ): Transition {
   const keepSince = (status: ConsentStatus): Transition => ({
     kind: 'set',
     status,
-    since: current?.status === status ? current.since : event.at,
+    since: current?.status === status && !event.overridden ? current.since : event.at,
   });
   switch (event.action) {
     case 'withdraw':
       return keepSince('withdrawn');
     case 'grant':
       if (event.confirmed) return keepSince('confirmed');
-      return current?.status === 'confirmed' ? { kind: 'unchanged' } : keepSince('granted');
+      if (current?.status === 'confirmed')
+        return event.overridden ? keepSince('confirmed') : { kind: 'unchanged' };
+      return keepSince('granted');
     case 'confirm':
       if (current === null || current.status === 'withdrawn') {
         return {

@@ -242,7 +242,20 @@ export class ConsentService {
       [c.customerId, c.channel, c.topic],
     );
     const confirmed = c.action === 'confirm' || (c.action === 'grant' && c.confirmed === true);
-    const next = nextConsentState(current ?? null, { action: c.action, confirmed, at: now });
+    let overridden = false;
+    if (current && c.topic !== ALL_TOPICS && c.action !== 'withdraw') {
+      const [all]: StateRow[] = await m.query(
+        `SELECT * FROM consent_state WHERE customer_id = $1 AND channel = $2 AND topic = '*'`,
+        [c.customerId, c.channel],
+      );
+      overridden = all?.status === 'withdrawn' && all.since >= current.since;
+    }
+    const next = nextConsentState(current ?? null, {
+      action: c.action,
+      confirmed,
+      at: now,
+      overridden,
+    });
     if (next.kind === 'refused')
       throw new BadRequestException([`${next.message} (${c.channel}/${c.topic})`]);
 

@@ -1,4 +1,5 @@
 import { cancelPendingDeliveries, ConsentService } from '../../src/consent';
+import { marketingConsentProblem } from '../../src/policy/engine/consent';
 import { createTestApp, TestApp, createTopics } from '../support/test-app';
 
 describe('/v1/customers/:id/consents', () => {
@@ -188,6 +189,35 @@ describe('/v1/customers/:id/consents', () => {
       got.body.ledger.map((e: { topic: string; action: string }) => `${e.action}:${e.topic}`),
     ).toEqual(['grant:*', 'grant:offers', 'grant:*', 'withdraw:*']);
     expect(got.body.state).toEqual(res.body.state);
+  });
+
+  it("a topic granted again after a newer '*' withdrawal wins again (its since restarts)", async () => {
+    const c = await newCustomer('crm-restart');
+    await post(c, { ...grant, topic: 'tips', confirmed: true });
+    await post(c, { channel: 'email', topic: '*', action: 'withdraw', source: 'preference-page' });
+    const service = t.app.get(ConsentService);
+    const entries = async () => (await service.stateFor([c])).get(c) ?? [];
+    expect(marketingConsentProblem({ entries: await entries() }, 'email', 'tips')).toBe(
+      'consent_withdrawn',
+    );
+    const re = await post(c, { ...grant, topic: 'tips' });
+    expect(re.status).toBe(201);
+    expect(re.body.state).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ channel: 'email', topic: 'tips', status: 'confirmed' }),
+      ]),
+    );
+    expect(
+      marketingConsentProblem(
+        { entries: await entries(), doubleOptIn: { email: true } },
+        'email',
+        'tips',
+      ),
+    ).toBeNull();
+    // Other topics stay covered by the '*' withdrawal.
+    expect(marketingConsentProblem({ entries: await entries() }, 'email', 'offers')).toBe(
+      'consent_withdrawn',
+    );
   });
 
   it('derives the state for many customers in one call (engine shape)', async () => {
