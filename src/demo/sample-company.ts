@@ -448,10 +448,13 @@ export function formatSummary(
   out.push(
     `Deliveries: ${list(s.deliveries)}; ${s.dueLater} planned for later (next ${when(s.nextDueAt)})`,
   );
+  const providers = [
+    settings.smtpUrl ? 'e-mail went to SMTP_URL' : null,
+    settings.twilio.accountSid ? 'SMS and calls went to Twilio' : null,
+  ].filter(Boolean);
   out.push(
-    settings.smtpUrl
-      ? `E-mail went to SMTP_URL; SMS and calls without Twilio settings: ${s.outbox.dir} (${s.outbox.json} .json)`
-      : `Outbox:     ${s.outbox.dir} (${s.outbox.eml} .eml, ${s.outbox.json} .json)`,
+    `Outbox:     ${s.outbox.dir} (${s.outbox.eml} .eml, ${s.outbox.json} .json)` +
+      (providers.length ? `; ${providers.join(', ')}` : ''),
   );
   out.push(
     'Note: the demo runs on the real clock. Messages for customers in their quiet hours (outside 09:00–20:00 local)',
@@ -460,7 +463,7 @@ export function formatSummary(
     '      and trigger delays (care 48 h after a purchase, review request 2 h after a good score) stay planned;',
   );
   out.push(
-    `      \`npm start\` sends them when due. Audit: GET /v1/audit or \`npm run cli -- audit\`.`,
+    `      \`npm start\` sends them when due. The audit: GET /v1/audit (decision.* rows carry the reasons).`,
   );
   out.push(ctx.adminKeyHint);
   out.push(
