@@ -5,7 +5,7 @@ import { dataSourceOptions } from '../database/data-source';
 
 type EmbeddedModule = typeof import('../database/embedded-postgres');
 
-export const AUDIT_USAGE = `  audit verify [--no-seal] [--json]   seal new audit rows, then check the hash chain`;
+export const AUDIT_USAGE = `  audit verify [--no-seal] [--json]            seal new audit rows, then check the hash chain`;
 
 export function formatVerifyReport(r: VerifyReport): string {
   if (r.ok)

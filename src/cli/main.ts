@@ -8,9 +8,11 @@ import { loadSettings, SettingsError } from '../config/settings';
 import { CustomerImportService, ImportFormat } from '../customers/customer-import.service';
 import { openDatabase } from '../database/embedded-postgres';
 import { AUDIT_USAGE, runAuditCommand } from './audit';
+import { runCampaignCommand } from './campaign';
 
 const USAGE = `Usage: npm run cli -- <command>
-  import <file> [--format ndjson|csv]   import customers from an NDJSON or CSV file
+  import <file> [--format ndjson|csv]          import customers from an NDJSON or CSV file
+  campaign run <id> [--acknowledge-warnings]   launch a draft and follow its progress
 ${AUDIT_USAGE}`;
 
 async function withApp<T>(
@@ -75,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return importCommand(rest);
     case 'audit':
       return runAuditCommand(rest);
+    case 'campaign':
+      return runCampaignCommand(rest);
     default:
       process.stderr.write(`${USAGE}\n`);
       return 2;
