@@ -63,4 +63,31 @@ describe('timeline sentences', () => {
       ),
     ).toBe('Согласие отозвано: все темы по SMS (источник: sms-keyword)');
   });
+
+  it('lists preference changes', () => {
+    const e = {
+      type: 'preferences.changed',
+      reason: null,
+      channel: null,
+      data: {
+        source: 'preference-page',
+        changes: [
+          { field: 'topic', topic: 'tips', channel: 'email', from: true, to: false },
+          { field: 'maxFrequency', from: null, to: 'half_year' },
+          { field: 'pausedUntil', from: null, to: '2027-02-28T21:00:00Z' },
+          { field: 'channels', from: [], to: ['sms'] },
+        ],
+      },
+      topicTitles: { tips: 'Полезные советы' },
+    };
+    expect(sentence(e, ru)).toBe(
+      'Клиент изменил настройки: «Полезные советы» по e-mail — выключено; не чаще чем раз в полгода; пауза до 1 марта 2027; каналы: SMS',
+    );
+    expect(sentence({ ...e, topicTitles: { tips: 'Useful tips' } }, en)).toBe(
+      'The customer changed their preferences: Useful tips by e-mail: off; at most once every six months; paused until 1 March 2027; channels: SMS',
+    );
+    expect(sentence({ ...e, data: { unsubscribeAll: true } }, en)).toBe(
+      'The customer unsubscribed from everything on the preference page',
+    );
+  });
 });

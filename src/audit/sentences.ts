@@ -11,6 +11,8 @@ export interface SentenceInput {
   topicTitle?: string | null;
   /** The budget window that applied (days), for budget_exhausted. */
   windowDays?: number | null;
+  /** Topic titles in the sentence's locale, by key (preference changes name several). */
+  topicTitles?: Record<string, string>;
   /** budget_exhausted: the campaign that won the arbitration. */
   winnerCampaignName?: string | null;
 }
@@ -205,8 +207,16 @@ export function sentence(e: SentenceInput, ctx: SentenceContext): string {
       );
       return `${verb}: ${topic} ${by ?? ''}`.trimEnd() + (extra ? ` (${extra})` : '');
     }
-    case 'preferences.changed':
-      return ru ? 'Клиент изменил настройки рассылок' : 'The customer changed their preferences';
+    case 'preferences.changed': {
+      if (d.unsubscribeAll === true)
+        return ru
+          ? 'Клиент отписался от всех рассылок на странице настроек'
+          : 'The customer unsubscribed from everything on the preference page';
+      const changes = Array.isArray(d.changes) ? (d.changes as Record<string, unknown>[]) : [];
+      const parts = changes.map((c) => preferenceChange(c, e, ctx)).filter(Boolean);
+      const head = ru ? 'Клиент изменил настройки' : 'The customer changed their preferences';
+      return parts.length ? `${head}: ${parts.join('; ')}` : head;
+    }
     case 'suppression.added': {
       const why = e.reason ? (SUPPRESSION[ctx.locale][e.reason] ?? e.reason) : null;
       return ru
@@ -231,6 +241,57 @@ export function sentence(e: SentenceInput, ctx: SentenceContext): string {
           ? `Действие администратора: ${e.type.slice(6)}`
           : `Admin action: ${e.type.slice(6)}`;
       return e.type;
+  }
+}
+
+const FREQUENCY: Record<TimelineLocale, Record<string, string>> = {
+  en: { quarter: 'once a quarter', half_year: 'once every six months', year: 'once a year' },
+  ru: { quarter: 'раз в квартал', half_year: 'раз в полгода', year: 'раз в год' },
+};
+
+function preferenceChange(
+  c: Record<string, unknown>,
+  e: SentenceInput,
+  ctx: SentenceContext,
+): string | null {
+  const ru = ctx.locale === 'ru';
+  switch (c.field) {
+    case 'topic': {
+      const key = str(c.topic);
+      const title = key ? (e.topicTitles?.[key] ?? key) : '';
+      const by = str(c.channel) ? (CHANNEL_BY[ctx.locale][c.channel as string] ?? c.channel) : '';
+      const on = c.to === true;
+      return ru
+        ? `«${title}» ${by} — ${on ? 'включено' : 'выключено'}`
+        : `${title} ${by}: ${on ? 'on' : 'off'}`;
+    }
+    case 'channels': {
+      const list = Array.isArray(c.to) ? (c.to as string[]) : [];
+      const names = list.map((ch) => channelWord(ch, ctx)).join(', ');
+      return ru ? `каналы: ${names || 'любые'}` : `channels: ${names || 'any'}`;
+    }
+    case 'maxFrequency': {
+      const f = str(c.to);
+      return f
+        ? ru
+          ? `не чаще чем ${FREQUENCY.ru[f] ?? f}`
+          : `at most ${FREQUENCY.en[f] ?? f}`
+        : ru
+          ? 'без ограничения частоты'
+          : 'no frequency limit';
+    }
+    case 'pausedUntil': {
+      const until = str(c.to);
+      return until
+        ? ru
+          ? `пауза до ${formatDay(until, ctx)}`
+          : `paused until ${formatDay(until, ctx)}`
+        : ru
+          ? 'пауза снята'
+          : 'pause removed';
+    }
+    default:
+      return null;
   }
 }
 

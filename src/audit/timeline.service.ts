@@ -101,6 +101,11 @@ export class TimelineService {
     const topics = await this.topics();
     const windows = await this.budgetWindows(items, ctx.kind);
 
+    let titleMap: Record<string, string> | null = null;
+    const titles = () =>
+      (titleMap ??= Object.fromEntries(
+        [...topics].map(([key, t]) => [key, t.title[ctx.locale] ?? t.title.en ?? key]),
+      ));
     return items.map((i) => {
       const campaign = i.campaignId ? campaigns.get(i.campaignId) : undefined;
       const topicKey =
@@ -125,6 +130,7 @@ export class TimelineService {
                 ? (windows.get(`${i.policyVersion}:${topic.category}`) ?? null)
                 : null),
             winnerCampaignName: winner ? (campaigns.get(winner)?.name ?? null) : null,
+            topicTitles: i.type === 'preferences.changed' ? titles() : undefined,
           },
           ctx,
         ),
