@@ -38,6 +38,8 @@ export interface PlannerOptions {
   timer: boolean;
   /** Channels whose marketing needs a confirmed (double opt-in) consent. */
   doubleOptIn: Partial<Record<Channel, boolean>>;
+  /** A step's id space is planned in this many lanes side by side (one connection each). */
+  lanes: number;
 }
 export const PLANNER_OPTIONS = Symbol('PLANNER_OPTIONS');
 
@@ -48,7 +50,25 @@ export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
   // E-mail marketing needs a confirmed consent: the same rule as the sender's send-time check
   // (DOUBLE_OPT_IN in src/delivery/send-checks.ts) and the forecast, so all three agree.
   doubleOptIn: { email: true },
+  lanes: 2,
 };
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+const laneBoundary = (lane: number, lanes: number) => Math.floor((lane * 0x1_0000_0000) / lanes);
+
+/** Where each lane's keyset starts (exclusive): null, then the uuid just below each boundary. */
+export function laneStarts(lanes: number): (string | null)[] {
+  return Array.from({ length: lanes }, (_, lane) =>
+    lane === 0 ? null : `${hex8(laneBoundary(lane, lanes) - 1)}-ffff-ffff-ffff-ffffffffffff`,
+  );
+}
+
+/** The first uuid past a lane (exclusive end), or null for the last lane. */
+export function laneEnd(lane: number, lanes: number): string | null {
+  return lane === lanes - 1
+    ? null
+    : `${hex8(laneBoundary(lane + 1, lanes))}-0000-0000-0000-000000000000`;
+}
 
 export interface StepReport {
   campaignId: string;
@@ -227,61 +247,127 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
       );
       if (!started.length) return report;
       await this.start(qr, setup.campaign, step);
-      const c = setup.campaign;
-      const templateVersion = c.template_version ?? 1;
+      // The id space is cut into lanes planned side by side, each on its own connection with
+      // its own checkpoint; a resumed step keeps the lanes it started with.
+      await qr.manager.query(
+        `INSERT INTO campaign_step_lanes (campaign_id, step, lane, lanes, cursor)
+         SELECT $1, $2, l, $3, ($4::uuid[])[l + 1]
+           FROM generate_series(0, $3 - 1) l
+          WHERE NOT EXISTS (SELECT 1 FROM campaign_step_lanes WHERE campaign_id = $1 AND step = $2)`,
+        [campaignId, step, this.options.lanes, laneStarts(this.options.lanes)],
+      );
+      const lanes: { lane: number; lanes: number; done: boolean }[] = await qr.manager.query(
+        `SELECT lane, lanes, done FROM campaign_step_lanes WHERE campaign_id = $1 AND step = $2 ORDER BY lane`,
+        [campaignId, step],
+      );
+      const abort = { reason: null as unknown };
+      const results = await Promise.allSettled(
+        lanes
+          .filter((l) => !l.done)
+          .map((l) => this.planLane(setup, step, l.lane, l.lanes, limit, report, abort, opts)),
+      );
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (results.some((r) => r.status === 'fulfilled' && r.value === 'stopped') || this.stopped) {
+        report.outcome = 'stopped';
+        return report;
+      }
+      const finished = await this.inTransaction(qr, async (m) => {
+        const rows: { n: number }[] = await m.query(
+          `SELECT 1 AS n FROM campaign_steps s JOIN campaigns c ON c.id = s.campaign_id
+            WHERE s.campaign_id = $1 AND s.step = $2 AND s.status = 'planning' AND c.status = 'running'
+            FOR UPDATE OF s`,
+          [campaignId, step],
+        );
+        if (!rows.length) return false;
+        await this.finishStep(m, setup.campaign, step, this.clock.now());
+        return true;
+      });
+      report.outcome = finished ? 'planned' : 'stopped';
+      if (finished)
+        this.logger.log({ campaignId, step, decided: report.decided }, 'campaign step planned');
+      return report;
+    });
+  }
+
+  /** One lane of a step: keyset batches from the lane's checkpoint to the lane's end. */
+  private async planLane(
+    setup: PlanningSetup,
+    step: number,
+    lane: number,
+    lanes: number,
+    limit: number,
+    report: StepReport,
+    abort: { reason: unknown },
+    opts: PlanStepOptions,
+  ): Promise<'done' | 'stopped'> {
+    const c = setup.campaign;
+    const end = laneEnd(lane, lanes);
+    const message = this.message(setup, step, false);
+    const templateVersion = c.template_version ?? 1;
+    const qr = this.dataSource.createQueryRunner();
+    await qr.connect();
+    try {
       for (;;) {
-        if (this.stopped) {
-          report.outcome = 'stopped';
-          return report;
-        }
+        if (this.stopped || abort.reason !== null) return 'stopped';
         const result = await this.inTransaction(qr, async (m) => {
-          // Locks the step row first: a cancel (which updates it) waits for this batch, and a
-          // batch after a pause or cancel finds nothing to do.
-          const rows: { cursor: string | null }[] = await m.query(
-            `SELECT s.cursor FROM campaign_steps s JOIN campaigns c ON c.id = s.campaign_id
+          // The step row in share mode: lanes run side by side, while a cancel (which updates
+          // the row) waits for the batch, and a batch after a pause or cancel does nothing.
+          const rows: { cursor: string | null; done: boolean }[] = await m.query(
+            `SELECT l.cursor, l.done FROM campaign_steps s
+               JOIN campaigns c ON c.id = s.campaign_id
+               JOIN campaign_step_lanes l ON l.campaign_id = s.campaign_id AND l.step = s.step AND l.lane = $3
               WHERE s.campaign_id = $1 AND s.step = $2 AND s.status = 'planning' AND c.status = 'running'
-              FOR UPDATE OF s`,
-            [campaignId, step],
+              FOR SHARE OF s FOR UPDATE OF l`,
+            [c.id, step, lane],
           );
           if (!rows.length) return 'stopped' as const;
-          const ids = await this.audiences.page(c.audience, rows[0].cursor, limit, m);
+          if (rows[0].done) return 'done' as const;
+          const page = await this.audiences.page(c.audience, rows[0].cursor, limit, m);
+          const ids = end === null ? page : page.filter((id) => id < end);
           const now = this.clock.now();
-          if (!ids.length) {
-            await this.finishStep(m, c, step, now);
-            return 'done' as const;
+          let planned: PlannedBatch | null = null;
+          if (ids.length) {
+            const items: PlanItem[] = ids.map((customerId) => ({
+              customerId,
+              message,
+              at: now,
+              templateName: c.template_name,
+              templateVersion,
+            }));
+            planned = await this.decideAndWrite(m, setup, ids, items, now);
           }
-          const message = this.message(setup, step, false);
-          const items: PlanItem[] = ids.map((customerId) => ({
-            customerId,
-            message,
-            at: now,
-            templateName: c.template_name,
-            templateVersion,
-          }));
-          const planned = await this.decideAndWrite(m, setup, ids, items, now);
+          const done = ids.length < page.length || page.length < limit;
           await m.query(
-            `UPDATE campaign_steps SET cursor = $3 WHERE campaign_id = $1 AND step = $2`,
-            [campaignId, step, ids[ids.length - 1]],
+            `UPDATE campaign_step_lanes SET cursor = coalesce($4, cursor), done = $5
+              WHERE campaign_id = $1 AND step = $2 AND lane = $3`,
+            [c.id, step, lane, ids.length ? ids[ids.length - 1] : null, done],
           );
-          return planned;
+          return { planned, done };
         });
-        if (result === 'stopped') {
-          report.outcome = 'stopped';
-          return report;
+        if (result === 'stopped' || result === 'done') return result;
+        if (result.planned !== null) {
+          const p = result.planned;
+          report.batches++;
+          report.decided += p.audits.length;
+          report.send += p.counts.send;
+          report.defer += p.counts.defer;
+          report.skip += p.counts.skip;
+          try {
+            await opts.afterBatch?.(report.batches);
+          } catch (err) {
+            abort.reason = err;
+            throw err;
+          }
         }
-        if (result === 'done') {
-          report.outcome = 'planned';
-          this.logger.log({ campaignId, step, decided: report.decided }, 'campaign step planned');
-          return report;
-        }
-        report.batches++;
-        report.decided += result.audits.length;
-        report.send += result.counts.send;
-        report.defer += result.counts.defer;
-        report.skip += result.counts.skip;
-        await opts.afterBatch?.(report.batches);
+        if (result.done) return 'done';
       }
-    });
+    } catch (err) {
+      abort.reason ??= err;
+      throw err;
+    } finally {
+      await qr.release();
+    }
   }
 
   /**

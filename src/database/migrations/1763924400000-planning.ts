@@ -14,6 +14,19 @@ export class Planning1763924400000 implements MigrationInterface {
         customer_id uuid PRIMARY KEY REFERENCES customers (id),
         version bigint NOT NULL DEFAULT 0
       )`);
+    // A step's audience is planned in lanes (ranges of the customer id space) side by side;
+    // each lane checkpoints its own keyset cursor in the transaction of its batch.
+    await q.query(`
+      CREATE TABLE campaign_step_lanes (
+        campaign_id uuid NOT NULL,
+        step integer NOT NULL,
+        lane integer NOT NULL,
+        lanes integer NOT NULL,
+        cursor uuid,
+        done boolean NOT NULL DEFAULT false,
+        PRIMARY KEY (campaign_id, step, lane),
+        FOREIGN KEY (campaign_id, step) REFERENCES campaign_steps (campaign_id, step)
+      )`);
     // How far a trigger campaign has read: customer_events by id, lapses and reminders by time.
     await q.query(`
       CREATE TABLE campaign_trigger_watermarks (
@@ -34,6 +47,7 @@ export class Planning1763924400000 implements MigrationInterface {
     await q.query(`DROP INDEX ix_customer_events_type_id`);
     await q.query(`DROP INDEX ix_customers_last_purchase`);
     await q.query(`DROP TABLE campaign_trigger_watermarks`);
+    await q.query(`DROP TABLE campaign_step_lanes`);
     await q.query(`DROP TABLE customer_contact_guard`);
   }
 }
