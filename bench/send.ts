@@ -1,7 +1,8 @@
 // npm run bench:send — the sender end to end: 50,000 e-mails to an SMTP server in another
 // process, against a bare pooled nodemailer loop sending the same messages to the same server;
 // then 20,000 SMS to a Twilio-shaped server in another process. BENCH_ROWS scales the e-mails
-// (SMS are 40 % of it).
+// (SMS are 40 % of it). For profiling one side: BENCH_SKIP_BASELINE, BENCH_SKIP_EMAIL; BENCH_BATCH and
+// BENCH_LOOPS set the sender's batch size and parallel claim loops.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -259,10 +260,12 @@ async function main(): Promise<void> {
   const rounds = process.env.BENCH_SKIP_EMAIL ? 0 : EMAILS >= 10_000 ? 4 : 2;
   for (let r = 0; r < rounds; r++) {
     const n = Math.floor(EMAILS / rounds) + (r === rounds - 1 ? EMAILS % rounds : 0);
-    baselineCpu.begin();
-    baselineSec += await bareNodemailer(smtp.port, n, r);
-    baselineCpu.end();
-    delivered += n;
+    if (!process.env.BENCH_SKIP_BASELINE) {
+      baselineCpu.begin();
+      baselineSec += await bareNodemailer(smtp.port, n, r);
+      baselineCpu.end();
+      delivered += n;
+    }
     if ((await smtp.count()) !== delivered) throw new Error('baseline lost messages');
     const t0 = performance.now();
     await seedPlannedDeliveries(db, { n, channel: 'email', tag: `mail${r}` });
