@@ -30,7 +30,7 @@ export function IsIanaTimeZone(options?: ValidationOptions) {
 }
 
 // Parsing and validating a number costs ~8 µs; the same number often comes back (an account
-// manager on every row of a company, a re-import), so results are kept for a bounded set of
+// manager on every row of a company's contacts), so results are kept for a bounded set of
 // strings. Dropped all at once when full: no eviction bookkeeping on the hot path.
 const E164_CACHE_SIZE = 10_000;
 const e164Cache = new Map<string, Map<string, string | null>>();
