@@ -67,6 +67,7 @@ export class FakeRenderer extends MessageRenderer {
 }
 
 export interface DeliveryTestApp extends TestApp {
+  databaseUrl: string;
   clock: ManualClock;
   renderer: FakeRenderer;
   sender: SenderService;
@@ -75,9 +76,17 @@ export interface DeliveryTestApp extends TestApp {
 
 /** createTestApp with the worker role off (tests tick by hand) and the renderer replaced. */
 export async function createDeliveryApp(
-  opts: { env?: Record<string, string>; now?: string; realTemplates?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    now?: string;
+    realTemplates?: boolean;
+    /** A second instance on the same database (the first one drops it). */
+    shareWith?: DeliveryTestApp;
+  } = {},
 ): Promise<DeliveryTestApp> {
-  const database = await cloneTestDatabase();
+  const database = opts.shareWith
+    ? { url: opts.shareWith.databaseUrl, drop: async () => undefined }
+    : await cloneTestDatabase();
   const clock = new ManualClock(new Date(opts.now ?? '2026-11-23T12:00:00Z'));
   const renderer = new FakeRenderer();
   const settings = loadSettings({
@@ -113,6 +122,7 @@ export async function createDeliveryApp(
     app,
     http: request(server),
     db: app.get(DataSource),
+    databaseUrl: database.url,
     settings,
     as,
     admin,
