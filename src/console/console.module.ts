@@ -10,6 +10,7 @@ import { TemplatesModule } from '../templates/templates.module';
 import { TopicsModule } from '../topics/topics.module';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleCampaignsController } from './console-campaigns.controller';
+import { ConsoleCustomersController } from './console-customers.controller';
 import { ConsoleDashboardController } from './console-dashboard.controller';
 import { ConsoleGuard, ConsoleExceptionFilter } from './console.guard';
 import { DashboardService } from './dashboard.service';
@@ -27,7 +28,12 @@ import { ConsoleSessionService } from './session.service';
     TemplatesModule,
     TopicsModule,
   ],
-  controllers: [ConsoleAuthController, ConsoleDashboardController, ConsoleCampaignsController],
+  controllers: [
+    ConsoleAuthController,
+    ConsoleDashboardController,
+    ConsoleCampaignsController,
+    ConsoleCustomersController,
+  ],
   providers: [
     ConsoleSessionService,
     ConsoleGuard,

@@ -1,0 +1,170 @@
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpException,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { EvidenceService } from '../audit/evidence.service';
+import { TimelineService } from '../audit/timeline.service';
+import { Public } from '../auth/roles.decorator';
+import { CustomersService } from '../customers/customers.service';
+import {
+  ConsoleEdit,
+  ConsoleExceptionFilter,
+  ConsoleGuard,
+  type ConsoleRequest,
+} from './console.guard';
+import { fmtDate, page, sessionOf, str, textsOf } from './page';
+
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new NotFoundException(['no such customer']),
+});
+const SEARCH_BY = ['email', 'phone', 'externalId'] as const;
+
+@ApiExcludeController()
+@Public()
+@UseGuards(ConsoleGuard)
+@UseFilters(ConsoleExceptionFilter)
+@Controller('console/customers')
+export class ConsoleCustomersController {
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly timelines: TimelineService,
+    private readonly evidence: EvidenceService,
+  ) {}
+
+  @Get()
+  async search(
+    @Query('by') byRaw: string | undefined,
+    @Query('q') qRaw: string | undefined,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const t = textsOf(req);
+    const by = (SEARCH_BY as readonly string[]).includes(str(byRaw)) ? str(byRaw) : 'email';
+    const q = str(qRaw).trim();
+    let results: unknown[] | null = null;
+    let error: string | null = null;
+    if (q) {
+      try {
+        results = (await this.customers.list({ [by]: q, limit: '50' })).items;
+      } catch (err) {
+        if (!(err instanceof HttpException) || err.getStatus() !== 400) throw err;
+        const body = err.getResponse() as { message?: unknown };
+        error = Array.isArray(body.message) ? body.message.join('; ') : String(body.message);
+      }
+    }
+    page(req, res, 'customers', {
+      title: t.searchCustomers,
+      section: 'customers',
+      status: error ? 400 : 200,
+      by,
+      q,
+      byChoices: SEARCH_BY.map((b) => ({
+        value: b,
+        label: (t as Record<string, string>)[`by_${b}`],
+        selected: b === by,
+      })),
+      results,
+      error,
+    });
+  }
+
+  @Get(':id')
+  async show(
+    @Param('id', uuid) id: string,
+    @Query('cursor') cursor: string | undefined,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const t = textsOf(req);
+    const lang = req.console?.lang ?? 'en';
+    const role = sessionOf(req).role;
+    const customer = await this.customers.get(id);
+    const timeline = await this.timelines.timeline(id, {
+      locale: lang,
+      cursor: cursor || undefined,
+      limit: 50,
+      order: 'desc',
+    });
+    page(req, res, 'customer', {
+      title: `${t.customer} ${customer.externalId}`,
+      section: 'customers',
+      customer,
+      items: timeline.items.map((i) => ({
+        ...i,
+        when: fmtDate(i.at, lang),
+        isSkip: i.type === 'decision.skip',
+      })),
+      nextCursor: timeline.nextCursor,
+      canSeeEvidence: role === 'admin' || role === 'auditor',
+      canErase: role === 'admin' && !customer.erasedAt,
+      erased: !!customer.erasedAt,
+    });
+  }
+
+  /** The printable evidence page (the audit module's own HTML, escaped, no script). */
+  @Get(':id/evidence')
+  async evidencePage(
+    @Param('id', uuid) id: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const role = sessionOf(req).role;
+    if (role !== 'admin' && role !== 'auditor')
+      throw new ForbiddenException(textsOf(req).forbiddenRole);
+    const bundle = await this.evidence.bundle(id);
+    res
+      .status(200)
+      .set({
+        'Cache-Control': 'no-store',
+        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+      })
+      .type('text/html; charset=utf-8')
+      .send(this.evidence.html(bundle, req.console?.lang ?? 'en'));
+  }
+
+  @Get(':id/erase')
+  @ConsoleEdit()
+  async confirmErase(
+    @Param('id', uuid) id: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const t = textsOf(req);
+    const c = await this.customers.get(id);
+    page(req, res, 'confirm', {
+      title: t.erase,
+      section: 'customers',
+      question: t.confirmErase,
+      actionUrl: `/console/customers/${id}/erase`,
+      backUrl: `/console/customers/${id}`,
+      subject: c.externalId,
+      danger: true,
+      buttonLabel: t.erase,
+    });
+  }
+
+  @Post(':id/erase')
+  @ConsoleEdit()
+  async erase(
+    @Param('id', uuid) id: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const s = sessionOf(req);
+    await this.customers.erase(id, { keyId: s.keyId, role: s.role });
+    res.redirect(303, `/console/customers/${id}`);
+  }
+}
