@@ -155,6 +155,10 @@ describe('role auditor and content retention', () => {
     const content = t.app.get(AuditContentService);
     await content.store({ id: d, customerId: other }, { channel: 'sms', body: 'Привет' });
     expect((await t.admin.delete(`/v1/customers/${other}`)).status).toBe(204);
+    // Erasure blanks it in its own transaction…
+    expect((await content.get(d))?.content).toBeNull();
+    // …and the purge tick is the safety net for content that arrives for an erased customer.
+    await content.store({ id: d, customerId: other }, { channel: 'sms', body: 'Привет' });
     expect(await content.purge()).toBe(1);
     expect((await content.get(d))?.content).toBeNull();
   });
