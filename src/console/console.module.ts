@@ -8,6 +8,7 @@ import { CustomersModule } from '../customers/customers.module';
 import { PoliciesModule } from '../policy/policies.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { TopicsModule } from '../topics/topics.module';
+import { ConsoleAdminController } from './console-admin.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleCampaignsController } from './console-campaigns.controller';
 import { ConsoleCustomersController } from './console-customers.controller';
@@ -33,6 +34,7 @@ import { ConsoleSessionService } from './session.service';
     ConsoleDashboardController,
     ConsoleCampaignsController,
     ConsoleCustomersController,
+    ConsoleAdminController,
   ],
   providers: [
     ConsoleSessionService,

@@ -23,6 +23,10 @@ describe('the console in real headless Chromium', () => {
 
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const focusedText = async (page: Page) =>
+    String(
+      await page.evaluate("document.activeElement ? document.activeElement.textContent : ''"),
+    ).trim();
   const noHorizontalScroll = async (page: Page) =>
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(
       true,
@@ -132,16 +136,15 @@ describe('the console in real headless Chromium', () => {
 
     // Keyboard: the first Tab reaches the skip link, the next ones the main navigation.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await focusedText(page)).toBe('Skip to content');
     const focused: string[] = [];
     for (let i = 0; i < 4; i++) {
       await page.keyboard.press('Tab');
-      focused.push((await page.evaluate(() => document.activeElement?.textContent ?? '')).trim());
+      focused.push(await focusedText(page));
     }
     expect(focused).toContain('Campaigns');
     // Enter on the focused Campaigns link navigates.
-    while ((await page.evaluate(() => document.activeElement?.textContent?.trim())) !== 'Campaigns')
-      await page.keyboard.press('Shift+Tab');
+    while ((await focusedText(page)) !== 'Campaigns') await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/console/campaigns`);
     await page.getByRole('link', { name: 'New campaign' }).click();
@@ -166,7 +169,7 @@ describe('the console in real headless Chromium', () => {
     await page.getByLabel('Operator 1').selectOption('eq');
     await page.getByLabel('Value 1').fill('spring');
     // The live count (a small fetch; the page is not reloaded).
-    await page.evaluate(() => document.body.setAttribute('data-before-count', 'yes'));
+    await page.evaluate("document.body.setAttribute('data-before-count', 'yes')");
     await page.getByRole('button', { name: 'Count' }).click();
     await page.locator('#audience-count strong').waitFor();
     await expect(page.locator('#audience-count').textContent()).resolves.toContain('3');
@@ -202,7 +205,7 @@ describe('the console in real headless Chromium', () => {
     await smtp.waitFor(2);
     await planner.tick();
     await page.waitForFunction(
-      () => document.getElementById('campaign-status')?.textContent === 'completed',
+      "document.getElementById('campaign-status').textContent === 'completed'",
       undefined,
       { timeout: 15_000 },
     );
@@ -228,7 +231,7 @@ describe('the console in real headless Chromium', () => {
 
     // A POST without the CSRF token is refused.
     await page.goto(`${base}/console/campaigns/new`);
-    await page.evaluate(() => document.querySelector('#campaign-form input[name=_csrf]')?.remove());
+    await page.evaluate("document.querySelector('#campaign-form input[name=_csrf]').remove()");
     await page.getByLabel('Name').fill('No token');
     const [response] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST'),

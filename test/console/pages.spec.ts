@@ -1,0 +1,167 @@
+import { createTestApp, createTopics, type TestApp } from '../support/test-app';
+
+/** Audit, templates, policies and keys pages over plain HTTP with a signed-in cookie. */
+describe('console pages: audit, templates, policies, keys', () => {
+  let t: TestApp;
+
+  const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const signIn = async (key: string) => {
+    const form = await t.http.get('/console/login');
+    const pre = /tactful_console_pre=([^;]+)/.exec(
+      (form.headers['set-cookie'] as unknown as string[]).join('\n'),
+    )?.[1];
+    const res = await t.http
+      .post('/console/login')
+      .set('Cookie', `tactful_console_pre=${pre}`)
+      .type('form')
+      .send({ key, _csrf: csrfIn(form.text) });
+    const session = /tactful_console=([^;]+)/.exec(
+      (res.headers['set-cookie'] as unknown as string[]).join('\n'),
+    )?.[1];
+    const cookie = `tactful_console=${session}; tactful_console_lang=en`;
+    const dash = await t.http.get('/console').set('Cookie', cookie);
+    return { cookie, csrf: csrfIn(dash.text) };
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await createTopics(t);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('audit: filters with messages next to the fields, events listed, CSV export', async () => {
+    const { cookie } = await signIn(await t.keyFor('auditor'));
+    const bad = await t.http
+      .get('/console/audit?customerId=nope&type=Bad Type')
+      .set('Cookie', cookie);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="customerId-error"[^]*customerId must be a UUID/);
+    expect(bad.text).toMatch(/id="type-error"[^]*type must be event types/);
+    const ok = await t.http.get('/console/audit?type=admin.*').set('Cookie', cookie);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('admin.api_key_created');
+    const href = /href="(\/console\/audit\/export[^"]*format[^"]*csv)"/.exec(ok.text)?.[1] ?? '';
+    expect(href.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')).toBe(
+      '/console/audit/export?type=admin.*&order=desc&format=csv',
+    );
+    const csv = await t.http
+      .get('/console/audit/export?type=admin.*&format=csv')
+      .set('Cookie', cookie);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.text.split('\n')[0]).toContain('id,at,type');
+    expect(csv.text).toContain('admin.api_key_created');
+  });
+
+  it('templates: preview per locale with SMS segments, save a version, compile errors on the part', async () => {
+    const { cookie, csrf } = await signIn(await t.keyFor('marketer'));
+    const list = await t.http.get('/console/templates').set('Cookie', cookie);
+    expect(list.text).toContain('href="/console/templates/tips"');
+    const save = await t.http.post('/console/templates').set('Cookie', cookie).type('form').send({
+      _csrf: csrf,
+      name: 'promo',
+      'part.en.subject': 'Hello {{customer.name}}',
+      'part.en.text': 'Hi {{customer.name}}, FREE!!! Act now, limited time, 100% guaranteed',
+      'part.en.sms': 'Hi {{customer.name}}, spring sale',
+      'part.ru.sms': 'Привет, {{customer.name}}! Весенняя распродажа',
+    });
+    expect(save.status).toBe(200);
+    expect(save.text).toContain('Saved as version 1');
+    expect(save.text).toContain('id="preview-en"');
+    expect(save.text).toContain('id="preview-ru"');
+    expect(save.text).toMatch(/SMS segments: <strong>\d+<\/strong> \(encoding UCS-2/);
+    expect(save.text).toMatch(/SMS segments: <strong>\d+<\/strong> \(encoding GSM-7/);
+    const broken = await t.http
+      .post('/console/templates')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, name: 'promo', 'part.en.sms': 'Hi {{#if x}}' });
+    expect(broken.status).toBe(400);
+    expect(broken.text).toMatch(/id="part-en-sms-error"[^]*locales\.en\.sms line 1/);
+    const auditor = await signIn(await t.keyFor('auditor'));
+    const ro = await t.http.get('/console/templates/promo').set('Cookie', auditor.cookie);
+    expect(ro.text).toContain('readonly');
+    expect(ro.text).not.toContain('Save as a new version');
+  });
+
+  it('policies: admin edits with validation messages and sees the history; a marketer only reads', async () => {
+    const { cookie, csrf } = await signIn(await t.keyFor('admin'));
+    const page = await t.http.get('/console/policies/consumer').set('Cookie', cookie);
+    expect(page.status).toBe(200);
+    const text = /<textarea id="policy"[^>]*>([^]*?)<\/textarea>/.exec(page.text)?.[1] ?? '';
+    const policy = JSON.parse(
+      text
+        .replace(/&quot;/g, '"')
+        .replace(/&#x27;/g, "'")
+        .replace(/&amp;/g, '&'),
+    );
+    const invalid = await t.http
+      .post('/console/policies/consumer')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, policy: JSON.stringify({ ...policy, lapseDays: -3 }) });
+    expect(invalid.status).toBe(400);
+    expect(invalid.text).toMatch(/id="policy-error"[^]*lapseDays/);
+    const notJson = await t.http
+      .post('/console/policies/consumer')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, policy: '{ nope' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.text).toContain('policy is not valid JSON');
+    const saved = await t.http
+      .post('/console/policies/consumer')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, policy: JSON.stringify({ ...policy, lapseDays: 200 }) });
+    expect(saved.status).toBe(200);
+    expect(saved.text).toContain('Saved as version 2');
+    expect(saved.text).toContain('built-in default');
+    const marketer = await signIn(await t.keyFor('marketer'));
+    const ro = await t.http.get('/console/policies/consumer').set('Cookie', marketer.cookie);
+    expect(ro.text).toContain('readonly');
+    const post = await t.http
+      .post('/console/policies/consumer')
+      .set('Cookie', marketer.cookie)
+      .type('form')
+      .send({ _csrf: marketer.csrf, policy: '{}' });
+    expect(post.status).toBe(403);
+  });
+
+  it('keys: an admin creates a key (shown once) and revokes it, which ends its sessions', async () => {
+    const { cookie, csrf } = await signIn(await t.keyFor('admin'));
+    const bad = await t.http
+      .post('/console/keys')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, name: '', role: 'marketer' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('id="key-name-error"');
+    const made = await t.http
+      .post('/console/keys')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, name: 'Анна (маркетинг)', role: 'marketer' });
+    expect(made.status).toBe(200);
+    const key = /<pre id="new-key">([^<]+)<\/pre>/.exec(made.text)?.[1] ?? '';
+    expect(key).toMatch(/^tk_/);
+    const other = await signIn(key);
+    expect((await t.http.get('/console').set('Cookie', other.cookie)).status).toBe(200);
+    const [row]: { id: string }[] = await t.db.query(
+      `SELECT id FROM api_keys WHERE name = 'Анна (маркетинг)'`,
+    );
+    const confirm = await t.http.get(`/console/keys/${row.id}/revoke`).set('Cookie', cookie);
+    expect(confirm.text).toContain('Revoke this key?');
+    const revoked = await t.http
+      .post(`/console/keys/${row.id}/revoke`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf });
+    expect(revoked.status).toBe(303);
+    expect((await t.http.get('/console').set('Cookie', other.cookie)).status).toBe(303);
+    const marketerPage = await t.http.get('/console/keys').set('Cookie', other.cookie);
+    expect(marketerPage.status).toBe(303);
+  });
+});
