@@ -164,4 +164,41 @@ describe('console pages: audit, templates, policies, keys', () => {
     const marketerPage = await t.http.get('/console/keys').set('Cookie', other.cookie);
     expect(marketerPage.status).toBe(303);
   });
+
+  it('customers: an admin erases after a confirmation; a marketer has no erase button', async () => {
+    const created = await t.admin
+      .post('/v1/customers')
+      .send({ externalId: 'crm-erase', kind: 'consumer', email: 'erase@mail.example' });
+    const id = created.body.id as string;
+    const marketer = await signIn(await t.keyFor('marketer'));
+    const seen = await t.http.get(`/console/customers/${id}`).set('Cookie', marketer.cookie);
+    expect(seen.status).toBe(200);
+    expect(seen.text).not.toContain(`/console/customers/${id}/erase`);
+    expect(
+      (await t.http.get(`/console/customers/${id}/erase`).set('Cookie', marketer.cookie)).status,
+    ).toBe(403);
+    const { cookie, csrf } = await signIn(await t.keyFor('admin'));
+    const confirm = await t.http.get(`/console/customers/${id}/erase`).set('Cookie', cookie);
+    expect(confirm.text).toContain('Erase this customer?');
+    const done = await t.http
+      .post(`/console/customers/${id}/erase`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf });
+    expect(done.status).toBe(303);
+    const [row]: { email: string | null; erased_at: Date | null }[] = await t.db.query(
+      `SELECT email, erased_at FROM customers WHERE id = $1`,
+      [id],
+    );
+    expect(row.email).toBeNull();
+    expect(row.erased_at).not.toBeNull();
+    const evidence = await t.http.get(`/console/customers/${id}/evidence`).set('Cookie', cookie);
+    expect(evidence.status).toBe(200);
+    expect(evidence.headers['content-type']).toContain('text/html');
+    const search = await t.http
+      .get('/console/customers?by=phone&q=not-a-phone')
+      .set('Cookie', cookie);
+    expect(search.status).toBe(400);
+    expect(search.text).toMatch(/id="q-error"[^]*phone must be a valid phone number/);
+  });
 });
