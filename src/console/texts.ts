@@ -49,6 +49,7 @@ const EN = {
   // campaigns
   campaigns: 'Campaigns',
   newCampaign: 'New campaign',
+  details: 'Details',
   name: 'Name',
   topic: 'Topic',
   goal: 'Goal',
@@ -280,6 +281,7 @@ const RU: Texts = {
   weekOf: 'неделя с',
   campaigns: 'Кампании',
   newCampaign: 'Новая кампания',
+  details: 'Параметры',
   name: 'Название',
   topic: 'Тема',
   goal: 'Цель',

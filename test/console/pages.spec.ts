@@ -201,4 +201,76 @@ describe('console pages: audit, templates, policies, keys', () => {
     expect(search.status).toBe(400);
     expect(search.text).toMatch(/id="q-error"[^]*phone must be a valid phone number/);
   });
+
+  it('campaigns: a draft is edited in the form; bad values come back next to their fields', async () => {
+    const marketerKey = await t.keyFor('marketer');
+    const made = await t
+      .as(marketerKey)
+      .post('/v1/campaigns')
+      .send({
+        name: 'Draft',
+        topic: 'tips',
+        goal: 'engagement',
+        template: 'tips',
+        channels: ['email'],
+        audience: { all: [{ field: 'kind', op: 'eq', value: 'consumer' }] },
+        schedule: { type: 'cron', cron: '0 10 * * 1', timezone: 'Europe/Moscow' },
+      });
+    expect(made.status).toBe(201);
+    const id = made.body.id as string;
+    const { cookie, csrf } = await signIn(marketerKey);
+    const form = await t.http.get(`/console/campaigns/${id}/edit`).set('Cookie', cookie);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('value="0 10 * * 1"');
+    expect(form.text).toContain('value="Europe/Moscow"');
+    const fields = {
+      _csrf: csrf,
+      name: 'Draft, renamed',
+      topic: 'tips',
+      goal: 'engagement',
+      template: 'tips',
+      channels: 'email',
+      priority: '70',
+      scheduleType: 'cron',
+      scheduleCron: '0 10 * * 1',
+      scheduleTimezone: 'Europe/Moscow',
+      match: 'all',
+      'row.field': ['kind', ''],
+      'row.op': ['eq', 'eq'],
+      'row.value': ['consumer', ''],
+      action: 'save',
+    };
+    const bad = await t.http
+      .post(`/console/campaigns/${id}`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ ...fields, scheduleTimezone: 'Mars/Olympus', 'row.op': ['like', 'eq'] });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="schedule-error"[^]*schedule.timezone must be an IANA time zone/);
+    expect(bad.text).toMatch(/id="row-error-0"[^]*audience.all\[0\]/);
+    const counted = await t.http
+      .post(`/console/campaigns/${id}`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ ...fields, action: 'count' });
+    expect(counted.status).toBe(200);
+    expect(counted.text).toMatch(/Customers in the audience:[^]*<strong>\d+<\/strong>/);
+    const ok = await t.http
+      .post(`/console/campaigns/${id}`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send(fields);
+    expect(ok.status).toBe(303);
+    const after = await t.as(marketerKey).get(`/v1/campaigns/${id}`);
+    expect(after.body).toMatchObject({ name: 'Draft, renamed', priority: 70 });
+    const json = await t.http
+      .post('/console/api/audience-count')
+      .set('Cookie', cookie)
+      .set('X-CSRF-Token', csrf)
+      .type('form')
+      .send({ 'row.field': 'kind', 'row.op': 'like', 'row.value': 'x' });
+    expect(json.status).toBe(200);
+    expect(json.body.count).toBeNull();
+    expect(json.body.errors[0]).toContain('audience.all[0]');
+  });
 });
