@@ -34,6 +34,17 @@
       copy.querySelector('input').focus();
     });
   }
+  // Only the schedule fields of the chosen type are shown (all of them without script).
+  var scheduleType = document.getElementById('scheduleType');
+  var showSchedule = function () {
+    form.querySelectorAll('[data-schedule]').forEach(function (el) {
+      el.hidden = el.getAttribute('data-schedule').split(' ').indexOf(scheduleType.value) < 0;
+    });
+  };
+  if (scheduleType) {
+    scheduleType.addEventListener('change', showSchedule);
+    showSchedule();
+  }
   if (countButton && output) {
     countButton.addEventListener('click', function (ev) {
       ev.preventDefault();

@@ -132,7 +132,6 @@ describe('the console in real headless Chromium', () => {
     const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB' });
     const page = await signIn(context, marketerKey);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Dashboard');
-    await shot(page, 'dashboard');
 
     // Keyboard: the first Tab reaches the skip link, the next ones the main navigation.
     await page.keyboard.press('Tab');
@@ -218,6 +217,21 @@ describe('the console in real headless Chromium', () => {
     ]);
     await shot(page, 'campaign-completed');
 
+    // The dashboard counts the contacts and, after Boris unsubscribes, this week's withdrawal.
+    const withdraw = await t.admin.post(`/v1/customers/${ids.boris}/consents`).send({
+      channel: 'email',
+      topic: 'tips',
+      action: 'withdraw',
+      source: 'web-form',
+    });
+    expect(withdraw.status).toBe(201);
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    const stats = await page.locator('#pressure .stat').allTextContents();
+    expect(stats.slice(0, 3)).toEqual(['2', '2', '2']);
+    const unsub = await page.locator('#unsubscribes svg desc').textContent();
+    expect(unsub?.split('; ').pop()).toMatch(/: 1$/);
+    await shot(page, 'dashboard');
+
     // Clara was skipped: her timeline says why.
     await page.getByRole('link', { name: 'Customers' }).click();
     await page.getByLabel('Search by').selectOption('email');
@@ -268,6 +282,9 @@ describe('the console in real headless Chromium', () => {
     );
     expect(await page.frameLocator('#preview-en iframe').locator('body').textContent()).toContain(
       'three ways to care',
+    );
+    expect(await page.frameLocator('#preview-ru iframe').locator('body').textContent()).toContain(
+      'Три способа',
     );
     await shot(page, 'template-preview');
     await page.getByRole('link', { name: 'Audit', exact: true }).click();
