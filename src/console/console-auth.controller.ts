@@ -116,10 +116,15 @@ export class ConsoleAuthController {
       this.showLogin(req, res, 403, t.forbiddenCsrf);
       return;
     }
+    const ip = req.ip ?? 'unknown';
+    if (this.sessions.blocked(ip)) return this.showLogin(req, res, 429, t.signInThrottled);
     const key = str(form.key).trim();
     if (!key) return this.showLogin(req, res, 400, t.signInEmpty);
     const result = await this.sessions.signIn(key);
-    if (result === 'unknown') return this.showLogin(req, res, 401, t.signInUnknown);
+    if (result === 'unknown') {
+      this.sessions.countFailure(ip);
+      return this.showLogin(req, res, 401, t.signInUnknown);
+    }
     if (result === 'role') return this.showLogin(req, res, 403, t.signInRole);
     res.clearCookie(PRE_SESSION_COOKIE, { path: '/console' });
     res.cookie(SESSION_COOKIE, result.cookie, this.cookieOptions(SESSION_TTL_MS));

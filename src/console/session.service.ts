@@ -69,6 +69,29 @@ export class ConsoleSessionService {
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
+  // Failed sign-ins per client address in the current minute: keys cannot be guessed at speed
+  // through the form either (the API-key guard does the same for /v1). Per instance, in memory.
+  private readonly failures = new Map<string, { count: number; until: number }>();
+
+  /** True while an address has used up its failed sign-ins (PUBLIC_RATE_LIMIT a minute). */
+  blocked(ip: string): boolean {
+    const f = this.failures.get(ip);
+    if (!f) return false;
+    if (f.until <= this.clock.now().getTime()) {
+      this.failures.delete(ip);
+      return false;
+    }
+    return f.count >= this.settings.publicRateLimit;
+  }
+
+  countFailure(ip: string): void {
+    const now = this.clock.now().getTime();
+    const f = this.failures.get(ip);
+    if (!f || f.until <= now) this.failures.set(ip, { count: 1, until: now + 60_000 });
+    else f.count++;
+    if (this.failures.size > 10_000) this.failures.clear(); // bounded memory under a spray
+  }
+
   /** The CSRF token of a session (or of a pre-session value): an HMAC no other site can compute. */
   csrfFor(binding: string): string {
     return createHmac('sha256', this.settings.secret)

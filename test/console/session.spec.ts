@@ -136,4 +136,14 @@ describe('console sessions', () => {
     const evil = await t.http.get('/console/lang/ru?back=//evil.example');
     expect(evil.headers.location).toBe('/console');
   });
+
+  it('throttles failed sign-ins per address, even for a right key afterwards', async () => {
+    let last = 0;
+    for (let i = 0; i <= t.settings.publicRateLimit; i++)
+      last = (await signIn(`tk_wrong_${i}`)).res.status;
+    expect(last).toBe(429);
+    const right = await signIn(await t.keyFor('marketer'));
+    expect(right.res.status).toBe(429);
+    expect(right.cookie).toBe('');
+  });
 });
