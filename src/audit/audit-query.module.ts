@@ -24,6 +24,12 @@ import { TimelineService } from './timeline.service';
     EvidenceService,
     CampaignReportService,
   ],
-  exports: [AuditContentService, AuditSealerService, TimelineService, AuditQueryService],
+  exports: [
+    AuditContentService,
+    AuditSealerService,
+    TimelineService,
+    AuditQueryService,
+    EvidenceService,
+  ],
 })
 export class AuditQueryModule {}

@@ -230,6 +230,16 @@ export class ConsentService {
   private async recordIn(m: EntityManager, c: ConsentCommand): Promise<RecordedConsent> {
     // Serialises consent changes of one customer, and waits for (or sees) an erasure.
     await this.customer(m, c.customerId, true);
+    if (c.action === 'withdraw') {
+      // The planner locks this guard row while it decides and writes a batch. Taking it here
+      // means a planner batch in flight either commits first (and its new deliveries are
+      // cancelled below) or waits and then reads this withdrawal: nothing planned slips past.
+      await m.query(
+        `INSERT INTO customer_contact_guard (customer_id) VALUES ($1)
+         ON CONFLICT (customer_id) DO UPDATE SET version = customer_contact_guard.version + 1`,
+        [c.customerId],
+      );
+    }
     if (c.topic !== ALL_TOPICS) {
       const topic = await this.topics.find(c.topic, m);
       if (!topic) throw new BadRequestException([`topic ${c.topic} is not a known topic`]);

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AudiencesModule } from '../audiences/audiences.module';
 import { AuditQueryModule } from '../audit/audit-query.module';
-import { EvidenceService } from '../audit/evidence.service';
 import { AuthModule } from '../auth/auth.module';
 import { CampaignsModule } from '../campaigns/campaigns.module';
 import { CustomersModule } from '../customers/customers.module';
@@ -36,13 +35,6 @@ import { ConsoleSessionService } from './session.service';
     ConsoleCustomersController,
     ConsoleAdminController,
   ],
-  providers: [
-    ConsoleSessionService,
-    ConsoleGuard,
-    ConsoleExceptionFilter,
-    DashboardService,
-    // Not exported by AuditQueryModule; stateless over DataSource/Clock/SETTINGS.
-    EvidenceService,
-  ],
+  providers: [ConsoleSessionService, ConsoleGuard, ConsoleExceptionFilter, DashboardService],
 })
 export class ConsoleModule {}

@@ -1,4 +1,8 @@
-import { marketingConsentProblem, serviceConsentProblem } from '../policy/engine/consent';
+import {
+  DEFAULT_DOUBLE_OPT_IN,
+  marketingConsentProblem,
+  serviceConsentProblem,
+} from '../policy/engine/consent';
 import {
   intersectWindow,
   isInside,
@@ -16,11 +20,8 @@ import type {
   ReasonCode,
 } from '../policy/engine/types';
 
-/**
- * Channels whose marketing needs a confirmed (double opt-in) consent: e-mail, where a form
- * anyone can fill in is the usual source. The planner applies the same rule.
- */
-export const DOUBLE_OPT_IN: Partial<Record<Channel, boolean>> = { email: true };
+/** The shared double opt-in rule (see DEFAULT_DOUBLE_OPT_IN in the policy engine). */
+export const DOUBLE_OPT_IN = DEFAULT_DOUBLE_OPT_IN;
 
 export interface SendCheckInput {
   channel: Channel;

@@ -24,6 +24,7 @@ import {
   type CustomerKind,
   type Goal,
 } from '../policy/engine';
+import { DEFAULT_DOUBLE_OPT_IN } from '../policy/engine/consent';
 import { PoliciesService } from '../policy/policies.service';
 import { DecisionContextLoader } from './decision-context.loader';
 import { planBatch, type PlanItem, type PlannedBatch } from './plan-batch';
@@ -47,9 +48,8 @@ export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
   batchSize: 1000,
   intervalMs: 5000,
   timer: process.env.NODE_ENV !== 'test',
-  // E-mail marketing needs a confirmed consent: the same rule as the sender's send-time check
-  // (DOUBLE_OPT_IN in src/delivery/send-checks.ts) and the forecast, so all three agree.
-  doubleOptIn: { email: true },
+  // The one double opt-in rule shared with the sender's send-time check and the forecast.
+  doubleOptIn: DEFAULT_DOUBLE_OPT_IN,
   lanes: 2,
 };
 

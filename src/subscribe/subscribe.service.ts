@@ -8,7 +8,7 @@ import type { Settings } from '../config/settings';
 import { ALL_TOPICS, ConsentService } from '../consent';
 import { MailService } from '../mail/mail.service';
 import { langOf, renderSystemMail, type PageLang } from '../mail/system-mail';
-import { marketingConsentProblem } from '../policy/engine/consent';
+import { DEFAULT_DOUBLE_OPT_IN, marketingConsentProblem } from '../policy/engine/consent';
 import { PreferencesService } from '../preferences/preferences.service';
 import { cadenceText, localized } from '../preferences/topic-texts';
 import { addressHash } from '../suppression/suppression.service';
@@ -105,7 +105,8 @@ export class SubscribeService {
         const entries = (await this.consents.stateFor([customer.id], m)).get(customer.id) ?? [];
         pending = keys.filter(
           (k) =>
-            marketingConsentProblem({ entries, doubleOptIn: { email: true } }, 'email', k) !== null,
+            marketingConsentProblem({ entries, doubleOptIn: DEFAULT_DOUBLE_OPT_IN }, 'email', k) !==
+            null,
         );
         if (!pending.length) {
           await note('already_confirmed', customer.id);

@@ -436,6 +436,49 @@ describe('/v1/customers/:id/consents', () => {
     expect((await statuses())[emailOffers.id]).toBe('cancelled');
   });
 
+  it('a withdrawal waits for a planner batch in flight and cancels what it planned', async () => {
+    const c = await newCustomer('crm-planner-race');
+    await post(c, { ...grant, topic: 'tips', confirmed: true });
+    const [{ id: campaignId }] = await t.db.query(
+      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
+       VALUES ('race', 'tips', 'retention', 't', '{email}', '{}', '{"type":"now"}', 'running', 'test')
+       RETURNING id`,
+    );
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    // What a planner batch does: lock the guard row, decide (consent still granted), write.
+    await runner.query(
+      `INSERT INTO customer_contact_guard (customer_id) VALUES ($1)
+       ON CONFLICT (customer_id) DO UPDATE SET version = customer_contact_guard.version + 1`,
+      [c],
+    );
+    let withdrawn = false;
+    const withdrawal = post(c, {
+      channel: 'email',
+      topic: 'tips',
+      action: 'withdraw',
+      source: 'api',
+    }).then((r) => {
+      withdrawn = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(withdrawn).toBe(false);
+    await runner.query(
+      `INSERT INTO deliveries (campaign_id, customer_id, channel, category, topic, goal,
+                               template_name, template_version, policy_version, not_before)
+       VALUES ($1, $2, 'email', 'content', 'tips', 'retention', 't', 1, 1, now())`,
+      [campaignId, c],
+    );
+    await runner.commitTransaction();
+    await runner.release();
+    expect((await withdrawal).status).toBe(201);
+    expect(await t.db.query('SELECT status FROM deliveries WHERE customer_id = $1', [c])).toEqual([
+      { status: 'cancelled' },
+    ]);
+  });
+
   it('is listed in the OpenAPI document', async () => {
     const res = await t.http.get('/docs/openapi.json');
     expect(Object.keys(res.body.paths)).toEqual(

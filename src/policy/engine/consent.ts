@@ -63,3 +63,10 @@ export function serviceConsentProblem(
   if (specific?.status === 'withdrawn') return 'consent_withdrawn';
   return null;
 }
+
+/**
+ * Channels whose marketing needs a confirmed (double opt-in) consent by default: e-mail, where a
+ * form anyone can fill in is the usual source. The planner, the forecast, the sender's send-time
+ * check and the subscribe flow all use this one rule.
+ */
+export const DEFAULT_DOUBLE_OPT_IN: Readonly<Partial<Record<Channel, boolean>>> = { email: true };
