@@ -112,6 +112,15 @@ export class TwilioInboundService {
          AND status <> 'withdrawn' AND topic <> $2 ORDER BY topic`,
       [customerId, ALL_TOPICS],
     );
+    // The STOP answers the last SMS sent to this number: the audit links the withdrawal to it,
+    // so the campaign that prompted it is known (campaign report: unsubscribes).
+    const [last]: { id: string }[] = await m.query(
+      `SELECT id FROM deliveries
+        WHERE customer_id = $1 AND channel = 'sms' AND status IN ('sent', 'delivered', 'unknown')
+        ORDER BY sent_at DESC NULLS LAST, planned_at DESC LIMIT 1`,
+      [customerId],
+    );
+    const lastDeliveryId = last?.id ?? null;
     const eventIds: string[] = [];
     for (const topic of [ALL_TOPICS, ...live.map((r) => r.topic)]) {
       const { event } = await this.consent.withdraw(
@@ -122,15 +131,17 @@ export class TwilioInboundService {
           source: SOURCE,
           actor: this.actor(messageSid),
           evidence: { wording: body },
-          // HOOK POINT: deliveries do not exist yet. The delivery issue fills lastDeliveryId with
-          // the last SMS delivery sent to this number (and the audit row's delivery_id below).
-          data: { messageSid, lastDeliveryId: null },
+          data: {
+            messageSid,
+            lastDeliveryId,
+            ...(lastDeliveryId ? { deliveryId: lastDeliveryId } : {}),
+          },
         },
         m,
       );
       eventIds.push(event.id);
     }
-    await this.recordKeyword(m, customerId, 'stop', messageSid, eventIds);
+    await this.recordKeyword(m, customerId, 'stop', messageSid, eventIds, lastDeliveryId);
   }
 
   /** Re-grants what the keyword withdrawal took away; false when there is nothing to restore. */
@@ -182,6 +193,7 @@ export class TwilioInboundService {
     keyword: SmsKeyword,
     messageSid: string | null,
     consentEventIds: string[],
+    lastDeliveryId: string | null = null,
   ): Promise<void> {
     return this.audit.record(
       {
@@ -190,9 +202,8 @@ export class TwilioInboundService {
         channel: 'sms',
         actor: this.actor(messageSid),
         at: this.clock.now(),
-        // HOOK POINT: the last delivery sent to this number, once deliveries exist.
-        deliveryId: null,
-        data: { keyword, messageSid, lastDeliveryId: null, consentEventIds },
+        deliveryId: lastDeliveryId,
+        data: { keyword, messageSid, lastDeliveryId, consentEventIds },
       },
       m,
     );

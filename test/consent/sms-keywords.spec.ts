@@ -355,6 +355,47 @@ describe('POST /webhooks/twilio/inbound (SMS keywords)', () => {
       .send(params);
     expect(res.status).toBe(200);
   });
+
+  it('links a STOP to the last SMS sent to that number (audit delivery_id, campaign report)', async () => {
+    const phone = '+79161230077';
+    const id = await subscribed(phone);
+    const [{ id: campaignId }] = await t.db.query(
+      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
+       VALUES ('sms tips', 'tips', 'retention', 'tips', '{sms,email}', '{}', '{"type":"now"}', 'completed', 'test')
+       RETURNING id`,
+    );
+    const deliver = (step: number, channel: string, sentAt: string) =>
+      t.db.query(
+        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
+                                 template_name, template_version, policy_version, status, not_before, sent_at)
+         VALUES ($1, $2, $3, $4, 'content', 'tips', 'retention', 'tips', 1, 1, 'sent', $5, $5)
+         RETURNING id`,
+        [campaignId, step, id, channel, sentAt],
+      );
+    await deliver(0, 'sms', '2026-01-01T10:00:00Z');
+    const [[last]] = await Promise.all([
+      deliver(1, 'sms', '2026-02-01T10:00:00Z'),
+      deliver(2, 'email', '2026-03-01T10:00:00Z'),
+    ]);
+    const params = inbound(phone, 'СТОП');
+    expect((await send(params)).status).toBe(200);
+
+    const withdrawals = await t.db.query(
+      `SELECT delivery_id, data->>'lastDeliveryId' AS last FROM audit_events
+        WHERE type = 'consent.withdrawn' AND customer_id = $1`,
+      [id],
+    );
+    expect(withdrawals.length).toBeGreaterThan(0);
+    for (const w of withdrawals) expect(w).toEqual({ delivery_id: last.id, last: last.id });
+    const [keyword] = await t.db.query(
+      `SELECT delivery_id FROM audit_events WHERE type = 'sms.keyword' AND customer_id = $1`,
+      [id],
+    );
+    expect(keyword).toEqual({ delivery_id: last.id });
+    const report = await t.admin.get(`/v1/campaigns/${campaignId}/report`);
+    expect(report.status).toBe(200);
+    expect(report.body.totals.unsubscribes).toBe(1);
+  });
 });
 
 describe('POST /webhooks/twilio/inbound without Twilio configured', () => {
