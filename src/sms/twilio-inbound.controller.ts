@@ -1,19 +1,11 @@
+import { formParams } from '../common/twilio-webhook';
 import { Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/roles.decorator';
-import { TwilioInboundService, type TwilioParams } from './twilio-inbound.service';
+import { TwilioInboundService } from './twilio-inbound.service';
 
 /** Only the string fields of the parsed urlencoded body: what Twilio signed. */
-function formParams(body: unknown): TwilioParams {
-  const out: TwilioParams = {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return out;
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string') out[key] = value;
-    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[key] = value;
-  }
-  return out;
-}
 
 /** Twilio's inbound SMS webhook; authenticated by X-Twilio-Signature instead of an API key. */
 @ApiTags('webhooks')

@@ -1,10 +1,6 @@
-import {
-  ForbiddenException,
-  Inject,
-  Injectable,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import twilio from 'twilio';
+import { type TwilioParams, verifyTwilioSignature } from '../common/twilio-webhook';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
@@ -20,7 +16,7 @@ import { planRestore, SMS_KEYWORD_SOURCE as SOURCE, type SmsLedgerRow } from './
 export const TWILIO_INBOUND_PATH = '/webhooks/twilio/inbound';
 
 /** The urlencoded form Twilio posts; repeated fields arrive as arrays. */
-export type TwilioParams = Record<string, string | string[]>;
+export type { TwilioParams };
 
 interface CustomerRow {
   id: string;
@@ -47,18 +43,7 @@ export class TwilioInboundService {
 
   /** 503 when Twilio is not configured; 403 when X-Twilio-Signature is missing or wrong. */
   verify(signature: string | undefined, params: TwilioParams): void {
-    const authToken = this.settings.twilio.authToken;
-    if (!authToken) {
-      throw new ServiceUnavailableException(
-        'Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to accept inbound SMS',
-      );
-    }
-    if (!signature) throw new ForbiddenException('X-Twilio-Signature header is missing');
-    // The URL Twilio signed is the public one from settings, never the Host header.
-    const url = this.settings.publicUrl + TWILIO_INBOUND_PATH;
-    if (!twilio.validateRequest(authToken, signature, url, params)) {
-      throw new ForbiddenException('X-Twilio-Signature does not match this request');
-    }
+    verifyTwilioSignature(this.settings, TWILIO_INBOUND_PATH, signature, params, 'inbound SMS');
   }
 
   /** Acts on a verified inbound message and returns the TwiML to answer with. */

@@ -1,3 +1,4 @@
+import { formParams } from '../../common/twilio-webhook';
 import {
   BadRequestException,
   Controller,
@@ -11,18 +12,9 @@ import {
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public, Roles } from '../../auth/roles.decorator';
-import { ProviderFeedbackService, type TwilioParams } from './provider-feedback.service';
+import { ProviderFeedbackService } from './provider-feedback.service';
 
 /** Only the string fields of the parsed urlencoded body: what Twilio signed. */
-function formParams(body: unknown): TwilioParams {
-  const out: TwilioParams = {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return out;
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string') out[key] = value;
-    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[key] = value;
-  }
-  return out;
-}
 
 const MAX_REPORT_BYTES = 5 * 1024 * 1024;
 

@@ -1,13 +1,11 @@
 import {
   BadRequestException,
-  ForbiddenException,
   Inject,
   Injectable,
   Logger,
-  ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import twilio from 'twilio';
+import { type TwilioParams, verifyTwilioSignature } from '../../common/twilio-webhook';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { Clock } from '../../common/clock';
@@ -19,7 +17,7 @@ import { TWILIO_STATUS_PATH } from '../channels/twilio.channels';
 import { parseFeedbackReport, type FeedbackReport } from './report-parser';
 import { twilioStatusRank, twilioOutcome } from './twilio-status';
 
-export type TwilioParams = Record<string, string | string[]>;
+export type { TwilioParams };
 
 interface DeliveryRow {
   id: string;
@@ -69,18 +67,7 @@ export class ProviderFeedbackService {
 
   /** 503 when Twilio is not configured; 403 when X-Twilio-Signature is missing or wrong. */
   verifyTwilio(signature: string | undefined, params: TwilioParams): void {
-    const authToken = this.settings.twilio.authToken;
-    if (!authToken) {
-      throw new ServiceUnavailableException(
-        'Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to accept status callbacks',
-      );
-    }
-    if (!signature) throw new ForbiddenException('X-Twilio-Signature header is missing');
-    // The URL Twilio signed is the public one from settings, never the Host header.
-    const url = this.settings.publicUrl + TWILIO_STATUS_PATH;
-    if (!twilio.validateRequest(authToken, signature, url, params)) {
-      throw new ForbiddenException('X-Twilio-Signature does not match this request');
-    }
+    verifyTwilioSignature(this.settings, TWILIO_STATUS_PATH, signature, params, 'status callbacks');
   }
 
   /** A verified Twilio status callback for a message (MessageSid) or a call (CallSid). */
