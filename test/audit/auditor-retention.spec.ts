@@ -1,18 +1,9 @@
+import { ManualClock } from '../support/clock';
 import { AuditContentService, contentHash } from '../../src/audit/audit-content.service';
 import { AuditMaintenanceService } from '../../src/audit/audit-maintenance.service';
 import { AuditSealerService } from '../../src/audit/audit-sealer.service';
-import { Clock } from '../../src/common/clock';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
 import { createCampaign, createCustomer, createDelivery, record } from './fixtures';
-
-class TestClock extends Clock {
-  constructor(public time: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.time);
-  }
-}
 
 const DAY = 86_400_000;
 
@@ -21,7 +12,7 @@ describe('role auditor and content retention', () => {
   let auditor: string;
   let customer: string;
   let campaign: string;
-  const clock = new TestClock(new Date('2026-11-23T10:00:00Z'));
+  const clock = new ManualClock(new Date('2026-11-23T10:00:00Z'));
 
   beforeAll(async () => {
     t = await createTestApp({ clock, env: { TACTFUL_ROLES: 'api' } });
@@ -133,7 +124,7 @@ describe('role auditor and content retention', () => {
     await t.app.get(AuditSealerService).sealNow();
 
     expect(t.settings.auditContentRetentionDays).toBe(90);
-    clock.time = new Date(clock.time.getTime() + 89 * DAY);
+    clock.current = new Date(clock.current.getTime() + 89 * DAY);
     expect(await content.purge()).toBe(0);
     expect((await content.get(d1))?.content).toEqual(rendered);
     const evidence = await t.as(auditor).get(`/v1/customers/${customer}/evidence`);
@@ -142,10 +133,10 @@ describe('role auditor and content retention', () => {
         .contentRetained,
     ).toBe(true);
 
-    clock.time = new Date(clock.time.getTime() + 2 * DAY);
+    clock.current = new Date(clock.current.getTime() + 2 * DAY);
     await t.app.get(AuditMaintenanceService).housekeeping();
     const after = await content.get(d1);
-    expect(after).toMatchObject({ content: null, contentHash: hash, purgedAt: clock.time });
+    expect(after).toMatchObject({ content: null, contentHash: hash, purgedAt: clock.current });
     expect((await t.as(auditor).get('/v1/audit/verify')).body.ok).toBe(true);
   });
 

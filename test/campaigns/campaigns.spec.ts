@@ -1,18 +1,9 @@
-import { Clock } from '../../src/common/clock';
+import { ManualClock } from '../support/clock';
 import { PlannerService } from '../../src/planning/planner.service';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
 
 // No sender timer: deliveries stay as the tests put them (the planner is ticked by hand).
 const API_ONLY = { TACTFUL_ROLES: 'api' };
-
-class ManualClock extends Clock {
-  constructor(public current: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.current);
-  }
-}
 
 const NOW = new Date('2026-11-23T12:00:00Z'); // a Monday
 const DAY = 86_400_000;

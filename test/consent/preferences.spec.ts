@@ -1,17 +1,7 @@
-import { Clock } from '../../src/common/clock';
+import { ManualClock } from '../support/clock';
 import { LinkTokenService } from '../../src/tokens/link-token.service';
 import { NOT_FOUND_HTML } from '../../src/unsubscribe/unsubscribe.service';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
-
-class TestClock extends Clock {
-  private at = new Date('2026-11-23T10:00:00.000Z').getTime();
-  now(): Date {
-    return new Date(this.at);
-  }
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
 
 const DAY = 86_400_000;
 const UA = 'Mozilla/5.0 (iPhone) preferences-test';
@@ -20,7 +10,7 @@ const csrfOf = (html: string) => /name='csrf' value='([^']+)'/.exec(html)?.[1] ?
 describe('preference page /p/:token', () => {
   let t: TestApp;
   let tokens: LinkTokenService;
-  const clock = new TestClock();
+  const clock = new ManualClock(new Date('2026-11-23T10:00:00.000Z'));
   let anna: string;
   let john: string;
 

@@ -1,18 +1,8 @@
-import { Clock } from '../../src/common/clock';
+import { ManualClock } from '../support/clock';
 import { LinkTokenService } from '../../src/tokens/link-token.service';
 import { NOT_FOUND_HTML } from '../../src/unsubscribe/unsubscribe.service';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
-
-class TestClock extends Clock {
-  private at = new Date('2026-11-23T10:00:00.000Z').getTime();
-  now(): Date {
-    return new Date(this.at);
-  }
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
 
 const DAY = 86_400_000;
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) subscribe-test';
@@ -39,7 +29,7 @@ const confirmPath = (mail: ReceivedMail): string => {
 describe('double opt-in: POST /v1/subscribe and GET /confirm/:token', () => {
   let t: TestApp;
   let smtp: TestSmtpServer;
-  const clock = new TestClock();
+  const clock = new ManualClock(new Date('2026-11-23T10:00:00.000Z'));
 
   const subscribe = (body: unknown, ua = UA) =>
     t.http

@@ -1,3 +1,5 @@
+export { ManualClock } from '../support/clock';
+import { ManualClock } from '../support/clock';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +7,6 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
-import { Clock } from '../../src/common/clock';
 import { loadSettings } from '../../src/config/settings';
 import { configureApp } from '../../src/configure-app';
 import { ConsentService } from '../../src/consent/consent.service';
@@ -18,22 +19,6 @@ import { SenderService } from '../../src/delivery/sender.service';
 import type { Channel } from '../../src/policy/engine';
 import { cloneTestDatabase } from '../support/database';
 import { ADMIN_KEY, type TestApp } from '../support/test-app';
-
-/** A clock the test moves by hand. */
-export class ManualClock extends Clock {
-  constructor(private t: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.t);
-  }
-  set(t: Date | string): void {
-    this.t = new Date(t);
-  }
-  advance(ms: number): void {
-    this.t = new Date(this.t.getTime() + ms);
-  }
-}
 
 /**
  * A renderer with the same contract as TemplatesService.render: deterministic text built from

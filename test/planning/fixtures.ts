@@ -1,22 +1,6 @@
+export { ManualClock } from '../support/clock';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Clock } from '../../src/common/clock';
-
-/** A clock the test moves by hand. */
-export class ManualClock extends Clock {
-  constructor(public current: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.current.getTime());
-  }
-  set(iso: string | Date): void {
-    this.current = new Date(iso);
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
