@@ -1,14 +1,5 @@
 export { ManualClock } from '../support/clock';
 import { ManualClock } from '../support/clock';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Test } from '@nestjs/testing';
-import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module';
-import { loadSettings } from '../../src/config/settings';
-import { configureApp } from '../../src/configure-app';
 import { ConsentService } from '../../src/consent/consent.service';
 import {
   MessageRenderer,
@@ -17,8 +8,7 @@ import {
 } from '../../src/delivery/renderer';
 import { SenderService } from '../../src/delivery/sender.service';
 import type { Channel } from '../../src/policy/engine';
-import { cloneTestDatabase } from '../support/database';
-import { ADMIN_KEY, type TestApp } from '../support/test-app';
+import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
  * A renderer with the same contract as TemplatesService.render: deterministic text built from
@@ -52,7 +42,6 @@ export class FakeRenderer extends MessageRenderer {
 }
 
 export interface DeliveryTestApp extends TestApp {
-  databaseUrl: string;
   clock: ManualClock;
   renderer: FakeRenderer;
   sender: SenderService;
@@ -69,61 +58,27 @@ export async function createDeliveryApp(
     shareWith?: DeliveryTestApp;
   } = {},
 ): Promise<DeliveryTestApp> {
-  const database = opts.shareWith
-    ? { url: opts.shareWith.databaseUrl, drop: async () => undefined }
-    : await cloneTestDatabase();
   const clock = new ManualClock(new Date(opts.now ?? '2026-11-23T12:00:00Z'));
   const renderer = new FakeRenderer();
-  const settings = loadSettings({
-    TACTFUL_ADMIN_KEY: ADMIN_KEY,
-    TACTFUL_SECRET: 'test-secret-0123456789abcdef0123456789',
-    TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-data-')),
-    PUBLIC_URL: 'http://tactful.test',
-    LOG_LEVEL: 'silent',
-    TACTFUL_ROLES: 'api',
-    MAIL_FROM: 'Shop <news@shop.example>',
-    COMPANY_NAME: 'Shop Example',
-    ...opts.env,
+  const t = await createTestApp({
+    env: {
+      TACTFUL_ROLES: 'api',
+      MAIL_FROM: 'Shop <news@shop.example>',
+      COMPANY_NAME: 'Shop Example',
+      ...opts.env,
+    },
+    clock,
+    shareDatabaseOf: opts.shareWith,
+    configure: opts.realTemplates
+      ? undefined
+      : (builder) => builder.overrideProvider(MessageRenderer).useValue(renderer),
   });
-  const builder = Test.createTestingModule({
-    imports: [AppModule.forRoot(settings, database.url, clock)],
-  });
-  const moduleRef = await (
-    opts.realTemplates ? builder : builder.overrideProvider(MessageRenderer).useValue(renderer)
-  ).compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
-  configureApp(app, settings);
-  await app.init();
-  const server = app.getHttpServer();
-  const as = (key: string) => ({
-    get: (url: string) => request(server).get(url).set('Authorization', `Bearer ${key}`),
-    post: (url: string) => request(server).post(url).set('Authorization', `Bearer ${key}`),
-    patch: (url: string) => request(server).patch(url).set('Authorization', `Bearer ${key}`),
-    put: (url: string) => request(server).put(url).set('Authorization', `Bearer ${key}`),
-    delete: (url: string) => request(server).delete(url).set('Authorization', `Bearer ${key}`),
-  });
-  const admin = as(ADMIN_KEY);
   return {
-    app,
-    http: request(server),
-    db: app.get(DataSource),
-    databaseUrl: database.url,
-    settings,
-    as,
-    admin,
+    ...t,
     clock,
     renderer,
-    sender: app.get(SenderService),
-    consent: app.get(ConsentService),
-    keyFor: async (role) => {
-      const res = await admin.post('/v1/api-keys').send({ role, name: `${role} key` });
-      if (res.status !== 201) throw new Error(`could not create key: ${res.status}`);
-      return res.body.key as string;
-    },
-    close: async () => {
-      await app.close();
-      await database.drop();
-    },
+    sender: t.app.get(SenderService),
+    consent: t.app.get(ConsentService),
   };
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
@@ -17,6 +17,8 @@ export interface TestApp {
   app: INestApplication;
   http: ReturnType<typeof request>;
   db: DataSource;
+  /** The cloned database's URL, for a second instance (`shareDatabaseOf`) or a child process. */
+  databaseUrl: string;
   settings: Settings;
   /** An authorised request helper: `as(key).post(...)`. */
   as: (key: string) => {
@@ -33,9 +35,18 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  opts: { env?: Record<string, string>; clock?: Clock } = {},
+  opts: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    /** Run as a second instance on this app's database (which that app drops on close). */
+    shareDatabaseOf?: TestApp;
+    /** Override providers before the module is compiled. */
+    configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  } = {},
 ): Promise<TestApp> {
-  const database = await cloneTestDatabase();
+  const database = opts.shareDatabaseOf
+    ? { url: opts.shareDatabaseOf.databaseUrl, drop: async () => undefined }
+    : await cloneTestDatabase();
   const settings = loadSettings({
     TACTFUL_ADMIN_KEY: ADMIN_KEY,
     TACTFUL_SECRET: 'test-secret-0123456789abcdef0123456789',
@@ -44,9 +55,10 @@ export async function createTestApp(
     LOG_LEVEL: 'silent',
     ...opts.env,
   });
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [AppModule.forRoot(settings, database.url, opts.clock)],
-  }).compile();
+  });
+  const moduleRef = await (opts.configure ? opts.configure(builder) : builder).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
   configureApp(app, settings);
   await app.init();
@@ -63,6 +75,7 @@ export async function createTestApp(
     app,
     http: request(server),
     db: app.get(DataSource),
+    databaseUrl: database.url,
     settings,
     as,
     admin,
