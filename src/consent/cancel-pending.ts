@@ -18,27 +18,45 @@ export interface WithdrawalScope {
  * opts out of the whole channel, so it cancels service messages on that channel too.
  * One statement: the UPDATE and its `delivery.cancelled` audit rows commit together.
  */
-export async function cancelPendingDeliveries(
+export function cancelPendingDeliveries(
   manager: EntityManager,
   scope: WithdrawalScope,
   actor = 'system',
+): Promise<number> {
+  return cancelPlanned(manager, scope, 'consent_withdrawn', actor);
+}
+
+/** Erasure: every planned delivery of the customer, on every channel, is cancelled. */
+export function cancelAllPendingDeliveries(
+  manager: EntityManager,
+  customerId: string,
+  actor: string,
+): Promise<number> {
+  return cancelPlanned(manager, { customerId, channel: null, topic: '*' }, 'suppressed', actor);
+}
+
+async function cancelPlanned(
+  manager: EntityManager,
+  scope: { customerId: string; channel: Channel | null; topic: string },
+  reason: string,
+  actor: string,
 ): Promise<number> {
   const rows: { n: string }[] = await manager.query(
     `WITH cancelled AS (
        UPDATE deliveries
           SET status = 'cancelled', finished_at = now(), updated_at = now(), lease_until = NULL
-        WHERE customer_id = $1 AND channel = $2 AND status = 'planned'
+        WHERE customer_id = $1 AND ($2::text IS NULL OR channel = $2) AND status = 'planned'
           AND ($3 = '*' OR topic = $3)
        RETURNING id, campaign_id, customer_id, channel, topic
      ), audited AS (
        INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason, actor, data)
-       SELECT now(), 'delivery.cancelled', customer_id, campaign_id, id, channel, 'consent_withdrawn', $4,
+       SELECT now(), 'delivery.cancelled', customer_id, campaign_id, id, channel, $5, $4,
               jsonb_build_object('topic', topic, 'scope', $3::text)
          FROM cancelled
        RETURNING 1
      )
      SELECT count(*)::text AS n FROM audited`,
-    [scope.customerId, scope.channel, scope.topic, actor],
+    [scope.customerId, scope.channel, scope.topic, actor, reason],
   );
   return Number(rows[0]?.n ?? 0);
 }

@@ -1,4 +1,8 @@
-export { cancelPendingDeliveries, type WithdrawalScope } from './cancel-pending';
+export {
+  cancelAllPendingDeliveries,
+  cancelPendingDeliveries,
+  type WithdrawalScope,
+} from './cancel-pending';
 export { blankConsentEvidence } from './consent-erasure';
 export { ALL_TOPICS, nextConsentState, type ConsentAction } from './consent-state';
 export { ConsentModule } from './consent.module';

@@ -1,12 +1,14 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AuditContentService } from '../audit/audit-content.service';
 import { AuditService } from '../audit/audit.service';
 import { actorRef, type Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { blankConsentEvidence } from '../consent/consent-erasure';
+import { cancelAllPendingDeliveries } from '../consent/cancel-pending';
 import { SuppressionService } from '../suppression/suppression.service';
 import { normalizeCustomer } from './customer-input';
 import { ListCustomersQuery, PatchCustomerDto, UpsertCustomerDto } from './customer.dto';
@@ -25,6 +27,7 @@ export class CustomersService {
     private readonly repo: CustomersRepository,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly auditContent: AuditContentService,
     private readonly suppressions: SuppressionService,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -154,22 +157,9 @@ export class CustomersService {
       await blankConsentEvidence(m, id);
       // Rendered messages hold the name and address: only their hashes stay. Double opt-in
       // requests go (the address hash lives on in the suppression). Nothing planned is sent.
-      await m.query(
-        `UPDATE audit_content SET content = NULL, purged_at = now()
-          WHERE customer_id = $1 AND content IS NOT NULL`,
-        [id],
-      );
+      await this.auditContent.forgetCustomer(id, m);
       await m.query(`DELETE FROM subscription_requests WHERE customer_id = $1`, [id]);
-      await m.query(
-        `WITH cancelled AS (
-           UPDATE deliveries SET status = 'cancelled', finished_at = now(), updated_at = now()
-            WHERE customer_id = $1 AND status = 'planned'
-           RETURNING id, campaign_id, channel
-         )
-         INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason, actor)
-         SELECT now(), 'delivery.cancelled', $1, campaign_id, id, channel, 'suppressed', $2 FROM cancelled`,
-        [id, who],
-      );
+      await cancelAllPendingDeliveries(m, id, who);
       await this.audit.record({ type: 'admin.customer_erased', customerId: id, actor: who }, m);
     });
   }
