@@ -2,6 +2,7 @@ import { BadRequestException, GoneException, Injectable, NotFoundException } fro
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
+import { lockContacts } from '../common/contact-lock';
 import type { Channel, ConsentEntry, ConsentStatus } from '../policy/engine';
 import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
 import { TopicsService } from '../topics/topics.service';
@@ -231,14 +232,10 @@ export class ConsentService {
     // Serialises consent changes of one customer, and waits for (or sees) an erasure.
     await this.customer(m, c.customerId, true);
     if (c.action === 'withdraw') {
-      // The planner locks this guard row while it decides and writes a batch. Taking it here
-      // means a planner batch in flight either commits first (and its new deliveries are
-      // cancelled below) or waits and then reads this withdrawal: nothing planned slips past.
-      await m.query(
-        `INSERT INTO customer_contact_guard (customer_id) VALUES ($1)
-         ON CONFLICT (customer_id) DO UPDATE SET version = customer_contact_guard.version + 1`,
-        [c.customerId],
-      );
+      // The planner holds this lock while it decides and writes a batch. Taking it here means
+      // a planner batch in flight either commits first (and its new deliveries are cancelled
+      // below) or waits and then reads this withdrawal: nothing planned slips past.
+      await lockContacts(m, [c.customerId]);
     }
     if (c.topic !== ALL_TOPICS) {
       const topic = await this.topics.find(c.topic, m);

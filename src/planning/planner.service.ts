@@ -13,6 +13,7 @@ import { AudiencesService } from '../audiences/audiences.service';
 import { compileAudience } from '../audiences/compile-audience';
 import { nextCronRun } from '../campaigns/schedule';
 import { Clock } from '../common/clock';
+import { lockContacts } from '../common/contact-lock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import {
@@ -140,7 +141,7 @@ const TRIGGER_BATCH = 2000;
 /**
  * The planner: turns due campaign steps and trigger events into decisions, deliveries (budget
  * reservations) and audit rows. Several instances may run it against one database: planning of
- * one campaign is serialised with an advisory lock, and a batch locks its customers' guard rows
+ * one campaign is serialised with an advisory lock, and a batch takes its customers' contact locks
  * before reading their contact history, so concurrent campaigns never overbook a customer.
  */
 @Injectable()
@@ -546,7 +547,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Inside the batch transaction: lock the customers' guard rows (sorted, one statement), then
+   * Inside the batch transaction: take the customers' contact locks (one statement), then
    * load their contexts — so the history includes every reservation another planner committed —
    * decide, and write deliveries and audit rows with one multi-row insert each.
    */
@@ -557,12 +558,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
     items: PlanItem[],
     now: Date,
   ): Promise<PlannedBatch> {
-    await m.query(
-      `INSERT INTO customer_contact_guard (customer_id)
-       SELECT id FROM unnest($1::uuid[]) AS u(id) ORDER BY id
-       ON CONFLICT (customer_id) DO UPDATE SET version = customer_contact_guard.version + 1`,
-      [sortedIds],
-    );
+    await lockContacts(m, sortedIds);
     const contexts = await this.loader.load(sortedIds, {
       now,
       historyDays: setup.historyDays,
@@ -573,38 +569,21 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
     const c = setup.campaign;
     let inserted = new Set<string>();
     if (planned.deliveries.length) {
-      const d = planned.deliveries;
+      // The batch travels as one JSON document (native JSON.stringify) rather than eleven
+      // parameter arrays, which the driver would escape element by element.
       const rows: { id: string }[] = await m.query(
         `INSERT INTO deliveries (id, campaign_id, step, customer_id, channel, category, topic, goal,
            is_reminder, lapse_id, template_name, template_version, policy_version, consent_event_id,
            status, not_before, planned_at, updated_at)
-         SELECT u.id, $1, u.step, u.customer_id, u.channel, $2, $3, $4, u.is_reminder, u.lapse_id,
-                u.template_name, u.template_version, u.policy_version, u.consent_event_id,
-                'planned', u.not_before, $5, $5
-           FROM unnest($6::uuid[], $7::int[], $8::uuid[], $9::text[], $10::boolean[], $11::text[],
-                       $12::text[], $13::int[], $14::int[], $15::bigint[], $16::timestamptz[])
-                AS u(id, step, customer_id, channel, is_reminder, lapse_id, template_name,
-                     template_version, policy_version, consent_event_id, not_before)
+         SELECT u.id, $1, u.step, u."customerId", u.channel, $2, $3, $4, u."isReminder", u."lapseId",
+                u."templateName", u."templateVersion", u."policyVersion", u."consentEventId",
+                'planned', u."notBefore", $5, $5
+           FROM json_to_recordset($6::json) AS u(id uuid, step int, "customerId" uuid, channel text,
+                "isReminder" boolean, "lapseId" text, "templateName" text, "templateVersion" int,
+                "policyVersion" int, "consentEventId" bigint, "notBefore" timestamptz)
          ON CONFLICT (campaign_id, step, customer_id) DO NOTHING
          RETURNING id`,
-        [
-          c.id,
-          setup.category,
-          c.topic,
-          c.goal,
-          now,
-          d.map((r) => r.id),
-          d.map((r) => r.step),
-          d.map((r) => r.customerId),
-          d.map((r) => r.channel),
-          d.map((r) => r.isReminder),
-          d.map((r) => r.lapseId),
-          d.map((r) => r.templateName),
-          d.map((r) => r.templateVersion),
-          d.map((r) => r.policyVersion),
-          d.map((r) => r.consentEventId),
-          d.map((r) => r.notBefore),
-        ],
+        [c.id, setup.category, c.topic, c.goal, now, JSON.stringify(planned.deliveries)],
       );
       inserted = new Set(rows.map((r) => r.id));
     }
@@ -626,21 +605,11 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
       await m.query(
         `INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
            policy_version, actor, data)
-         SELECT $1, u.type, u.customer_id, $2, u.delivery_id, u.channel, u.reason, u.policy_version,
-                'system', u.data::jsonb
-           FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[], $9::text[])
-                AS u(type, customer_id, delivery_id, channel, reason, policy_version, data)`,
-        [
-          now,
-          c.id,
-          a.map((r) => r.type),
-          a.map((r) => r.customerId),
-          a.map((r) => r.deliveryId),
-          a.map((r) => r.channel),
-          a.map((r) => r.reason),
-          a.map((r) => r.policyVersion),
-          a.map((r) => JSON.stringify(r.data)),
-        ],
+         SELECT $1, u.type, u."customerId", $2, u."deliveryId", u.channel, u.reason,
+                u."policyVersion", 'system', u.data
+           FROM json_to_recordset($3::json) AS u(type text, "customerId" uuid, "deliveryId" uuid,
+                channel text, reason text, "policyVersion" int, data jsonb)`,
+        [now, c.id, JSON.stringify(a)],
       );
     }
     return planned;

@@ -1,3 +1,4 @@
+import { lockContacts } from '../../src/common/contact-lock';
 import { cancelPendingDeliveries, ConsentService } from '../../src/consent';
 import { marketingConsentProblem } from '../../src/policy/engine/consent';
 import { createTestApp, TestApp, createTopics } from '../support/test-app';
@@ -447,12 +448,8 @@ describe('/v1/customers/:id/consents', () => {
     const runner = t.db.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
-    // What a planner batch does: lock the guard row, decide (consent still granted), write.
-    await runner.query(
-      `INSERT INTO customer_contact_guard (customer_id) VALUES ($1)
-       ON CONFLICT (customer_id) DO UPDATE SET version = customer_contact_guard.version + 1`,
-      [c],
-    );
+    // What a planner batch does: take the contact locks, decide (consent still granted), write.
+    await lockContacts(runner.manager, [c]);
     let withdrawn = false;
     const withdrawal = post(c, {
       channel: 'email',

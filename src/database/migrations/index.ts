@@ -9,6 +9,7 @@ import { Deliveries1763917200000 } from './1763917200000-deliveries';
 import { AuditChain1763920800000 } from './1763920800000-audit-chain';
 import { Planning1763924400000 } from './1763924400000-planning';
 import { Console1763928000000 } from './1763928000000-console';
+import { ContactLocks1763931600000 } from './1763931600000-contact-locks';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AuditChain1763920800000,
   Planning1763924400000,
   Console1763928000000,
+  ContactLocks1763931600000,
 ];
