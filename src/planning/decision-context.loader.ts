@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { addressHash, type AddressType } from '../suppression/suppression.service';
 import type {
   Category,
   Channel,
@@ -43,8 +44,8 @@ interface CustomerRow {
   kind: CustomerKind;
   timezone: string;
   locale: string;
-  has_email: boolean;
-  has_phone: boolean;
+  email: string | null;
+  phone: string | null;
   has_am_phone: boolean;
   first_purchase_at: Date | null;
   last_purchase_at: Date | null;
@@ -86,8 +87,7 @@ interface HistoryRow {
 }
 
 interface SuppressionRow {
-  customer_id: string;
-  address_type: 'email' | 'phone';
+  address_hash: string;
   reason: string;
 }
 
@@ -120,8 +120,7 @@ export class DecisionContextLoader {
 
     const customers: CustomerRow[] = await m.query(
       `SELECT id, kind, timezone, locale,
-              coalesce(email, '') <> '' AS has_email,
-              coalesce(phone, '') <> '' AS has_phone,
+              email, phone,
               coalesce(account_manager_phone, '') <> '' AS has_am_phone,
               first_purchase_at, last_purchase_at, purchase_count,
               last_satisfaction_score, last_satisfaction_at, last_engagement_at,
@@ -129,15 +128,25 @@ export class DecisionContextLoader {
          FROM customers WHERE id = ANY($1::uuid[])`,
       [ids],
     );
+    // Suppressions hold hashes only: hash this batch's addresses the way they were suppressed.
+    const byHash = new Map<string, { customerId: string; type: AddressType }[]>();
+    const hashOf = (customerId: string, type: AddressType, value: string) => {
+      const hash = addressHash(type, value);
+      const list = byHash.get(hash);
+      if (list) list.push({ customerId, type });
+      else byHash.set(hash, [{ customerId, type }]);
+    };
     for (const r of customers) {
+      if (r.email) hashOf(r.id, 'email', r.email);
+      if (r.phone) hashOf(r.id, 'phone', r.phone);
       out.set(r.id, {
         customer: {
           id: r.id,
           kind: r.kind,
           timezone: r.timezone,
           locale: r.locale,
-          hasEmail: r.has_email,
-          hasPhone: r.has_phone,
+          hasEmail: !!r.email,
+          hasPhone: !!r.phone,
           hasAccountManagerPhone: r.has_am_phone,
           firstPurchaseAt: r.first_purchase_at,
           lastPurchaseAt: r.last_purchase_at,
@@ -229,34 +238,38 @@ export class DecisionContextLoader {
       });
     }
 
-    // Suppressions hold hashes only (see addressHash in src/suppression): the same
-    // normalisation and SHA-256 computed in the database, matched on the partial hash index.
-    const suppressed: SuppressionRow[] = await m.query(
-      `SELECT c.id AS customer_id, s.address_type, s.reason
-         FROM customers c
-         JOIN suppressions s ON s.lifted_at IS NULL AND s.address_hash = ANY(ARRAY[
-                encode(sha256(convert_to('email:' || lower(btrim(c.email)), 'UTF8')), 'hex'),
-                encode(sha256(convert_to('phone:' || regexp_replace(c.phone, '[^0-9+]', '', 'g'), 'UTF8')), 'hex')])
-        WHERE c.id = ANY($1::uuid[]) AND (c.email IS NOT NULL OR c.phone IS NOT NULL)
-        ORDER BY c.id, s.created_at, s.id`,
-      [ids],
-    );
+    const suppressed: SuppressionRow[] = byHash.size
+      ? await m.query(
+          `SELECT address_hash, reason FROM suppressions
+            WHERE lifted_at IS NULL AND address_hash = ANY($1::text[])
+            ORDER BY created_at, id`,
+          [[...byHash.keys()]],
+        )
+      : [];
     for (const r of suppressed) {
-      const ctx = out.get(r.customer_id);
-      if (!ctx || ctx.suppression?.suppressed) continue;
-      const c = ctx.customer;
-      if (PERSON_REASONS.has(r.reason)) {
-        ctx.suppression = { suppressed: true, reason: `${r.reason} (${r.address_type})` };
-        continue;
-      }
-      // A hard bounce only closes that address; the customer is suppressed once none is left.
-      if (r.address_type === 'email') c.hasEmail = false;
-      else c.hasPhone = false;
-      if (!c.hasEmail && !c.hasPhone)
-        ctx.suppression = { suppressed: true, reason: `${r.reason} (${r.address_type})` };
+      for (const { customerId, type } of byHash.get(r.address_hash) ?? [])
+        applySuppression(out.get(customerId), type, r.reason);
     }
     return out;
   }
+}
+
+function applySuppression(
+  ctx: CustomerDecisionContext | undefined,
+  type: AddressType,
+  reason: string,
+): void {
+  if (!ctx || ctx.suppression?.suppressed) return;
+  const c = ctx.customer;
+  if (PERSON_REASONS.has(reason)) {
+    ctx.suppression = { suppressed: true, reason: `${reason} (${type})` };
+    return;
+  }
+  // A hard bounce only closes that address; the customer is suppressed once none is left.
+  if (type === 'email') c.hasEmail = false;
+  else c.hasPhone = false;
+  if (!c.hasEmail && !c.hasPhone)
+    ctx.suppression = { suppressed: true, reason: `${reason} (${type})` };
 }
 
 /**
