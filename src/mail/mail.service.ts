@@ -3,12 +3,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type StreamTransport from 'nodemailer/lib/stream-transport';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import type { OutgoingMail, SentMail } from './mail.types';
+import { composeMime } from './mime';
 
 /** `<id@domain>`: Message-IDs are generated here so that the outbox and SMTP paths agree. */
 function messageIdFor(mail: OutgoingMail, from: string): string {
@@ -57,7 +59,9 @@ export class MailService implements OnModuleDestroy {
   private async deliver(mail: OutgoingMail): Promise<SentMail> {
     const from = mail.from ?? this.settings.mailFrom;
     const messageId = messageIdFor(mail, from);
-    const message = {
+    const summary = { from, to: mail.to, subject: mail.subject, headers: mail.headers };
+    // Composed here in one pass (see mime.ts) unless it needs nodemailer's full composer.
+    const composed = composeMime({
       from,
       to: mail.to,
       subject: mail.subject,
@@ -65,13 +69,17 @@ export class MailService implements OnModuleDestroy {
       text: mail.text,
       headers: mail.headers,
       messageId,
-    };
+      date: this.clock.now(),
+    });
+    const message: Mail.Options = composed
+      ? { raw: composed.raw, envelope: composed.envelope, messageId }
+      : { ...summary, html: mail.html, text: mail.text, messageId };
     if (this.settings.smtpUrl) {
       const info = await this.smtpTransport().sendMail(message);
       this.logger.debug(`mail ${messageId} accepted by SMTP`);
       return { messageId, response: info.response, transport: 'smtp' };
     }
-    return this.writeOutbox(message, messageId);
+    return this.writeOutbox(message, summary, messageId);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -98,13 +106,8 @@ export class MailService implements OnModuleDestroy {
   }
 
   private async writeOutbox(
-    message: {
-      from: string;
-      to: string;
-      subject: string;
-      messageId: string;
-      headers?: Record<string, string>;
-    },
+    message: Mail.Options,
+    summary: { from: string; to: string; subject: string; headers?: Record<string, string> },
     messageId: string,
   ): Promise<SentMail> {
     this.outbox ??= createTransport({
@@ -127,10 +130,10 @@ export class MailService implements OnModuleDestroy {
         {
           messageId,
           at: at.toISOString(),
-          from: message.from,
-          to: message.to,
-          subject: message.subject,
-          headers: message.headers ?? {},
+          from: summary.from,
+          to: summary.to,
+          subject: summary.subject,
+          headers: summary.headers ?? {},
           envelope: info.envelope,
           dkim: Boolean(this.settings.dkim),
         },
