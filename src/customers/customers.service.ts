@@ -5,6 +5,7 @@ import { AuditContentService } from '../audit/audit-content.service';
 import { AuditService } from '../audit/audit.service';
 import { actorRef, type Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
+import { lockContacts } from '../common/contact-lock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { blankConsentEvidence } from '../consent/consent-erasure';
@@ -133,6 +134,9 @@ export class CustomersService {
       });
       if (!c) throw new NotFoundException(`customer ${id} not found`);
       if (c.erasedAt) return;
+      // A planner batch in flight either commits first (its deliveries are cancelled below) or
+      // waits and then reads the customer as erased.
+      await lockContacts(m, [id]);
       const who = actorRef(actor);
       if (c.email)
         await this.suppressions.add(

@@ -1,3 +1,4 @@
+import { lockContacts } from '../../src/common/contact-lock';
 import { ADMIN_KEY, createTestApp, createTopics, TestApp } from '../support/test-app';
 
 describe('erasure', () => {
@@ -268,6 +269,53 @@ describe('erasure', () => {
         [other],
       ),
     ).toEqual([{ delivery_id: planned.id, reason: 'suppressed' }]);
+  });
+
+  it('waits for a planner batch in flight and cancels what it planned', async () => {
+    await createTopics(t).catch(() => undefined);
+    const res = await t.admin
+      .post('/v1/customers')
+      .send({ externalId: 'crm-erase-race', kind: 'consumer', email: 'race@example.ru' });
+    const c = res.body.id as string;
+    const [{ id: campaignId }] = await t.db.query(
+      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
+       VALUES ('race', 'tips', 'retention', 't', '{email}', '{}', '{"type":"now"}', 'running', 'test')
+       RETURNING id`,
+    );
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    // What a planner batch does: take the contact locks, read the customer (not erased), write.
+    await lockContacts(runner.manager, [c]);
+    let erased = false;
+    const erasure = t.admin.delete(`/v1/customers/${c}`).then((r) => {
+      erased = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(erased).toBe(false);
+    await runner.query(
+      `INSERT INTO deliveries (campaign_id, customer_id, channel, category, topic, goal,
+                               template_name, template_version, policy_version, not_before)
+       VALUES ($1, $2, 'email', 'content', 'tips', 'retention', 't', 1, 1, now())`,
+      [campaignId, c],
+    );
+    await runner.commitTransaction();
+    await runner.release();
+    expect((await erasure).status).toBe(204);
+    expect(await t.db.query('SELECT status FROM deliveries WHERE customer_id = $1', [c])).toEqual([
+      { status: 'cancelled' },
+    ]);
+  });
+
+  it('customers and campaigns are never deleted, in the database itself', async () => {
+    await expect(t.db.query(`DELETE FROM customers WHERE id = $1`, [id])).rejects.toThrow(
+      /customers rows are never deleted/,
+    );
+    await expect(t.db.query(`TRUNCATE customers CASCADE`)).rejects.toThrow(/never deleted/);
+    await expect(t.db.query(`DELETE FROM campaigns`)).rejects.toThrow(
+      /campaigns rows are never deleted/,
+    );
   });
 
   it('answers 404 for an unknown customer and 403 for a role that may not erase', async () => {

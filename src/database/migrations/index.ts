@@ -10,6 +10,7 @@ import { AuditChain1763920800000 } from './1763920800000-audit-chain';
 import { Planning1763924400000 } from './1763924400000-planning';
 import { Console1763928000000 } from './1763928000000-console';
 import { ContactLocks1763931600000 } from './1763931600000-contact-locks';
+import { DeliveryReferences1763935200000 } from './1763935200000-delivery-references';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   Planning1763924400000,
   Console1763928000000,
   ContactLocks1763931600000,
+  DeliveryReferences1763935200000,
 ];
