@@ -733,19 +733,21 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       return o?.kind === 'sent' ? [{ row: r, o }] : [];
     });
     if (sent.length) {
+      // One row of scalar parameters per message rather than arrays: a jsonb[] array literal of
+      // whole messages costs escaping here and parsing there, for every quote in the HTML.
+      const params: unknown[] = [now];
+      const values = sent.map((s) => {
+        const b = params.length;
+        params.push(s.row.id, s.row.customer_id, JSON.stringify(s.o.content), s.o.contentHash);
+        return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::jsonb, $${b + 4}, $1::timestamptz)`;
+      });
       await m.query(
         `INSERT INTO audit_content (delivery_id, customer_id, content, content_hash, stored_at)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::text[], $5::timestamptz[])
+         VALUES ${values.join(', ')}
          ON CONFLICT (delivery_id) DO UPDATE
            SET content = EXCLUDED.content, content_hash = EXCLUDED.content_hash,
                stored_at = EXCLUDED.stored_at, purged_at = NULL`,
-        [
-          sent.map((s) => s.row.id),
-          sent.map((s) => s.row.customer_id),
-          sent.map((s) => JSON.stringify(s.o.content)),
-          sent.map((s) => s.o.contentHash),
-          sent.map(() => now),
-        ],
+        params,
       );
     }
   }

@@ -68,8 +68,14 @@ const hasControl = (v: string) => {
   for (let i = 0; i < v.length; i++) if (isControl(v.charCodeAt(i))) return true;
   return false;
 };
-const withoutControl = (v: string) =>
-  [...v].filter((ch) => !isControl(ch.charCodeAt(0), true)).join('');
+const withoutControl = (v: string) => {
+  for (let i = 0; i < v.length; i++) {
+    if (isControl(v.charCodeAt(i), true)) {
+      return [...v].filter((ch) => !isControl(ch.charCodeAt(0), true)).join('');
+    }
+  }
+  return v;
+};
 
 // Boundaries: a random per-process part and a counter; checked against the encoded parts.
 const BOUNDARY_BASE = randomBytes(8).toString('hex');
@@ -166,30 +172,30 @@ QP_LITERAL[0x09] = 1;
  * before a line break or at the end encoded, soft breaks so that no line is over 76 characters,
  * and a UTF-8 character never split over two lines.
  */
-export function quotedPrintable(content: string): string {
+export function quotedPrintable(content: string): Buffer {
   const src = Buffer.from(content, 'utf8');
   const len = src.length;
   // At most 3 characters a byte, plus a 3-character soft break every 25 encoded bytes.
   const out = Buffer.allocUnsafe(len * 3 + Math.ceil(len / 25) * 3 + 3);
   let pos = 0;
   let lineLength = 0;
-  for (let i = 0; i < len;) {
+  let i = 0;
+  while (i < len) {
     const b = src[i];
     if (b === 0x0d || b === 0x0a) {
       out[pos++] = 0x0d;
       out[pos++] = 0x0a;
       lineLength = 0;
-      i += b === 0x0d && src[i + 1] === 0x0a ? 2 : 1;
+      i += b === 0x0d && i + 1 < len && src[i + 1] === 0x0a ? 2 : 1;
       continue;
     }
     let bytes = 1;
     let literal = QP_LITERAL[b] === 1;
     if (literal && (b === 0x20 || b === 0x09)) {
-      const next = src[i + 1];
-      literal = next !== undefined && next !== 0x0d && next !== 0x0a;
+      const next = i + 1 < len ? src[i + 1] : 0x0a;
+      literal = next !== 0x0d && next !== 0x0a;
     } else if (b >= 0xc0) {
-      bytes = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-      if (i + bytes > len) bytes = len - i;
+      bytes = Math.min(b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2, len - i);
     }
     const width = literal ? 1 : 3 * bytes;
     if (lineLength + width > 75) {
@@ -201,8 +207,8 @@ export function quotedPrintable(content: string): string {
     if (literal) {
       out[pos++] = b;
     } else {
-      for (let k = 0; k < bytes; k++) {
-        const v = src[i + k];
+      for (let k = i; k < i + bytes; k++) {
+        const v = src[k];
         out[pos++] = 0x3d;
         out[pos++] = HEX[v >> 4];
         out[pos++] = HEX[v & 15];
@@ -211,27 +217,30 @@ export function quotedPrintable(content: string): string {
     lineLength += width;
     i += bytes;
   }
-  return out.toString('latin1', 0, pos);
+  return out.subarray(0, pos);
 }
 
 /** Base64 in lines of 76 characters. */
-function base64Lines(content: string): string {
+function base64Lines(content: string): Buffer {
   const b64 = Buffer.from(content, 'utf8').toString('base64');
   let out = '';
   for (let i = 0; i < b64.length; i += 76) {
     out += (i ? '\r\n' : '') + b64.slice(i, i + 76);
   }
-  return out;
+  return Buffer.from(out, 'latin1');
 }
 
 /** One body part: nodemailer's choice of 7bit, quoted-printable or base64; CRLF line breaks. */
-function bodyPart(contentType: string, content: string): { headers: string[]; body: string } {
+function bodyPart(contentType: string, content: string): { headers: string[]; body: Buffer } {
   const { plain, longLines, latinMostly } = scan(content);
   let encoding: string;
-  let body: string;
+  let body: Buffer;
   if (plain && !longLines) {
     encoding = '7bit';
-    body = /\r(?!\n)|(?<!\r)\n/.test(content) ? content.replace(/\r\n|\r|\n/g, '\r\n') : content;
+    body = Buffer.from(
+      /\r(?!\n)|(?<!\r)\n/.test(content) ? content.replace(/\r\n|\r|\n/g, '\r\n') : content,
+      'latin1',
+    );
   } else if (latinMostly) {
     encoding = 'quoted-printable';
     body = quotedPrintable(content);
@@ -247,6 +256,8 @@ function bodyPart(contentType: string, content: string): { headers: string[]; bo
     body,
   };
 }
+
+const CRLF = Buffer.from('\r\n');
 
 export function composeMime(m: MimeInput): ComposedMime | null {
   const from = fromHeader(m.from);
@@ -269,26 +280,31 @@ export function composeMime(m: MimeInput): ComposedMime | null {
   const parts = [];
   if (m.text) parts.push(bodyPart('text/plain', m.text));
   if (m.html) parts.push(bodyPart('text/html', m.html));
-  let message: string;
+  const chunks: Buffer[] = [];
   if (parts.length < 2) {
     // A single part: its headers are the message's, Content-Type last.
     const part = parts[0] ?? bodyPart('text/plain', '');
-    lines.push(part.headers[1], 'MIME-Version: 1.0', part.headers[0]);
-    message = `${lines.join('\r\n')}\r\n\r\n${part.body}\r\n`;
+    lines.push(part.headers[1], 'MIME-Version: 1.0', part.headers[0], '', '');
+    chunks.push(Buffer.from(lines.join('\r\n'), 'utf8'), part.body, CRLF);
   } else {
-    const bodies = parts.map((p) => `${p.headers.join('\r\n')}\r\n\r\n${p.body}`);
     let boundary = `--_Tactful-${BOUNDARY_BASE}-${(boundaryCounter++).toString(36)}`;
-    while (bodies.some((b) => b.includes(boundary))) {
-      boundary = `--_Tactful-${randomBytes(12).toString('hex')}`;
+    // Only content that has the marker can hold a boundary line (QP and base64 add none).
+    if (m.text.includes('_Tactful-') || m.html.includes('_Tactful-')) {
+      while (parts.some((p) => p.body.includes(boundary))) {
+        boundary = `--_Tactful-${randomBytes(12).toString('hex')}`;
+      }
     }
     lines.push(
       'MIME-Version: 1.0',
       `Content-Type: multipart/alternative;\r\n boundary="${boundary}"`,
+      '',
+      '',
     );
-    message =
-      `${lines.join('\r\n')}\r\n\r\n--${boundary}\r\n` +
-      bodies.join(`\r\n--${boundary}\r\n`) +
-      `\r\n--${boundary}--\r\n`;
+    chunks.push(Buffer.from(lines.join('\r\n'), 'utf8'));
+    for (const p of parts) {
+      chunks.push(Buffer.from(`--${boundary}\r\n${p.headers.join('\r\n')}\r\n\r\n`), p.body, CRLF);
+    }
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
   }
-  return { raw: Buffer.from(message, 'utf8'), envelope: { from: from.address, to: [m.to] } };
+  return { raw: Buffer.concat(chunks), envelope: { from: from.address, to: [m.to] } };
 }
