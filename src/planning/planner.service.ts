@@ -564,6 +564,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
       historyDays: setup.historyDays,
       manager: m,
       doubleOptIn: this.options.doubleOptIn,
+      lapseIds: setup.campaign.goal === 'winback',
     });
     const planned = planBatch(items, contexts, setup.policies);
     const c = setup.campaign;
