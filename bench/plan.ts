@@ -1,7 +1,7 @@
 // npm run bench:plan — plans one promotional campaign over 1,000,000 customers (mixed kinds,
 // consents, suppressions and contact history) with the real PlannerService, then produces the
 // same deliveries with one set-based INSERT … SELECT in the same process and compares.
-// BENCH_ROWS=50000 for a smaller run.
+// BENCH_ROWS=50000 for a smaller run; BENCH_PG_STATS=1 adds the database's top statements.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { PlannerService } from '../src/planning/planner.service';
 import { benchDatabase, fmt } from './support';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+/** BENCH_PG_STATS=1: load pg_stat_statements and print where the database's time went. */
+const PG_STATS = process.env.BENCH_PG_STATS === '1';
 // Tuesday 10:00 UTC: inside the send window in every zone used below, so every "yes" is a send
 // now and the set-based baseline can compute the same rows.
 const NOW = new Date('2026-03-03T10:00:00Z');
@@ -110,7 +112,9 @@ async function seed(db: DataSource): Promise<{ campaign: string; baseline: strin
 }
 
 async function main() {
-  const pg = await benchDatabase();
+  const pg = await benchDatabase(
+    PG_STATS ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [],
+  );
   const settings = loadSettings({
     DATABASE_URL: pg.url,
     TACTFUL_ADMIN_KEY: 'bench-admin-key-0123456789',
@@ -130,10 +134,26 @@ async function main() {
     const planner = app.get(PlannerService);
     const rssBefore = peakRssMb();
 
+    if (PG_STATS) {
+      await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await db.query('SELECT pg_stat_statements_reset()');
+    }
+    const cpu0 = process.cpuUsage();
     const t1 = process.hrtime.bigint();
     const report = await planner.planStep(campaign, 0);
     const planSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
     const rss = peakRssMb();
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    if (PG_STATS) {
+      // Where the database's time went (nested statements included), for profiling.
+      const rows = await db.query(
+        `SELECT calls, round(total_exec_time)::int AS ms, rows, wal_bytes,
+                left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
+           FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
+      );
+      console.table(rows);
+    }
     if (report.outcome !== 'planned') throw new Error(`planner: ${report.outcome}`);
 
     // The same deliveries, set-based: consent, suppression and the promotional budget in SQL.
@@ -179,6 +199,9 @@ async function main() {
     const rate = report.decided / planSeconds;
     console.log(`\nplanner: ${fmt(report.decided)} decisions in ${planSeconds.toFixed(1)} s`);
     console.log(`  ${fmt(rate)} decisions/s (target ≥ 25,000)`);
+    console.log(
+      `  planner process CPU ${cpuSeconds.toFixed(1)} s (${((cpuSeconds / report.decided) * 1e6).toFixed(0)} µs per decision, GC threads included)`,
+    );
     console.log(`  send ${fmt(report.send)}, defer ${fmt(report.defer)}, skip ${fmt(report.skip)}`);
     for (const s of skips) console.log(`    ${s.reason}: ${fmt(s.n)}`);
     console.log(
@@ -190,7 +213,7 @@ async function main() {
     );
     console.log(
       `  planner / baseline time: ${(planSeconds / baseSeconds).toFixed(2)}× ` +
-        `(the planner also writes ${fmt(report.decided)} audit rows and locks guard rows)`,
+        `(the planner also writes ${fmt(report.decided)} audit rows and takes contact locks)`,
     );
     console.log(
       `  same deliveries: ${diff === 0 && planned === base ? 'yes' : `NO (${planned} vs ${base}, ${diff} differ)`}`,

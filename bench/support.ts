@@ -11,12 +11,13 @@ import {
 } from '../src/database/embedded-postgres';
 
 /** A throwaway embedded PostgreSQL, migrated, for one benchmark run. */
-export async function benchDatabase(): Promise<EmbeddedDatabase> {
+export async function benchDatabase(settings?: string[]): Promise<EmbeddedDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'tactful-bench-'));
   const pg = await startEmbeddedPostgres({
     dir: join(dir, 'pg'),
     database: 'bench',
     persistent: false,
+    settings,
   });
   const ds = new DataSource(dataSourceOptions(pg.url));
   await ds.initialize();

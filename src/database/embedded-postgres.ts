@@ -63,6 +63,8 @@ export async function startEmbeddedPostgres(opts: {
   database: string;
   persistent?: boolean;
   log?: (line: string) => void;
+  /** More `name=value` server settings (benchmarks: pg_stat_statements). */
+  settings?: string[];
 }): Promise<EmbeddedDatabase> {
   const portFile = join(opts.dir, '..', `${opts.dir.split('/').pop()}.port`);
   if (existsSync(portFile) && existsSync(join(opts.dir, 'postmaster.pid'))) {
@@ -81,7 +83,7 @@ export async function startEmbeddedPostgres(opts: {
     password: PASSWORD,
     persistent: opts.persistent ?? true,
     createPostgresUser: true,
-    postgresFlags: EMBEDDED_SETTINGS.flatMap((s) => ['-c', s]),
+    postgresFlags: [...EMBEDDED_SETTINGS, ...(opts.settings ?? [])].flatMap((s) => ['-c', s]),
     onLog: (m) => opts.log?.(String(m)),
     onError: (m) => opts.log?.(String(m)),
   });
