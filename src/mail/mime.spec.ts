@@ -1,6 +1,6 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { createTransport } from 'nodemailer';
-import { composeMime, quotedPrintable, type MimeInput } from './mime';
+import { composeMime, encodeTextPart, type MimeInput } from './mime';
 
 const date = new Date('2026-11-23T10:00:00.000Z');
 const base: MimeInput = {
@@ -124,11 +124,25 @@ describe('composeMime', () => {
   });
 });
 
-describe('quotedPrintable', () => {
+describe('encodeTextPart', () => {
+  it('chooses 7bit, quoted-printable or base64 as nodemailer does', () => {
+    expect(encodeTextPart('short ASCII\nlines').encoding).toBe('7bit');
+    expect(encodeTextPart('x'.repeat(77)).encoding).toBe('quoted-printable');
+    expect(encodeTextPart('Hello “you”').encoding).toBe('quoted-printable');
+    expect(encodeTextPart('Привет, Anna').encoding).toBe('base64');
+    // Characters outside the BMP count twice, as UTF-16 units do.
+    expect(encodeTextPart('abcd😀😀').encoding).toBe('base64');
+    expect(encodeTextPart('abcde😀😀').encoding).toBe('quoted-printable');
+    expect(encodeTextPart('Привет').body.toString()).toBe(Buffer.from('Привет').toString('base64'));
+  });
+
   it('encodes "=", non-ASCII and line-final whitespace, and never splits a character', () => {
-    expect(quotedPrintable('a=b é \nc\t').toString()).toBe('a=3Db =C3=A9=20\r\nc=09');
-    const long = quotedPrintable('é'.repeat(40)).toString();
+    expect(encodeTextPart('a=b é \nc\t').body.toString()).toBe('a=3Db =C3=A9=20\r\nc=09');
+    const long = encodeTextPart('abcdefghijklmnopqrstuvwxyzabcdefghijklmno' + 'é'.repeat(40))
+      .body.toString()
+      .slice(41);
     const lines = long.split('=\r\n');
+    expect(lines.length).toBeGreaterThan(1);
     expect(lines.every((l) => l.length <= 75 && /^(=C3=A9)+$/.test(l))).toBe(true);
   });
 });

@@ -139,28 +139,6 @@ function fromHeader(from: string): { header: string; address: string } | null {
   return cached;
 }
 
-/** What nodemailer looks at to pick a transfer encoding, in one pass. */
-function scan(content: string): { plain: boolean; longLines: boolean; latinMostly: boolean } {
-  let plain = true;
-  let lineLength = 0;
-  let longLines = content.length > 128 * 1024; // nodemailer does not look further either
-  let nonLatin = 0;
-  let latin = 0;
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
-    if (c === 0x0a || c === 0x0d) {
-      lineLength = 0;
-      continue;
-    }
-    if (++lineLength > 76) longLines = true;
-    if (c <= 0x08 || c === 0x0b || c === 0x0c || (c >= 0x0e && c <= 0x1f) || c >= 0x80) {
-      plain = false;
-      nonLatin++;
-    } else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) latin++;
-  }
-  return { plain, longLines, latinMostly: nonLatin < latin };
-}
-
 const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
 /** Bytes written as they are in quoted-printable (RFC 2045 6.7), CR and LF handled apart. */
 const QP_LITERAL = new Uint8Array(256);
@@ -201,22 +179,36 @@ class Scratch {
 
 const out = new Scratch();
 const source = new Scratch();
+const encoded = new Scratch();
+
+type TransferEncoding = '7bit' | 'quoted-printable' | 'base64';
 
 /**
- * Quoted-printable for text into `out`: CRLF line breaks (a bare CR or LF is a line break too),
- * whitespace before a line break or at the end encoded, soft breaks so that no line is over 76
- * characters, and a UTF-8 character never split over two lines.
+ * Encodes a text part into `encoded` and says how: nodemailer's rule — 7bit for printable ASCII
+ * with lines of at most 76 characters, else quoted-printable when latin letters outnumber the
+ * other characters (counted as UTF-16 units, as nodemailer does), else base64. The counts are
+ * taken during the quoted-printable pass, the usual outcome, so the text is read once.
+ *
+ * Quoted-printable: CRLF line breaks (a bare CR or LF is a line break too), whitespace before a
+ * line break or at the end encoded, soft breaks so that no line is over 76 characters, and a
+ * UTF-8 character never split over two lines.
  */
-function writeQuotedPrintable(content: string): void {
+function encodeText(content: string): TransferEncoding {
   source.reset();
   source.text(content);
   const src = source.buf;
   const len = source.pos;
+  encoded.reset();
   // At most 3 characters a byte, plus a 3-character soft break every 25 encoded bytes.
-  out.ensure(len * 3 + Math.ceil(len / 25) * 3 + 3);
-  const dst = out.buf;
-  let pos = out.pos;
+  encoded.ensure(len * 3 + Math.ceil(len / 25) * 3 + 3);
+  const dst = encoded.buf;
+  let pos = 0;
   let lineLength = 0;
+  let plain = true;
+  let longLines = content.length > 128 * 1024; // nodemailer does not look further either
+  let rawLineLength = 0;
+  let latin = 0;
+  let nonLatin = 0;
   let i = 0;
   while (i < len) {
     const b = src[i];
@@ -224,16 +216,30 @@ function writeQuotedPrintable(content: string): void {
       dst[pos++] = 0x0d;
       dst[pos++] = 0x0a;
       lineLength = 0;
+      rawLineLength = 0;
       i += b === 0x0d && i + 1 < len && src[i + 1] === 0x0a ? 2 : 1;
       continue;
     }
+    if (++rawLineLength > 76) longLines = true;
     let bytes = 1;
     let literal = QP_LITERAL[b] === 1;
-    if (literal && (b === 0x20 || b === 0x09)) {
-      const next = i + 1 < len ? src[i + 1] : 0x0a;
-      literal = next !== 0x0d && next !== 0x0a;
+    if (literal) {
+      if (b === 0x20 || b === 0x09) {
+        const next = i + 1 < len ? src[i + 1] : 0x0a;
+        literal = next !== 0x0d && next !== 0x0a;
+      } else if ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)) {
+        latin++;
+      }
     } else if (b >= 0xc0) {
+      plain = false;
+      // One UTF-16 unit, two for a character outside the BMP (4 UTF-8 bytes).
+      nonLatin += b >= 0xf0 ? 2 : 1;
       bytes = Math.min(b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2, len - i);
+    } else if (b < 0x20 || (b >= 0x80 && b < 0xc0)) {
+      // Control characters (HT, CR, LF are handled above); a stray continuation byte cannot
+      // come out of a JS string, but counts like a control character if it ever did.
+      plain = false;
+      nonLatin++;
     }
     const width = literal ? 1 : 3 * bytes;
     if (lineLength + width > 75) {
@@ -255,52 +261,44 @@ function writeQuotedPrintable(content: string): void {
     lineLength += width;
     i += bytes;
   }
-  out.pos = pos;
-}
-
-/** Quoted-printable of `content` as writeQuotedPrintable writes it (for tests). */
-export function quotedPrintable(content: string): Buffer {
-  out.reset();
-  writeQuotedPrintable(content);
-  return out.copyOut();
-}
-
-/** Base64 in lines of 76 characters into `out`. */
-function writeBase64(content: string): void {
-  const b64 = Buffer.from(content, 'utf8').toString('base64');
-  out.ensure(b64.length + Math.ceil(b64.length / 76) * 2);
-  for (let i = 0; i < b64.length; i += 76) {
-    if (i) out.text('\r\n');
-    out.pos += out.buf.write(b64.slice(i, i + 76), out.pos, 'latin1');
-  }
-}
-
-/** One body part: nodemailer's choice of 7bit, quoted-printable or base64; CRLF line breaks. */
-interface Part {
-  contentType: string;
-  content: string;
-  encoding: '7bit' | 'quoted-printable' | 'base64';
-}
-
-function part(contentType: string, content: string): Part {
-  const { plain, longLines, latinMostly } = scan(content);
-  const encoding = plain && !longLines ? '7bit' : latinMostly ? 'quoted-printable' : 'base64';
-  return { contentType, content, encoding };
-}
-
-function writeHeaders(p: Part): void {
-  out.text(
-    `Content-Type: ${p.contentType}; charset=utf-8\r\nContent-Transfer-Encoding: ${p.encoding}`,
-  );
-}
-
-function writeBody(p: Part): void {
-  if (p.encoding === 'quoted-printable') writeQuotedPrintable(p.content);
-  else if (p.encoding === 'base64') writeBase64(p.content);
-  else
-    out.text(
-      /\r(?!\n)|(?<!\r)\n/.test(p.content) ? p.content.replace(/\r\n|\r|\n/g, '\r\n') : p.content,
+  encoded.pos = pos;
+  if (plain && !longLines) {
+    encoded.reset();
+    encoded.text(
+      /\r(?!\n)|(?<!\r)\n/.test(content) ? content.replace(/\r\n|\r|\n/g, '\r\n') : content,
     );
+    return '7bit';
+  }
+  if (nonLatin < latin) return 'quoted-printable';
+  const b64 = src.toString('base64', 0, len);
+  encoded.reset();
+  encoded.ensure(b64.length + Math.ceil(b64.length / 76) * 2);
+  for (let k = 0; k < b64.length; k += 76) {
+    if (k) encoded.text('\r\n');
+    encoded.pos += encoded.buf.write(b64.slice(k, k + 76), encoded.pos, 'latin1');
+  }
+  return 'base64';
+}
+
+/** The encoded text of `content` and its transfer encoding (for tests). */
+export function encodeTextPart(content: string): { encoding: TransferEncoding; body: Buffer } {
+  const encoding = encodeText(content);
+  return { encoding, body: encoded.copyOut() };
+}
+
+/** A text part: its headers, then its encoded content. */
+function writePart(contentType: string, content: string, lastHeaders: string[] = []): void {
+  const encoding = encodeText(content);
+  const type = `Content-Type: ${contentType}; charset=utf-8`;
+  const transfer = `Content-Transfer-Encoding: ${encoding}`;
+  // A single-part message: the part's headers close the message's, Content-Type last.
+  out.text(
+    lastHeaders.length
+      ? `${transfer}\r\n${lastHeaders.join('\r\n')}\r\n${type}\r\n\r\n`
+      : `${type}\r\n${transfer}\r\n\r\n`,
+  );
+  out.ensure(encoded.pos);
+  out.pos += encoded.buf.copy(out.buf, out.pos, 0, encoded.pos);
 }
 
 export function composeMime(m: MimeInput): ComposedMime | null {
@@ -320,18 +318,12 @@ export function composeMime(m: MimeInput): ComposedMime | null {
     `Date: ${m.date.toUTCString().replace(/GMT/, '+0000')}`,
   );
 
-  // nodemailer leaves out an empty alternative; with neither, an empty text part.
-  const parts: Part[] = [];
-  if (m.text) parts.push(part('text/plain', m.text));
-  if (m.html) parts.push(part('text/html', m.html));
   out.reset();
-  if (parts.length < 2) {
-    // A single part: its headers are the message's, Content-Type last.
-    const p = parts[0] ?? part('text/plain', '');
-    lines.push(`Content-Transfer-Encoding: ${p.encoding}`, 'MIME-Version: 1.0');
-    lines.push(`Content-Type: ${p.contentType}; charset=utf-8`, '', '');
-    out.text(lines.join('\r\n'));
-    writeBody(p);
+  if (!m.text || !m.html) {
+    // nodemailer leaves out an empty alternative; with neither, an empty text part.
+    out.text(`${lines.join('\r\n')}\r\n`);
+    if (m.html) writePart('text/html', m.html, ['MIME-Version: 1.0']);
+    else writePart('text/plain', m.text, ['MIME-Version: 1.0']);
     out.text('\r\n');
   } else {
     // Only content that carries the marker could hold a boundary line (QP and base64 add none):
@@ -345,12 +337,10 @@ export function composeMime(m: MimeInput): ComposedMime | null {
       `Content-Type: multipart/alternative;\r\n boundary="${boundary}"`,
     );
     out.text(`${lines.join('\r\n')}\r\n`);
-    for (const p of parts) {
-      out.text(`\r\n--${boundary}\r\n`);
-      writeHeaders(p);
-      out.text('\r\n\r\n');
-      writeBody(p);
-    }
+    out.text(`\r\n--${boundary}\r\n`);
+    writePart('text/plain', m.text);
+    out.text(`\r\n--${boundary}\r\n`);
+    writePart('text/html', m.html);
     out.text(`\r\n--${boundary}--\r\n`);
   }
   return { raw: out.copyOut(), envelope: { from: from.address, to: [m.to] } };
