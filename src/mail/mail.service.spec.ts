@@ -87,6 +87,24 @@ describe('MailService over SMTP', () => {
 });
 
 describe('MailService without SMTP_URL', () => {
+  it('lets nodemailer compose what the one-pass composer leaves to it (a named recipient)', async () => {
+    const s = settings({});
+    const service = new MailService(s, new FixedClock());
+    const sent = await service.send({ ...mail, to: 'Anna Petrova <anna@example.com>' });
+    expect(sent.transport).toBe('outbox');
+    const eml = readdirSync(join(s.dataDir, 'outbox')).find((f) => f.endsWith('.eml'))!;
+    const parsed = await simpleParser(readFileSync(join(s.dataDir, 'outbox', eml)));
+    expect(parsed.to && 'value' in parsed.to ? parsed.to.value[0] : null).toMatchObject({
+      name: 'Anna Petrova',
+      address: 'anna@example.com',
+    });
+    expect(parsed.text?.trim()).toBe('Здравствуйте!');
+    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line).toBe(
+      'List-Unsubscribe: <https://shop.example/u/abc>',
+    );
+    await service.onModuleDestroy();
+  });
+
   it('writes the message and a summary into the outbox folder', async () => {
     const s = settings({});
     const service = new MailService(s, new FixedClock());
