@@ -2,15 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 
-/**
- * A text + HTML e-mail composed in one pass into one Buffer, laid out as nodemailer's MimeNode
- * tree writes it (its header encoding and folding helpers, its choice of 7bit, quoted-printable
- * or base64), without its per-message stream pipelines: composing was most of the CPU the sender
- * spent per e-mail. Handed to the transport as `raw`, the message goes to the socket in one write
- * instead of dozens of small ones; DKIM still signs it (nodemailer signs raw messages too).
- * Anything unusual (an address that needs encoding, a header the composer writes itself) returns
- * null and the caller lets nodemailer compose the message.
- */
+/** What composeMime takes: one text + HTML e-mail to one plain address. */
 export interface MimeInput {
   from: string;
   to: string;
@@ -77,7 +69,8 @@ const withoutControl = (v: string) => {
   return v;
 };
 
-// Boundaries: a random per-process part and a counter; checked against the encoded parts.
+// Boundaries: a random per-process part and a counter (a fresh random one for content that
+// carries the marker, see composeMime).
 const BOUNDARY_BASE = randomBytes(8).toString('hex');
 let boundaryCounter = 0;
 
@@ -134,7 +127,7 @@ function fromHeader(from: string): { header: string; address: string } | null {
     const address = node.getEnvelope().from;
     const value = (node as unknown as HeaderEncoder).encodeHeaderValue('From', from);
     cached = address && value ? { header: fold('From', value), address } : null;
-    fromCache.set(from, cached);
+    if (fromCache.size < 100) fromCache.set(from, cached);
   }
   return cached;
 }
@@ -301,6 +294,15 @@ function writePart(contentType: string, content: string, lastHeaders: string[] =
   out.pos += encoded.buf.copy(out.buf, out.pos, 0, encoded.pos);
 }
 
+/**
+ * A text + HTML e-mail composed in one pass into one Buffer, laid out as nodemailer's MimeNode
+ * tree writes it (its header encoding and folding helpers, its choice of 7bit, quoted-printable
+ * or base64), without its per-message stream pipelines: composing was most of the CPU the sender
+ * spent per e-mail. Handed to the transport as `raw`, the message goes to the socket in one write
+ * instead of dozens of small ones; DKIM still signs it (nodemailer signs raw messages too).
+ * Anything unusual (an address that needs encoding, a header the composer writes itself) returns
+ * null and the caller lets nodemailer compose the message.
+ */
 export function composeMime(m: MimeInput): ComposedMime | null {
   const from = fromHeader(m.from);
   if (!from || !SIMPLE_ADDRESS.test(m.to)) return null;
