@@ -83,7 +83,10 @@ const mail = {
   subject: 'Привет, Анна',
   html: '<p>Здравствуйте!</p>',
   text: 'Здравствуйте!',
-  headers: { 'List-Unsubscribe': '<https://shop.example/u/abc>' },
+  headers: {
+    'List-Unsubscribe': '<https://shop.example/u/abc>',
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  },
 };
 
 describe('MailService over SMTP', () => {
@@ -113,6 +116,16 @@ describe('MailService over SMTP', () => {
       expect(received.parsed.messageId).toBe(sent.messageId);
       expect(received.raw.toString()).toContain('List-Unsubscribe: <https://shop.example/u/abc>');
       expect(received.raw.toString()).toMatch(/DKIM-Signature: .*d=shop\.example/);
+      // RFC 8058: the one-click header is signed along with List-Unsubscribe.
+      const signedHeaders = /\bh=([^;]+);/.exec(
+        received.raw.toString().replace(/\r\n[ \t]+/g, ' '),
+      );
+      expect(
+        signedHeaders?.[1]
+          .toLowerCase()
+          .split(':')
+          .map((h) => h.trim()),
+      ).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']));
       // The message is composed by mime.ts and signed by nodemailer: the signature must hold.
       expect(dkimVerifies(received.raw.toString(), publicKey)).toEqual({
         bodyHash: true,

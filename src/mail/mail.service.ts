@@ -12,6 +12,13 @@ import type { Settings } from '../config/settings';
 import type { OutgoingMail, SentMail } from './mail.types';
 import { composeMime } from './mime';
 
+/** Signed by DKIM: nodemailer's default list (RFC 4871 5.5) and the headers Tactful adds. */
+const DKIM_SIGNED_HEADERS =
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
+  'Content-Transfer-Encoding:Content-ID:Content-Description:Resent-Date:Resent-From:' +
+  'Resent-Sender:Resent-To:Resent-Cc:Resent-Message-ID:In-Reply-To:References:List-Id:' +
+  'List-Help:List-Unsubscribe:List-Unsubscribe-Post:List-Subscribe:List-Post:List-Owner:' +
+  'List-Archive:Feedback-ID';
 /** `<id@domain>`: Message-IDs are generated here so that the outbox and SMTP paths agree. */
 function messageIdFor(mail: OutgoingMail, from: string): string {
   if (mail.messageId)
@@ -100,9 +107,18 @@ export class MailService implements OnModuleDestroy {
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 60_000,
-      ...(this.settings.dkim ? { dkim: this.settings.dkim } : {}),
+      ...this.dkimOption(),
     });
     return this.smtp;
+  }
+
+  /**
+   * DKIM over nodemailer's default header list plus the one-click and feedback headers:
+   * RFC 8058 asks that List-Unsubscribe-Post be signed along with List-Unsubscribe.
+   */
+  private dkimOption() {
+    const dkim = this.settings.dkim;
+    return dkim ? { dkim: { ...dkim, headerFieldNames: DKIM_SIGNED_HEADERS } } : {};
   }
 
   private async writeOutbox(
@@ -114,7 +130,7 @@ export class MailService implements OnModuleDestroy {
       streamTransport: true,
       buffer: true,
       newline: 'windows',
-      ...(this.settings.dkim ? { dkim: this.settings.dkim } : {}),
+      ...this.dkimOption(),
     });
     const info = await this.outbox.sendMail(message);
     const dir = this.outboxDir;
