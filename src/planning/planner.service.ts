@@ -46,12 +46,12 @@ export interface PlannerOptions {
 export const PLANNER_OPTIONS = Symbol('PLANNER_OPTIONS');
 
 export const DEFAULT_PLANNER_OPTIONS: PlannerOptions = {
-  batchSize: 1000,
+  batchSize: 4000,
   intervalMs: 5000,
   timer: process.env.NODE_ENV !== 'test',
   // The one double opt-in rule shared with the sender's send-time check and the forecast.
   doubleOptIn: DEFAULT_DOUBLE_OPT_IN,
-  lanes: 2,
+  lanes: 3,
 };
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
