@@ -5,6 +5,7 @@
 // BENCH_LOOPS set the sender's batch size and parallel claim loops.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,11 @@ import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { AppModule } from '../src/app.module';
 import { loadSettings } from '../src/config/settings';
+import { SETTINGS } from '../src/common/tokens';
+import type { Settings } from '../src/config/settings';
+import { MessageRenderer } from '../src/delivery/renderer';
 import { SenderService } from '../src/delivery/sender.service';
+import { LinkTokenService } from '../src/tokens/link-token.service';
 import { TemplatesService } from '../src/templates/templates.service';
 import { SEED_TEMPLATE, seedPlannedDeliveries } from '../test/delivery/seed';
 import { startTwilioServer } from '../test/support/twilio-server';
@@ -199,8 +204,54 @@ async function drain(sender: SenderService, n: number): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** The baseline: the same kind of message through a bare pooled nodemailer transport. */
-async function bareNodemailer(port: number, n: number, round: number): Promise<number> {
+/** One rendered e-mail with `#I#` where the recipient's number goes; the baseline fills it in. */
+interface BaselineMessage {
+  subject: string;
+  html: string;
+  text: string;
+  unsubscribeUrl: string;
+}
+
+/**
+ * The message the sender sends to seeded customer i (src/delivery/sender.service.ts builds the
+ * same context): the seed template in the e-mail layout with its footer, real link tokens.
+ * Rendered once; the baseline puts each recipient's number in, so it sends the same messages
+ * without paying for rendering.
+ */
+async function baselineMessage(app: INestApplication): Promise<BaselineMessage> {
+  const settings = app.get<Settings>(SETTINGS);
+  const tokens = app.get(LinkTokenService);
+  const scope = { customerId: randomUUID(), channel: 'email' as const, topic: 'tips' };
+  const unsubscribeUrl = `${settings.publicUrl}/u/${tokens.issue({ ...scope, purpose: 'unsubscribe', deliveryId: randomUUID() })}`;
+  const preferences = `${settings.publicUrl}/p/${tokens.issue({ ...scope, purpose: 'preferences', deliveryId: randomUUID() })}`;
+  const rendered = await app.get(MessageRenderer).render('seed', 1, 'email', {
+    customer: {
+      name: 'Customer #I#',
+      email: 'c#I#@mail.example',
+      phone: null,
+      company: null,
+      locale: 'en',
+      timezone: 'Etc/UTC',
+      lifecycleStage: 'prospect',
+      attributes: {},
+    },
+    company: { ...settings.company },
+    campaign: { name: 'seed', topic: 'tips', goal: 'retention', effectiveAt: null },
+    links: { unsubscribe: unsubscribeUrl, preferences },
+    now: new Date(),
+    reason: `You receive this because you subscribed to “Tips” from ${settings.company.name}.`,
+  });
+  if (rendered.channel !== 'email') throw new Error('expected an e-mail');
+  return { subject: rendered.subject, html: rendered.html, text: rendered.text, unsubscribeUrl };
+}
+
+/** The baseline: the same messages through a bare pooled nodemailer transport. */
+async function bareNodemailer(
+  port: number,
+  n: number,
+  round: number,
+  message: BaselineMessage,
+): Promise<number> {
   const transport = createTransport({
     pool: true,
     host: '127.0.0.1',
@@ -209,22 +260,21 @@ async function bareNodemailer(port: number, n: number, round: number): Promise<n
     ignoreTLS: true,
     maxConnections: SMTP_CONNECTIONS,
   });
-  const html = `<p>Hello Customer,</p><p>Here are three ways to care for your leather shoes in spring.</p>`;
-  const text = 'Hello Customer,\nHere are three ways to care for your leather shoes in spring.';
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
     while (next < n) {
       const i = next++;
+      const id = String(i);
       await transport.sendMail({
         from: 'Shop <news@shop.example>',
         to: `c${i}.bare${round}@mail.example`,
-        subject: `Spring tips for Customer ${i}`,
-        html,
-        text,
+        subject: message.subject.replaceAll('#I#', id),
+        html: message.html.replaceAll('#I#', id),
+        text: message.text.replaceAll('#I#', id),
         messageId: `<bare-${round}-${i}@shop.example>`,
         headers: {
-          'List-Unsubscribe': `<http://localhost:3000/u/token-${i}>, <mailto:unsubscribe@shop.example?subject=unsubscribe-token-${i}>`,
+          'List-Unsubscribe': `<${message.unsubscribeUrl}>, <mailto:unsubscribe@shop.example?subject=unsubscribe>`,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
           'Feedback-ID': 'campaign:tips:shop',
         },
@@ -277,6 +327,7 @@ async function main(): Promise<void> {
   const sender = app.get(SenderService);
   sender.batchSize = Number(process.env.BENCH_BATCH ?? 100);
   if (process.env.BENCH_LOOPS) sender.loops = Number(process.env.BENCH_LOOPS);
+  const message = await baselineMessage(app);
   let baselineSec = 0;
   let senderSec = 0;
   const baselineCpu = new CpuMeter();
@@ -287,7 +338,7 @@ async function main(): Promise<void> {
     const n = Math.floor(EMAILS / rounds) + (r === rounds - 1 ? EMAILS % rounds : 0);
     if (!process.env.BENCH_SKIP_BASELINE) {
       baselineCpu.begin();
-      baselineSec += await bareNodemailer(smtp.port, n, r);
+      baselineSec += await bareNodemailer(smtp.port, n, r, message);
       baselineCpu.end();
       delivered += n;
     }
