@@ -60,10 +60,9 @@ const IDS = '(SELECT $1::uuid[])::uuid[]';
  */
 const CONTEXT_SQL = `
 SELECT
-  (SELECT json_agg(json_build_array(id, kind, timezone, locale, email, phone,
-            coalesce(account_manager_phone, '') <> '', ${ms('first_purchase_at')},
-            ${ms('last_purchase_at')}, purchase_count, last_satisfaction_score,
-            ${ms('last_satisfaction_at')}, ${ms('last_engagement_at')}, erased_at IS NOT NULL))
+  (SELECT json_agg(json_build_array(id, kind, timezone, email, phone,
+            coalesce(account_manager_phone, '') <> '', ${ms('last_purchase_at')}, purchase_count,
+            last_satisfaction_score, ${ms('last_engagement_at')}, erased_at IS NOT NULL))
      FROM customers WHERE id = ANY(${IDS})) AS customers,
   (SELECT json_agg(json_build_array(customer_id, channel, topic, status, ${ms('since')},
             last_event_id::text) ORDER BY customer_id, since, last_event_id)
@@ -95,19 +94,17 @@ SELECT
       AND (d.planned_at >= $2 OR d.not_before >= $2)) AS history`;
 
 type Ms = number | null;
+/** The facts the engine reads (a field it does not read is not loaded). */
 type CustomerRow = [
   id: string,
   kind: CustomerKind,
   timezone: string,
-  locale: string,
   email: string | null,
   phone: string | null,
   hasAmPhone: boolean,
-  firstPurchaseAt: Ms,
   lastPurchaseAt: Ms,
   purchaseCount: number,
   lastSatisfactionScore: number | null,
-  lastSatisfactionAt: Ms,
   lastEngagementAt: Ms,
   erased: boolean,
 ];
@@ -191,7 +188,7 @@ export class DecisionContextLoader {
       else byHash.set(hash, [{ customerId, type }]);
     };
     for (const r of result.customers ?? []) {
-      const [id, kind, timezone, locale, email, phone, hasAmPhone] = r;
+      const [id, kind, timezone, email, phone, hasAmPhone, lastPurchaseAt] = r;
       if (email) hashOf(id, 'email', email);
       if (phone) hashOf(id, 'phone', phone);
       out.set(id, {
@@ -199,23 +196,20 @@ export class DecisionContextLoader {
           id,
           kind,
           timezone,
-          locale,
           hasEmail: !!email,
           hasPhone: !!phone,
           hasAccountManagerPhone: hasAmPhone,
-          firstPurchaseAt: r[7],
-          lastPurchaseAt: r[8],
-          purchaseCount: r[9],
-          lastSatisfactionScore: r[10],
-          lastSatisfactionAt: r[11],
-          lastEngagementAt: r[12],
+          lastPurchaseAt,
+          purchaseCount: r[7],
+          lastSatisfactionScore: r[8],
+          lastEngagementAt: r[9],
           // Only win-back compares lapses; formatting one per customer is not free.
-          lapseId: opts.lapseIds === false ? null : lapseIdOf(r[8]),
+          lapseId: opts.lapseIds === false ? null : lapseIdOf(lastPurchaseAt),
         },
         consent: { entries: [], doubleOptIn: opts.doubleOptIn },
         preferences: null,
         history: [],
-        suppression: r[13] ? { suppressed: true, reason: 'erasure' } : null,
+        suppression: r[10] ? { suppressed: true, reason: 'erasure' } : null,
         consentEventIds: new Map(),
       });
     }
