@@ -16,15 +16,19 @@ import type {
   Suppression,
 } from '../policy/engine';
 
+/** A consent state and the consent_events row it came from (promise 7). */
+export interface LedgerConsentEntry extends ConsentEntry {
+  eventId: string;
+}
+
 /** Everything the policy engine needs about one customer, loaded for a whole batch at once. */
 export interface CustomerDecisionContext {
   customer: CustomerFacts;
-  consent: ConsentState;
+  /** The engine's ConsentState, each entry with its ledger row. */
+  consent: { entries: LedgerConsentEntry[]; doubleOptIn?: ConsentState['doubleOptIn'] };
   preferences: CustomerPreferences | null;
   history: ContactRecord[];
   suppression: Suppression | null;
-  /** `${channel}:${topic}` → the consent_events row each consent state came from (promise 7). */
-  consentEventIds: Map<string, string>;
 }
 
 export interface LoadOptions {
@@ -210,7 +214,6 @@ export class DecisionContextLoader {
         preferences: null,
         history: [],
         suppression: r[10] ? { suppressed: true, reason: 'erasure' } : null,
-        consentEventIds: new Map(),
       });
     }
     if (out.size === 0) return out;
@@ -218,8 +221,7 @@ export class DecisionContextLoader {
     for (const [customerId, channel, topic, status, since, lastEventId] of result.consent ?? []) {
       const ctx = out.get(customerId);
       if (!ctx) continue;
-      (ctx.consent.entries as ConsentEntry[]).push({ channel, topic, status, since });
-      ctx.consentEventIds.set(`${channel}:${topic}`, lastEventId);
+      ctx.consent.entries.push({ channel, topic, status, since, eventId: lastEventId });
     }
     for (const [customerId, maxFrequency, pausedUntil, channels] of result.preferences ?? []) {
       const ctx = out.get(customerId);
@@ -290,16 +292,16 @@ export function consentEventFor(
   channel: Channel,
   topic: string,
 ): string | null {
-  let specific: ConsentEntry | undefined;
-  let all: ConsentEntry | undefined;
+  let specific: LedgerConsentEntry | undefined;
+  let all: LedgerConsentEntry | undefined;
   for (const e of ctx.consent.entries) {
     if (e.channel !== channel) continue;
     if (e.topic === topic) specific = e;
     else if (e.topic === '*') all = e;
   }
-  let chosen: ConsentEntry | undefined;
+  let chosen: LedgerConsentEntry | undefined;
   if (specific && all) chosen = specific.status === 'confirmed' ? specific : all;
   else chosen = specific ?? all;
   if (!chosen || chosen.status === 'withdrawn') return null;
-  return ctx.consentEventIds.get(`${channel}:${chosen.topic}`) ?? null;
+  return chosen.eventId;
 }

@@ -12,11 +12,10 @@ function ctx(
 ): CustomerDecisionContext {
   return {
     customer: customer({ id }),
-    consent: { entries: [grant('email')], doubleOptIn: { email: true } },
+    consent: { entries: [{ ...grant('email'), eventId: '42' }], doubleOptIn: { email: true } },
     preferences: null,
     history: [],
     suppression: null,
-    consentEventIds: new Map([['email:*', '42']]),
     ...overrides,
   };
 }

@@ -130,7 +130,9 @@ describe('DecisionContextLoader', () => {
       expect.objectContaining({ channel: 'email', topic: 'offers', status: 'confirmed' }),
       expect.objectContaining({ channel: 'sms', topic: '*', status: 'withdrawn' }),
     ]);
-    expect(ca.consentEventIds.get('email:*')).toBe(allEmail);
+    expect(ca.consent.entries.find((e) => e.topic === '*' && e.channel === 'email')?.eventId).toBe(
+      allEmail,
+    );
     expect(consentEventFor(ca, 'email', 'offers')).toBe(offersEmail);
     expect(consentEventFor(ca, 'email', 'tips')).toBe(allEmail);
     expect(consentEventFor(ca, 'sms', 'offers')).toBeNull();
