@@ -68,8 +68,9 @@ SELECT
             coalesce(account_manager_phone, '') <> '', ${ms('last_purchase_at')}, purchase_count,
             last_satisfaction_score, ${ms('last_engagement_at')}, erased_at IS NOT NULL))
      FROM customers WHERE id = ANY(${IDS})) AS customers,
+  -- Unordered: one row per channel and topic, and ties between a topic and '*' go by since.
   (SELECT json_agg(json_build_array(customer_id, channel, topic, status, ${ms('since')},
-            last_event_id::text) ORDER BY customer_id, since, last_event_id)
+            last_event_id::text))
      FROM consent_state WHERE customer_id = ANY(${IDS})) AS consent,
   (SELECT json_agg(json_build_array(customer_id, max_frequency, ${ms('paused_until')},
             preferred_channels))
