@@ -1,6 +1,10 @@
-import { lockContacts } from '../../src/common/contact-lock';
 import { cancelPendingDeliveries, ConsentService } from '../../src/consent';
 import { marketingConsentProblem } from '../../src/policy/engine/consent';
+import {
+  insertRunningCampaign,
+  plannerBatchInFlight,
+  stillWaiting,
+} from '../support/planner-batch';
 import { createTestApp, TestApp, createTopics } from '../support/test-app';
 
 describe('/v1/customers/:id/consents', () => {
@@ -440,36 +444,14 @@ describe('/v1/customers/:id/consents', () => {
   it('a withdrawal waits for a planner batch in flight and cancels what it planned', async () => {
     const c = await newCustomer('crm-planner-race');
     await post(c, { ...grant, topic: 'tips', confirmed: true });
-    const [{ id: campaignId }] = await t.db.query(
-      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
-       VALUES ('race', 'tips', 'retention', 't', '{email}', '{}', '{"type":"now"}', 'running', 'test')
-       RETURNING id`,
+    const campaignId = await insertRunningCampaign(t.db);
+    // The batch has decided on consent still granted and is about to write.
+    const batch = await plannerBatchInFlight(t.db, c, campaignId);
+    const withdrawal = Promise.resolve(
+      post(c, { channel: 'email', topic: 'tips', action: 'withdraw', source: 'api' }),
     );
-    const runner = t.db.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    // What a planner batch does: take the contact locks, decide (consent still granted), write.
-    await lockContacts(runner.manager, [c]);
-    let withdrawn = false;
-    const withdrawal = post(c, {
-      channel: 'email',
-      topic: 'tips',
-      action: 'withdraw',
-      source: 'api',
-    }).then((r) => {
-      withdrawn = true;
-      return r;
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(withdrawn).toBe(false);
-    await runner.query(
-      `INSERT INTO deliveries (campaign_id, customer_id, channel, category, topic, goal,
-                               template_name, template_version, policy_version, not_before)
-       VALUES ($1, $2, 'email', 'content', 'tips', 'retention', 't', 1, 1, now())`,
-      [campaignId, c],
-    );
-    await runner.commitTransaction();
-    await runner.release();
+    expect(await stillWaiting(withdrawal)).toBe(true);
+    await batch.plan();
     expect((await withdrawal).status).toBe(201);
     expect(await t.db.query('SELECT status FROM deliveries WHERE customer_id = $1', [c])).toEqual([
       { status: 'cancelled' },

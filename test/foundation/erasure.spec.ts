@@ -1,4 +1,8 @@
-import { lockContacts } from '../../src/common/contact-lock';
+import {
+  insertRunningCampaign,
+  plannerBatchInFlight,
+  stillWaiting,
+} from '../support/planner-batch';
 import { ADMIN_KEY, createTestApp, createTopics, TestApp } from '../support/test-app';
 
 describe('erasure', () => {
@@ -220,11 +224,7 @@ describe('erasure', () => {
       .post('/v1/customers')
       .send({ externalId: 'crm-erase-2', kind: 'consumer', email: 'second@example.ru' });
     const other = res.body.id as string;
-    const [{ id: campaignId }] = await t.db.query(
-      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
-       VALUES ('c', 'tips', 'retention', 'tips', '{email}', '{}', '{"type":"now"}', 'running', 'test')
-       RETURNING id`,
-    );
+    const campaignId = await insertRunningCampaign(t.db, 'c');
     const deliver = (step: number, status: string) =>
       t.db.query(
         `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
@@ -277,31 +277,12 @@ describe('erasure', () => {
       .post('/v1/customers')
       .send({ externalId: 'crm-erase-race', kind: 'consumer', email: 'race@example.ru' });
     const c = res.body.id as string;
-    const [{ id: campaignId }] = await t.db.query(
-      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
-       VALUES ('race', 'tips', 'retention', 't', '{email}', '{}', '{"type":"now"}', 'running', 'test')
-       RETURNING id`,
-    );
-    const runner = t.db.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    // What a planner batch does: take the contact locks, read the customer (not erased), write.
-    await lockContacts(runner.manager, [c]);
-    let erased = false;
-    const erasure = t.admin.delete(`/v1/customers/${c}`).then((r) => {
-      erased = true;
-      return r;
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(erased).toBe(false);
-    await runner.query(
-      `INSERT INTO deliveries (campaign_id, customer_id, channel, category, topic, goal,
-                               template_name, template_version, policy_version, not_before)
-       VALUES ($1, $2, 'email', 'content', 'tips', 'retention', 't', 1, 1, now())`,
-      [campaignId, c],
-    );
-    await runner.commitTransaction();
-    await runner.release();
+    const campaignId = await insertRunningCampaign(t.db);
+    // The batch has read the customer (not erased yet) and is about to write.
+    const batch = await plannerBatchInFlight(t.db, c, campaignId);
+    const erasure = Promise.resolve(t.admin.delete(`/v1/customers/${c}`));
+    expect(await stillWaiting(erasure)).toBe(true);
+    await batch.plan();
     expect((await erasure).status).toBe(204);
     expect(await t.db.query('SELECT status FROM deliveries WHERE customer_id = $1', [c])).toEqual([
       { status: 'cancelled' },
