@@ -93,6 +93,38 @@ describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/emai
     expect(row.count).toBe(3);
   });
 
+  it('a soft bounce long after the previous one starts the count again', async () => {
+    const bounce = async () => {
+      const { messageId } = await sentTo('recovered@mail.example');
+      const res = await post(
+        fixture('dsn-hard.eml', {
+          RECIPIENT: 'recovered@mail.example',
+          STATUS: '4.2.2',
+          DIAGNOSTIC: '452 4.2.2 Mailbox full',
+          MESSAGE_ID: messageId,
+        }),
+      );
+      expect(res.status).toBe(200);
+    };
+    const count = async () =>
+      (
+        await t.db.query(`SELECT count FROM soft_bounces WHERE address_hash = $1`, [
+          addressHash('email', 'recovered@mail.example'),
+        ])
+      )[0].count;
+    await bounce();
+    await bounce();
+    expect(await count()).toBe(2);
+    // The last one was 31 days ago: the mailbox took mail since.
+    await t.db.query(
+      `UPDATE soft_bounces SET last_at = last_at - interval '31 days' WHERE address_hash = $1`,
+      [addressHash('email', 'recovered@mail.example')],
+    );
+    await bounce();
+    expect(await count()).toBe(1);
+    expect(await suppressions('recovered@mail.example')).toEqual([]);
+  });
+
   it('an ARF complaint marks complained, suppresses and withdraws consent for the topic', async () => {
     const { id, customer, messageId } = await sentTo('angry@mail.example');
     const res = await post(

@@ -40,6 +40,11 @@ export interface FeedbackResult {
 
 /** Soft bounces (4.x.x) of one address after which it is suppressed. */
 export const SOFT_BOUNCE_LIMIT = 3;
+/**
+ * A soft bounce more than this long after the previous one starts the count again: the address
+ * took mail in between, so the earlier ones were passing trouble (a full mailbox that was emptied).
+ */
+export const SOFT_BOUNCE_WINDOW_DAYS = 30;
 const UNKNOWN_SID_RETRIES = 4;
 const UNKNOWN_SID_WAIT_MS = 250;
 
@@ -281,15 +286,17 @@ export class ProviderFeedbackService {
       }
       return { deliveryId: d.id, status: 'bounced', ignored: false };
     }
-    // 4.x.x: the address may recover; the third one in a row suppresses it.
+    // 4.x.x: the address may recover; the third within the window of the one before suppresses it.
     if (!email) return { deliveryId: d.id, status: d.status, ignored: false };
     const hash = addressHash('email', email);
     const [row]: { count: number }[] = await m.query(
       `INSERT INTO soft_bounces (address_hash, count, last_delivery_id, last_at) VALUES ($1, 1, $2, $3)
        ON CONFLICT (address_hash) DO UPDATE
-         SET count = soft_bounces.count + 1, last_delivery_id = $2, last_at = $3
+         SET count = CASE WHEN soft_bounces.last_at < $3::timestamptz - make_interval(days => $4)
+                          THEN 1 ELSE soft_bounces.count + 1 END,
+             last_delivery_id = $2, last_at = $3
        RETURNING count`,
-      [hash, d.id, this.clock.now()],
+      [hash, d.id, this.clock.now(), SOFT_BOUNCE_WINDOW_DAYS],
     );
     await this.audit.record(
       {
