@@ -76,8 +76,11 @@ export class EventsService {
           ...(e.deliveryId ? { deliveryId: e.deliveryId } : {}),
         };
         const [row]: { id: string }[] = await m.query(
-          `INSERT INTO customer_events (customer_id, type, occurred_at, data) VALUES ($1, $2, $3, $4) RETURNING id`,
-          [customerId, e.type, occurredAt, JSON.stringify(data)],
+          // recorded_at from the same clock as a campaign's launched_at, which a trigger
+          // campaign compares it with to skip the events recorded before its launch.
+          `INSERT INTO customer_events (customer_id, type, occurred_at, data, recorded_at)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+          [customerId, e.type, occurredAt, JSON.stringify(data), now],
         );
         const params: unknown[] = [customerId, occurredAt];
         if (e.type === 'satisfaction') params.push(e.score);

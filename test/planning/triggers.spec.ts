@@ -242,4 +242,27 @@ describe('PlannerService: trigger campaigns', () => {
     await planner.tick();
     expect(await decisions(campaign)).toHaveLength(1);
   });
+
+  it('ignores events recorded before the campaign was launched', async () => {
+    const [early] = await insertCustomers(t.db, [
+      { group: 'early', purchaseCount: 0, lastPurchaseAt: null },
+    ]);
+    clock.set(new Date(NOW.getTime() - HOUR));
+    await event({ customerId: early, type: 'purchase', amount: 10, currency: 'RUB' });
+    clock.set(NOW);
+    const campaign = await insertCampaign(t.db, {
+      topic: 'care',
+      goal: 'care',
+      audience: group('early'),
+      schedule: { type: 'trigger', event: 'purchase', delayHours: 48 },
+      launchedAt: NOW,
+    });
+    await planner.tick();
+    expect(await deliveries(campaign)).toEqual([]);
+    await event({ customerId: early, type: 'purchase', amount: 20, currency: 'RUB' });
+    await planner.tick();
+    expect(await deliveries(campaign)).toEqual([
+      expect.objectContaining({ customer_id: early, step: 2 }),
+    ]);
+  });
 });
