@@ -25,7 +25,12 @@ import type {
   Goal,
 } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
-import { addressHash, SuppressionService } from '../suppression/suppression.service';
+import {
+  activeSuppressions,
+  addressHash,
+  addressHashes,
+  SuppressionService,
+} from '../suppression/suppression.service';
 import { LinkTokenService } from '../tokens/link-token.service';
 import { SendFailure, type ChannelSender, type FailureAction } from './channels/channel';
 import { CHANNEL_SENDERS } from './channels/channel-registry';
@@ -450,17 +455,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async suppressedHashes(m: EntityManager, customers: CustomerRow[]): Promise<Set<string>> {
-    const hashes: string[] = [];
-    for (const c of customers) {
-      if (c.email) hashes.push(addressHash('email', c.email));
-      if (c.phone) hashes.push(addressHash('phone', c.phone));
-    }
-    if (!hashes.length) return new Set();
-    const rows: { address_hash: string }[] = await m.query(
-      `SELECT DISTINCT address_hash FROM suppressions WHERE address_hash = ANY($1) AND lifted_at IS NULL`,
-      [hashes],
-    );
-    return new Set(rows.map((r) => r.address_hash));
+    const rows = await activeSuppressions(m, customers.flatMap(addressHashes));
+    return new Set(rows.map((r) => r.addressHash));
   }
 
   private async policiesFor(

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { addressHash, type AddressType } from '../suppression/suppression.service';
+import {
+  activeSuppressions,
+  addressHash,
+  type AddressType,
+} from '../suppression/suppression.service';
 import type {
   Category,
   Channel,
@@ -149,11 +153,6 @@ interface ContextResult {
   history: HistoryRow[] | null;
 }
 
-interface SuppressionRow {
-  address_hash: string;
-  reason: string;
-}
-
 const toDate = (value: Ms): Date | null => (value === null ? null : new Date(value));
 
 /** Reasons that mean "do not contact this person at all", whatever the address. */
@@ -250,16 +249,8 @@ export class DecisionContextLoader {
       });
     }
 
-    const suppressed: SuppressionRow[] = byHash.size
-      ? await m.query(
-          `SELECT address_hash, reason FROM suppressions
-            WHERE lifted_at IS NULL AND address_hash = ANY($1::text[])
-            ORDER BY created_at, id`,
-          [[...byHash.keys()]],
-        )
-      : [];
-    for (const r of suppressed) {
-      for (const { customerId, type } of byHash.get(r.address_hash) ?? [])
+    for (const r of await activeSuppressions(m, [...byHash.keys()])) {
+      for (const { customerId, type } of byHash.get(r.addressHash) ?? [])
         applySuppression(out.get(customerId), type, r.reason);
     }
     return out;

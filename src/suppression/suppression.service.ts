@@ -13,6 +13,54 @@ export function addressHash(type: AddressType, value: string): string {
   return hash('sha256', `${type}:${normalized}`, 'hex');
 }
 
+/** The hashes of whichever addresses are given, e-mail first. */
+export function addressHashes(address: { email?: string | null; phone?: string | null }): string[] {
+  const hashes: string[] = [];
+  if (address.email) hashes.push(addressHash('email', address.email));
+  if (address.phone) hashes.push(addressHash('phone', address.phone));
+  return hashes;
+}
+
+export interface ActiveSuppressionRow {
+  id: string;
+  addressHash: string;
+  addressType: AddressType;
+  reason: SuppressionReason;
+  note: string | null;
+  createdAt: Date;
+}
+
+/**
+ * The active (not lifted) suppressions of the given address hashes, oldest first, in one query
+ * whatever their number; inside the caller's transaction when a manager is given.
+ */
+export async function activeSuppressions(
+  m: EntityManager,
+  hashes: readonly string[],
+): Promise<ActiveSuppressionRow[]> {
+  if (!hashes.length) return [];
+  const rows: {
+    id: string;
+    address_hash: string;
+    address_type: AddressType;
+    reason: SuppressionReason;
+    note: string | null;
+    created_at: Date;
+  }[] = await m.query(
+    `SELECT id, address_hash, address_type, reason, note, created_at FROM suppressions
+      WHERE address_hash = ANY($1::text[]) AND lifted_at IS NULL ORDER BY created_at, id`,
+    [hashes],
+  );
+  return rows.map((r) => ({
+    id: String(r.id),
+    addressHash: r.address_hash,
+    addressType: r.address_type,
+    reason: r.reason,
+    note: r.note,
+    createdAt: r.created_at,
+  }));
+}
+
 export interface ActiveSuppression {
   addressType: AddressType;
   reason: SuppressionReason;
@@ -66,27 +114,13 @@ export class SuppressionService {
 
   /** Active suppressions of the given addresses, with their ids and notes (no addresses). */
   async check(address: { email?: string | null; phone?: string | null }) {
-    const hashes: string[] = [];
-    if (address.email) hashes.push(addressHash('email', address.email));
-    if (address.phone) hashes.push(addressHash('phone', address.phone));
-    if (!hashes.length) return [];
-    const rows: {
-      id: string;
-      address_type: AddressType;
-      reason: SuppressionReason;
-      note: string | null;
-      created_at: Date;
-    }[] = await this.dataSource.query(
-      `SELECT id, address_type, reason, note, created_at FROM suppressions
-       WHERE address_hash = ANY($1) AND lifted_at IS NULL ORDER BY created_at, id`,
-      [hashes],
-    );
+    const rows = await activeSuppressions(this.dataSource.manager, addressHashes(address));
     return rows.map((r) => ({
-      id: String(r.id),
-      addressType: r.address_type,
+      id: r.id,
+      addressType: r.addressType,
       reason: r.reason,
       note: r.note,
-      since: r.created_at,
+      since: r.createdAt,
     }));
   }
 
@@ -134,20 +168,11 @@ export class SuppressionService {
     email?: string | null;
     phone?: string | null;
   }): Promise<ActiveSuppression[]> {
-    const hashes: string[] = [];
-    if (address.email) hashes.push(addressHash('email', address.email));
-    if (address.phone) hashes.push(addressHash('phone', address.phone));
-    if (!hashes.length) return [];
-    const rows: { address_type: AddressType; reason: SuppressionReason; created_at: Date }[] =
-      await this.dataSource.query(
-        `SELECT address_type, reason, created_at FROM suppressions
-         WHERE address_hash = ANY($1) AND lifted_at IS NULL ORDER BY created_at`,
-        [hashes],
-      );
+    const rows = await activeSuppressions(this.dataSource.manager, addressHashes(address));
     return rows.map((r) => ({
-      addressType: r.address_type,
+      addressType: r.addressType,
       reason: r.reason,
-      createdAt: r.created_at,
+      createdAt: r.createdAt,
     }));
   }
 }
