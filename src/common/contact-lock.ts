@@ -20,8 +20,8 @@ export function contactLockBuckets(customerIds: readonly string[]): number[] {
  * Serialises whatever decides on or changes a customer's right to be contacted, until the
  * transaction ends: a planner batch holds the locks of its customers while it reads their
  * contact history and writes reservations, so two planners never both take a customer's last
- * slot; a consent withdrawal takes its customer's lock, so a batch in flight either commits first
- * (and its deliveries are cancelled by the withdrawal) or reads the withdrawal.
+ * slot; a consent withdrawal or an erasure takes its customer's lock, so a batch in flight either
+ * commits first (and its deliveries are cancelled) or reads the withdrawal or erasure.
  * Transaction-scoped advisory locks live in memory only (no row versions, no WAL); they are taken
  * in ascending order, so two batches cannot deadlock on them.
  */

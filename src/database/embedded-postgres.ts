@@ -12,6 +12,8 @@ export interface EmbeddedDatabase {
 
 const USER = 'tactful';
 
+const PASSWORD = 'tactful';
+
 /**
  * The embedded server's settings, sized for one machine running Tactful rather than PostgreSQL's
  * conservative defaults: planning writes deliveries and audit rows in bulk, and with 128 MB of
@@ -27,7 +29,6 @@ const EMBEDDED_SETTINGS = [
   'max_wal_size=4GB',
   'checkpoint_timeout=15min',
 ];
-const PASSWORD = 'tactful';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
