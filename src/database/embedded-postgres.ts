@@ -11,7 +11,6 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'tactful';
-
 const PASSWORD = 'tactful';
 
 /**
