@@ -49,12 +49,13 @@ export class AudiencesService {
       params.push(afterId);
       after = ` AND c.id > $${params.length}::uuid`;
     }
-    const rows = await (manager ?? this.db).query<{ id: string }[]>(
-      `SELECT c.id FROM customers c WHERE c.erased_at IS NULL${after} AND ${where}
-       ORDER BY c.id LIMIT ${limitSql}`,
+    // One JSON array (native JSON.parse) rather than a row object per customer.
+    const [{ ids }] = await (manager ?? this.db).query<{ ids: string[] | null }[]>(
+      `SELECT json_agg(id ORDER BY id) AS ids FROM (SELECT c.id FROM customers c
+        WHERE c.erased_at IS NULL${after} AND ${where} ORDER BY c.id LIMIT ${limitSql}) p`,
       params,
     );
-    return rows.map((r) => r.id);
+    return ids ?? [];
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { plainArray } from '../database/pg-array';
 import {
   activeSuppressions,
   addressHash,
@@ -63,21 +64,43 @@ const ms = (column: string) => `floor(date_part('epoch', ${column}) * 1000)`;
 const IDS = '(SELECT $1::uuid[])::uuid[]';
 
 /**
- * The whole batch's context in one statement: each concern is one JSON array of arrays, parsed by
- * the native JSON.parse rather than row by row by the driver, and the batch's ids travel once.
+ * One JSON array per column: array_to_json formats a whole column with one type lookup, where
+ * json_build_array per row looks up every argument's type again, and the native JSON.parse then
+ * builds a handful of arrays per batch instead of one per row. An empty aggregate is null.
+ */
+const columns = (exprs: (string | { array: string })[]) =>
+  `json_build_array(${exprs
+    .map((e) =>
+      // An array-valued column goes through json_agg: array_agg would stack the arrays into one
+      // two-dimensional array, which fails on rows of different lengths.
+      typeof e === 'string' ? `array_to_json(array_agg(${e}))` : `json_agg(${e.array})`,
+    )
+    .join(', ')})`;
+
+/**
+ * The whole batch's context in one statement: each concern is one JSON array of columns, parsed
+ * by the native JSON.parse rather than row by row by the driver, and the batch's ids travel once.
  */
 const CONTEXT_SQL = `
 SELECT
-  (SELECT json_agg(json_build_array(id, kind, timezone, email, phone,
-            coalesce(account_manager_phone, '') <> '', ${ms('last_purchase_at')}, purchase_count,
-            last_satisfaction_score, ${ms('last_engagement_at')}, erased_at IS NOT NULL))
+  (SELECT ${columns([
+    'id',
+    'kind',
+    'timezone',
+    'email',
+    'phone',
+    "coalesce(account_manager_phone, '') <> ''",
+    ms('last_purchase_at'),
+    'purchase_count',
+    'last_satisfaction_score',
+    ms('last_engagement_at'),
+    'erased_at IS NOT NULL',
+  ])}
      FROM customers WHERE id = ANY(${IDS})) AS customers,
   -- Unordered: one row per channel and topic, and ties between a topic and '*' go by since.
-  (SELECT json_agg(json_build_array(customer_id, channel, topic, status, ${ms('since')},
-            last_event_id::text))
+  (SELECT ${columns(['customer_id', 'channel', 'topic', 'status', ms('since'), 'last_event_id::text'])}
      FROM consent_state WHERE customer_id = ANY(${IDS})) AS consent,
-  (SELECT json_agg(json_build_array(customer_id, max_frequency, ${ms('paused_until')},
-            preferred_channels))
+  (SELECT ${columns(['customer_id', 'max_frequency', ms('paused_until'), { array: 'preferred_channels' }])}
      FROM customer_preferences WHERE customer_id = ANY(${IDS})) AS preferences,
   -- Every delivery that is not cancelled or failed counts, planned ones too: a planned row is
   -- a budget reservation. A contact counts as engaged when the customer clicked, replied or
@@ -91,66 +114,75 @@ SELECT
         AND type IN ('engagement', 'purchase', 'review_posted')
       GROUP BY customer_id
    )
-   SELECT json_agg(json_build_array(d.customer_id, ${ms('coalesce(d.sent_at, d.not_before)')},
-            d.channel, d.category, d.topic, d.campaign_id, d.step, d.goal, d.is_reminder,
-            d.lapse_id,
-            coalesce(ev.engaged_at > coalesce(d.sent_at, d.not_before)
-                     OR (d.goal = 'review' AND ev.reviewed_at > coalesce(d.sent_at, d.not_before)),
-                     false)))
+   SELECT ${columns([
+     'd.customer_id',
+     ms('coalesce(d.sent_at, d.not_before)'),
+     'd.channel',
+     'd.category',
+     'd.topic',
+     'd.campaign_id',
+     'd.step',
+     'd.goal',
+     'd.is_reminder',
+     'd.lapse_id',
+     `coalesce(ev.engaged_at > coalesce(d.sent_at, d.not_before)
+               OR (d.goal = 'review' AND ev.reviewed_at > coalesce(d.sent_at, d.not_before)),
+               false)`,
+   ])}
      FROM deliveries d LEFT JOIN ev ON ev.customer_id = d.customer_id
     WHERE d.customer_id = ANY(${IDS})
       AND d.status NOT IN ('cancelled', 'failed')
       AND (d.planned_at >= $2 OR d.not_before >= $2)) AS history`;
 
 type Ms = number | null;
-/** The facts the engine reads (a field it does not read is not loaded). */
-type CustomerRow = [
-  id: string,
-  kind: CustomerKind,
-  timezone: string,
-  email: string | null,
-  phone: string | null,
-  hasAmPhone: boolean,
-  lastPurchaseAt: Ms,
-  purchaseCount: number,
-  lastSatisfactionScore: number | null,
-  lastEngagementAt: Ms,
-  erased: boolean,
+/** The facts the engine reads (a field it does not read is not loaded), one array per column. */
+type CustomerColumns = [
+  id: string[],
+  kind: CustomerKind[],
+  timezone: string[],
+  email: (string | null)[],
+  phone: (string | null)[],
+  hasAmPhone: boolean[],
+  lastPurchaseAt: Ms[],
+  purchaseCount: number[],
+  lastSatisfactionScore: (number | null)[],
+  lastEngagementAt: Ms[],
+  erased: boolean[],
 ];
-type ConsentRow = [
-  customerId: string,
-  channel: Channel,
-  topic: string,
-  status: ConsentStatus,
-  since: Ms,
-  lastEventId: string,
+type ConsentColumns = [
+  customerId: string[],
+  channel: Channel[],
+  topic: string[],
+  status: ConsentStatus[],
+  since: Ms[],
+  lastEventId: string[],
 ];
-type PreferencesRow = [
-  customerId: string,
-  maxFrequency: MaxFrequency | null,
-  pausedUntil: Ms,
-  preferredChannels: Channel[] | null,
+type PreferencesColumns = [
+  customerId: string[],
+  maxFrequency: (MaxFrequency | null)[],
+  pausedUntil: Ms[],
+  preferredChannels: (Channel[] | null)[],
 ];
-type HistoryRow = [
-  customerId: string,
-  at: number,
-  channel: Channel,
-  category: Category,
-  topic: string,
-  campaignId: string,
-  step: number,
-  goal: Goal,
-  isReminder: boolean,
-  lapseId: string | null,
-  engaged: boolean,
+type HistoryColumns = [
+  customerId: string[],
+  at: number[],
+  channel: Channel[],
+  category: Category[],
+  topic: string[],
+  campaignId: string[],
+  step: number[],
+  goal: Goal[],
+  isReminder: boolean[],
+  lapseId: (string | null)[],
+  engaged: boolean[],
 ];
 
-/** json columns arrive parsed by the driver (JSON.parse); an empty aggregate is null. */
+/** json columns arrive parsed by the driver (JSON.parse); with no rows a concern's columns are null. */
 interface ContextResult {
-  customers: CustomerRow[] | null;
-  consent: ConsentRow[] | null;
-  preferences: PreferencesRow[] | null;
-  history: HistoryRow[] | null;
+  customers: CustomerColumns | null[];
+  consent: ConsentColumns | null[];
+  preferences: PreferencesColumns | null[];
+  history: HistoryColumns | null[];
 }
 
 const toDate = (value: Ms): Date | null => (value === null ? null : new Date(value));
@@ -182,7 +214,7 @@ export class DecisionContextLoader {
     const ids = [...customerIds];
     const since = new Date(opts.now.getTime() - opts.historyDays * DAY_MS);
 
-    const [result]: ContextResult[] = await m.query(CONTEXT_SQL, [ids, since]);
+    const [result]: ContextResult[] = await m.query(CONTEXT_SQL, [plainArray(ids), since]);
     // Suppressions hold hashes only: hash this batch's addresses the way they were suppressed.
     const byHash = new Map<string, { customerId: string; type: AddressType }[]>();
     const hashOf = (customerId: string, type: AddressType, value: string) => {
@@ -191,62 +223,80 @@ export class DecisionContextLoader {
       if (list) list.push({ customerId, type });
       else byHash.set(hash, [{ customerId, type }]);
     };
-    for (const r of result.customers ?? []) {
-      const [id, kind, timezone, email, phone, hasAmPhone, lastPurchaseAt] = r;
-      if (email) hashOf(id, 'email', email);
-      if (phone) hashOf(id, 'phone', phone);
-      out.set(id, {
-        customer: {
-          id,
-          kind,
-          timezone,
-          hasEmail: !!email,
-          hasPhone: !!phone,
-          hasAccountManagerPhone: hasAmPhone,
-          lastPurchaseAt,
-          purchaseCount: r[7],
-          lastSatisfactionScore: r[8],
-          lastEngagementAt: r[9],
-          // Only win-back compares lapses; formatting one per customer is not free.
-          lapseId: opts.lapseIds === false ? null : lapseIdOf(lastPurchaseAt),
-        },
-        consent: { entries: [], doubleOptIn: opts.doubleOptIn },
-        preferences: null,
-        history: [],
-        suppression: r[10] ? { suppressed: true, reason: 'erasure' } : null,
-      });
+    const cu = result.customers;
+    if (cu[0] !== null) {
+      const [id, kind, timezone, email, phone, hasAmPhone, lastPurchaseAt, purchases, score] =
+        cu as CustomerColumns;
+      const [, , , , , , , , , lastEngagementAt, erased] = cu as CustomerColumns;
+      for (let i = 0; i < id.length; i++) {
+        if (email[i]) hashOf(id[i], 'email', email[i] as string);
+        if (phone[i]) hashOf(id[i], 'phone', phone[i] as string);
+        out.set(id[i], {
+          customer: {
+            id: id[i],
+            kind: kind[i],
+            timezone: timezone[i],
+            hasEmail: !!email[i],
+            hasPhone: !!phone[i],
+            hasAccountManagerPhone: hasAmPhone[i],
+            lastPurchaseAt: lastPurchaseAt[i],
+            purchaseCount: purchases[i],
+            lastSatisfactionScore: score[i],
+            lastEngagementAt: lastEngagementAt[i],
+            // Only win-back compares lapses; formatting one per customer is not free.
+            lapseId: opts.lapseIds === false ? null : lapseIdOf(lastPurchaseAt[i]),
+          },
+          consent: { entries: [], doubleOptIn: opts.doubleOptIn },
+          preferences: null,
+          history: [],
+          suppression: erased[i] ? { suppressed: true, reason: 'erasure' } : null,
+        });
+      }
     }
     if (out.size === 0) return out;
 
-    for (const [customerId, channel, topic, status, since, lastEventId] of result.consent ?? []) {
-      const ctx = out.get(customerId);
-      if (!ctx) continue;
-      ctx.consent.entries.push({ channel, topic, status, since, eventId: lastEventId });
+    if (result.consent[0] !== null) {
+      const [customerId, channel, topic, status, since, eventId] = result.consent as ConsentColumns;
+      for (let i = 0; i < customerId.length; i++) {
+        out.get(customerId[i])?.consent.entries.push({
+          channel: channel[i],
+          topic: topic[i],
+          status: status[i],
+          since: since[i],
+          eventId: eventId[i],
+        });
+      }
     }
-    for (const [customerId, maxFrequency, pausedUntil, channels] of result.preferences ?? []) {
-      const ctx = out.get(customerId);
-      if (!ctx) continue;
-      ctx.preferences = {
-        maxFrequency,
-        pausedUntil: toDate(pausedUntil),
-        preferredChannels: channels ?? [],
-      };
+    if (result.preferences[0] !== null) {
+      const [customerId, maxFrequency, pausedUntil, channels] =
+        result.preferences as PreferencesColumns;
+      for (let i = 0; i < customerId.length; i++) {
+        const ctx = out.get(customerId[i]);
+        if (!ctx) continue;
+        ctx.preferences = {
+          maxFrequency: maxFrequency[i],
+          pausedUntil: toDate(pausedUntil[i]),
+          preferredChannels: channels[i] ?? [],
+        };
+      }
     }
-    for (const r of result.history ?? []) {
-      const ctx = out.get(r[0]);
-      if (!ctx) continue;
-      ctx.history.push({
-        at: new Date(r[1]),
-        channel: r[2],
-        category: r[3],
-        topic: r[4],
-        campaignId: r[5],
-        step: r[6],
-        goal: r[7],
-        isReminder: r[8],
-        lapseId: r[9],
-        engaged: r[10],
-      });
+    if (result.history[0] !== null) {
+      const h = result.history as HistoryColumns;
+      const customerId = h[0];
+      for (let i = 0; i < customerId.length; i++) {
+        out.get(customerId[i])?.history.push({
+          at: new Date(h[1][i]),
+          channel: h[2][i],
+          category: h[3][i],
+          topic: h[4][i],
+          campaignId: h[5][i],
+          step: h[6][i],
+          goal: h[7][i],
+          isReminder: h[8][i],
+          lapseId: h[9][i],
+          engaged: h[10][i],
+        });
+      }
     }
 
     for (const r of await activeSuppressions(m, [...byHash.keys()])) {

@@ -14,6 +14,7 @@ import { compileAudience } from '../audiences/compile-audience';
 import { nextCronRun } from '../campaigns/schedule';
 import { Clock } from '../common/clock';
 import { lockContacts } from '../common/contact-lock';
+import { plainArray, textArray } from '../database/pg-array';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import {
@@ -570,21 +571,40 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
     const c = setup.campaign;
     let inserted = new Set<string>();
     if (planned.deliveries.length) {
-      // The batch travels as one JSON document (native JSON.stringify) rather than eleven
-      // parameter arrays, which the driver would escape element by element.
+      // One array literal per column, unnested in PostgreSQL: much cheaper to parse than a JSON
+      // document of objects, and times travel as epoch milliseconds.
+      const d = planned.deliveries;
       const rows: { id: string }[] = await m.query(
         `INSERT INTO deliveries (id, campaign_id, step, customer_id, channel, category, topic, goal,
            is_reminder, lapse_id, template_name, template_version, policy_version, consent_event_id,
            status, not_before, planned_at, updated_at)
-         SELECT u.id, $1, u.step, u."customerId", u.channel, $2, $3, $4, u."isReminder", u."lapseId",
-                u."templateName", u."templateVersion", u."policyVersion", u."consentEventId",
-                'planned', u."notBefore", $5, $5
-           FROM json_to_recordset($6::json) AS u(id uuid, step int, "customerId" uuid, channel text,
-                "isReminder" boolean, "lapseId" text, "templateName" text, "templateVersion" int,
-                "policyVersion" int, "consentEventId" bigint, "notBefore" timestamptz)
+         SELECT u.id, $1, u.step, u.customer_id, u.channel, $2, $3, $4, u.is_reminder, u.lapse_id,
+                u.template_name, u.template_version, u.policy_version, u.consent_event_id,
+                'planned', to_timestamp(u.not_before / 1000.0), $5, $5
+           FROM unnest($6::uuid[], $7::int[], $8::uuid[], $9::text[], $10::boolean[], $11::text[],
+                $12::text[], $13::int[], $14::int[], $15::bigint[], $16::float8[])
+                AS u(id, step, customer_id, channel, is_reminder, lapse_id, template_name,
+                     template_version, policy_version, consent_event_id, not_before)
          ON CONFLICT (campaign_id, step, customer_id) DO NOTHING
          RETURNING id`,
-        [c.id, setup.category, c.topic, c.goal, now, JSON.stringify(planned.deliveries)],
+        [
+          c.id,
+          setup.category,
+          c.topic,
+          c.goal,
+          now,
+          plainArray(d.map((r) => r.id)),
+          plainArray(d.map((r) => r.step)),
+          plainArray(d.map((r) => r.customerId)),
+          textArray(d.map((r) => r.channel)),
+          plainArray(d.map((r) => r.isReminder)),
+          textArray(d.map((r) => r.lapseId)),
+          textArray(d.map((r) => r.templateName)),
+          plainArray(d.map((r) => r.templateVersion)),
+          plainArray(d.map((r) => r.policyVersion)),
+          plainArray(d.map((r) => r.consentEventId)),
+          plainArray(d.map((r) => r.notBefore.getTime())),
+        ],
       );
       inserted = new Set(rows.map((r) => r.id));
     }
@@ -603,14 +623,27 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
       }
     }
     if (a.length) {
+      // Columns as array literals; the data objects as one JSON array, zipped row by row.
       await m.query(
         `INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
            policy_version, actor, data)
-         SELECT $1, u.type, u."customerId", $2, u."deliveryId", u.channel, u.reason,
-                u."policyVersion", 'system', u.data
-           FROM json_to_recordset($3::json) AS u(type text, "customerId" uuid, "deliveryId" uuid,
-                channel text, reason text, "policyVersion" int, data jsonb)`,
-        [now, c.id, JSON.stringify(a)],
+         SELECT $1, u.type, u.customer_id, $2, u.delivery_id, u.channel, u.reason,
+                u.policy_version, 'system', u.data
+           FROM ROWS FROM (unnest($3::text[]), unnest($4::uuid[]), unnest($5::uuid[]),
+                unnest($6::text[]), unnest($7::text[]), unnest($8::int[]),
+                jsonb_array_elements($9::jsonb))
+                AS u(type, customer_id, delivery_id, channel, reason, policy_version, data)`,
+        [
+          now,
+          c.id,
+          textArray(a.map((r) => r.type)),
+          plainArray(a.map((r) => r.customerId)),
+          plainArray(a.map((r) => r.deliveryId)),
+          textArray(a.map((r) => r.channel)),
+          textArray(a.map((r) => r.reason)),
+          plainArray(a.map((r) => r.policyVersion)),
+          JSON.stringify(a.map((r) => r.data)),
+        ],
       );
     }
     return planned;

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { plainArray } from '../database/pg-array';
 
 export type SuppressionReason = 'hard_bounce' | 'complaint' | 'erasure' | 'do_not_contact';
 export type AddressType = 'email' | 'phone';
@@ -49,7 +50,8 @@ export async function activeSuppressions(
   }[] = await m.query(
     `SELECT id, address_hash, address_type, reason, note, created_at FROM suppressions
       WHERE address_hash = ANY($1::text[]) AND lifted_at IS NULL ORDER BY created_at, id`,
-    [hashes],
+    // Hex hashes need no quoting: one join instead of the driver's per-element escaping.
+    [plainArray(hashes)],
   );
   return rows.map((r) => ({
     id: String(r.id),

@@ -172,6 +172,33 @@ describe('DecisionContextLoader', () => {
     expect(out.get(e)!.suppression).toEqual({ suppressed: true, reason: 'erasure' });
   });
 
+  it('loads preferences whose channel lists differ in length, and customers with none', async () => {
+    const [a, b, c, d] = await insertCustomers(t.db, [
+      { email: 'p1@example.com' },
+      { email: 'p2@example.com' },
+      { email: 'p3@example.com' },
+      { email: 'p4@example.com' },
+    ]);
+    await t.db.query(
+      `INSERT INTO customer_preferences (customer_id, max_frequency, paused_until, preferred_channels)
+       VALUES ($1, NULL, NULL, '{}'), ($2, 'year', NULL, '{sms,email,voice}'), ($3, NULL, NULL, '{email}')`,
+      [a, b, c],
+    );
+    const out = await loader.load([a, b, c, d].sort(), { now: NOW, historyDays: 30 });
+    expect(out.size).toBe(4);
+    expect(out.get(a)!.preferences).toEqual({
+      maxFrequency: null,
+      pausedUntil: null,
+      preferredChannels: [],
+    });
+    expect(out.get(b)!.preferences?.preferredChannels).toEqual(['sms', 'email', 'voice']);
+    expect(out.get(b)!.preferences?.maxFrequency).toBe('year');
+    expect(out.get(c)!.preferences?.preferredChannels).toEqual(['email']);
+    expect(out.get(d)!.preferences).toBeNull();
+    expect(out.get(d)!.consent.entries).toEqual([]);
+    expect(out.get(d)!.history).toEqual([]);
+  });
+
   it('returns an empty map without querying for an empty batch', async () => {
     const manager = t.db.createEntityManager();
     const query = jest.spyOn(manager, 'query');
