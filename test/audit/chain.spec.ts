@@ -74,6 +74,15 @@ describe('audit: partitions and the hash chain', () => {
     expect(idx.map((i) => i.indexname)).toEqual(
       expect.arrayContaining(['ix_audit_customer', 'ix_audit_campaign', 'ix_audit_at']),
     );
+    // Time filters use a BRIN summary, inherited by every partition (new ones included).
+    const methods: { relname: string; amname: string }[] = await t.db.query(
+      `SELECT c.relname, am.amname FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        WHERE i.indrelid IN ('audit_events'::regclass, 'audit_events_y${month}'::regclass,
+                             'audit_events_default'::regclass) AND a.attname = 'at' AND i.indnatts = 1`,
+    );
+    expect(methods.map((m) => m.amname)).toEqual(['brin', 'brin', 'brin']);
   });
 
   it('verify passes, names the altered row, and passes again once it is restored', async () => {

@@ -11,6 +11,7 @@ import { Planning1763924400000 } from './1763924400000-planning';
 import { Console1763928000000 } from './1763928000000-console';
 import { ContactLocks1763931600000 } from './1763931600000-contact-locks';
 import { DeliveryReferences1763935200000 } from './1763935200000-delivery-references';
+import { WritePathIndexes1763938800000 } from './1763938800000-write-path-indexes';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Console1763928000000,
   ContactLocks1763931600000,
   DeliveryReferences1763935200000,
+  WritePathIndexes1763938800000,
 ];
