@@ -144,7 +144,11 @@ async function main() {
     }
     const cpu0 = process.cpuUsage();
     const t1 = process.hrtime.bigint();
-    const report = await planner.planStep(campaign, 0);
+    const report = await planner.planStep(
+      campaign,
+      0,
+      process.env.BENCH_BATCH ? { batchSize: Number(process.env.BENCH_BATCH) } : {},
+    );
     const planSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
     const rss = peakRssMb();
     const cpu = process.cpuUsage(cpu0);

@@ -31,6 +31,12 @@ import { PoliciesService } from '../policy/policies.service';
 import { DecisionContextLoader } from './decision-context.loader';
 import { planBatch, type PlanItem, type PlannedBatch } from './plan-batch';
 
+/** What a written batch reports: how many were decided and how. */
+export interface BatchSummary {
+  decided: number;
+  counts: PlannedBatch['counts'];
+}
+
 /** Tuning and test switches; provide PLANNER_OPTIONS to override the defaults. */
 export interface PlannerOptions {
   /** Customers per batch transaction. */
@@ -328,7 +334,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
           const page = await this.audiences.page(c.audience, rows[0].cursor, limit, m);
           const ids = end === null ? page : page.filter((id) => id < end);
           const now = this.clock.now();
-          let planned: PlannedBatch | null = null;
+          let planned: BatchSummary | null = null;
           if (ids.length) {
             const items: PlanItem[] = ids.map((customerId) => ({
               customerId,
@@ -351,7 +357,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
         if (result.planned !== null) {
           const p = result.planned;
           report.batches++;
-          report.decided += p.audits.length;
+          report.decided += p.decided;
           report.send += p.counts.send;
           report.defer += p.counts.defer;
           report.skip += p.counts.skip;
@@ -397,7 +403,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
       report.outcome = 'planned';
       if (result !== null) {
         report.batches = 1;
-        report.decided = result.audits.length;
+        report.decided = result.decided;
         report.send = result.counts.send;
         report.defer = result.counts.defer;
         report.skip = result.counts.skip;
@@ -406,7 +412,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
-  private async triggerBatch(m: EntityManager, setup: PlanningSetup): Promise<PlannedBatch | null> {
+  private async triggerBatch(m: EntityManager, setup: PlanningSetup): Promise<BatchSummary | null> {
     const c = setup.campaign;
     const schedule = c.schedule as Extract<CampaignSchedule, { type: 'trigger' }>;
     const now = this.clock.now();
@@ -533,7 +539,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
       }
     }
 
-    let planned: PlannedBatch | null = null;
+    let planned: BatchSummary | null = null;
     if (items.length) {
       const ids = [...new Set(items.map((i) => i.customerId))].sort();
       planned = await this.decideAndWrite(m, setup, ids, items, now);
@@ -550,7 +556,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
   /**
    * Inside the batch transaction: take the customers' contact locks (one statement), then
    * load their contexts — so the history includes every reservation another planner committed —
-   * decide, and write deliveries and audit rows with one multi-row insert each.
+   * decide, and write deliveries and audit rows with one statement.
    */
   private async decideAndWrite(
     m: EntityManager,
@@ -558,7 +564,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
     sortedIds: string[],
     items: PlanItem[],
     now: Date,
-  ): Promise<PlannedBatch> {
+  ): Promise<BatchSummary> {
     await lockContacts(m, sortedIds);
     const contexts = await this.loader.load(sortedIds, {
       now,
@@ -567,86 +573,23 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
       doubleOptIn: this.options.doubleOptIn,
       lapseIds: setup.campaign.goal === 'winback',
     });
-    const planned = planBatch(items, contexts, setup.policies);
-    const c = setup.campaign;
-    let inserted = new Set<string>();
-    if (planned.deliveries.length) {
-      // One array literal per column, unnested in PostgreSQL: much cheaper to parse than a JSON
-      // document of objects, and times travel as epoch milliseconds.
-      const d = planned.deliveries;
-      const rows: { id: string }[] = await m.query(
-        `INSERT INTO deliveries (id, campaign_id, step, customer_id, channel, category, topic, goal,
-           is_reminder, lapse_id, template_name, template_version, policy_version, consent_event_id,
-           status, not_before, planned_at, updated_at)
-         SELECT u.id, $1, u.step, u.customer_id, u.channel, $2, $3, $4, u.is_reminder, u.lapse_id,
-                u.template_name, u.template_version, u.policy_version, u.consent_event_id,
-                'planned', to_timestamp(u.not_before / 1000.0), $5, $5
-           FROM unnest($6::uuid[], $7::int[], $8::uuid[], $9::text[], $10::boolean[], $11::text[],
-                $12::text[], $13::int[], $14::int[], $15::bigint[], $16::float8[])
-                AS u(id, step, customer_id, channel, is_reminder, lapse_id, template_name,
-                     template_version, policy_version, consent_event_id, not_before)
-         ON CONFLICT (campaign_id, step, customer_id) DO NOTHING
-         RETURNING id`,
-        [
-          c.id,
-          setup.category,
-          c.topic,
-          c.goal,
-          now,
-          plainArray(d.map((r) => r.id)),
-          plainArray(d.map((r) => r.step)),
-          plainArray(d.map((r) => r.customerId)),
-          textArray(d.map((r) => r.channel)),
-          plainArray(d.map((r) => r.isReminder)),
-          textArray(d.map((r) => r.lapseId)),
-          textArray(d.map((r) => r.templateName)),
-          plainArray(d.map((r) => r.templateVersion)),
-          plainArray(d.map((r) => r.policyVersion)),
-          plainArray(d.map((r) => r.consentEventId)),
-          plainArray(d.map((r) => r.notBefore.getTime())),
-        ],
-      );
-      inserted = new Set(rows.map((r) => r.id));
+    // Only the statement's parameters and the counts outlive this line: the contexts and the
+    // decisions become garbage while the database works, young enough to die cheaply.
+    const { params, summary, deliveries } = writeParams(
+      setup,
+      now,
+      planBatch(items, contexts, setup.policies),
+    );
+    if (summary.decided === 0) return summary;
+    const [lost]: { send: number; defer: number }[] = await m.query(WRITE_SQL, params);
+    // Promise 6 held by the unique key: a delivery already there means this one was never
+    // planned; the statement wrote its decision as a skip (already_contacted).
+    if (deliveries > 0 && lost.send + lost.defer > 0) {
+      summary.counts.send -= lost.send;
+      summary.counts.defer -= lost.defer;
+      summary.counts.skip += lost.send + lost.defer;
     }
-    const a = planned.audits;
-    for (const row of a) {
-      // Promise 6 held by the unique key: a row already there means this one was never planned.
-      if (row.deliveryId !== null && !inserted.has(row.deliveryId)) {
-        if (row.type === 'decision.send') planned.counts.send--;
-        else planned.counts.defer--;
-        planned.counts.skip++;
-        row.type = 'decision.skip';
-        row.reason = 'already_contacted';
-        row.data.detail = `campaign ${c.id} step ${String(row.data.step)}`;
-        row.deliveryId = null;
-        row.channel = null;
-      }
-    }
-    if (a.length) {
-      // Columns as array literals; the data objects as one JSON array, zipped row by row.
-      await m.query(
-        `INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
-           policy_version, actor, data)
-         SELECT $1, u.type, u.customer_id, $2, u.delivery_id, u.channel, u.reason,
-                u.policy_version, 'system', u.data
-           FROM ROWS FROM (unnest($3::text[]), unnest($4::uuid[]), unnest($5::uuid[]),
-                unnest($6::text[]), unnest($7::text[]), unnest($8::int[]),
-                jsonb_array_elements($9::jsonb))
-                AS u(type, customer_id, delivery_id, channel, reason, policy_version, data)`,
-        [
-          now,
-          c.id,
-          textArray(a.map((r) => r.type)),
-          plainArray(a.map((r) => r.customerId)),
-          plainArray(a.map((r) => r.deliveryId)),
-          textArray(a.map((r) => r.channel)),
-          textArray(a.map((r) => r.reason)),
-          plainArray(a.map((r) => r.policyVersion)),
-          JSON.stringify(a.map((r) => r.data)),
-        ],
-      );
-    }
-    return planned;
+    return summary;
   }
 
   private message(setup: PlanningSetup, step: number, isReminder: boolean): CampaignMessage {
@@ -835,4 +778,95 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
       }
     }
   }
+}
+
+/**
+ * A batch's deliveries and decisions in one statement. Each column travels as one array literal
+ * (times as epoch milliseconds), unnested in PostgreSQL: far cheaper to parse than a JSON document
+ * of objects. A delivery the unique key refuses (ON CONFLICT) was never planned, so its decision
+ * is written as a skip (already_contacted) and counted back to the caller. Decisions keep their
+ * order (the audit ids follow it).
+ */
+const WRITE_SQL = `
+WITH decision AS MATERIALIZED (
+  SELECT * FROM ROWS FROM (unnest($3::text[]), unnest($4::uuid[]), unnest($5::uuid[]),
+         unnest($6::text[]), unnest($7::text[]), unnest($8::int[]), jsonb_array_elements($9::jsonb))
+         WITH ORDINALITY AS u(type, customer_id, delivery_id, channel, reason, policy_version, data, ord)
+),
+planned AS (
+  INSERT INTO deliveries (id, campaign_id, step, customer_id, channel, category, topic, goal,
+    is_reminder, lapse_id, template_name, template_version, policy_version, consent_event_id,
+    status, not_before, planned_at, updated_at)
+  SELECT v.id, $2, v.step, v.customer_id, v.channel, $10, $11, $12, v.is_reminder, v.lapse_id,
+         v.template_name, v.template_version, v.policy_version, v.consent_event_id,
+         'planned', to_timestamp(v.not_before / 1000.0), $1, $1
+    FROM unnest($13::uuid[], $14::int[], $15::uuid[], $16::text[], $17::boolean[], $18::text[],
+         $19::text[], $20::int[], $21::int[], $22::bigint[], $23::float8[])
+         AS v(id, step, customer_id, channel, is_reminder, lapse_id, template_name,
+              template_version, policy_version, consent_event_id, not_before)
+  ON CONFLICT (campaign_id, step, customer_id) DO NOTHING
+  RETURNING id
+),
+judged AS (
+  SELECT d.*, d.delivery_id IS NOT NULL AND p.id IS NULL AS lost
+    FROM decision d LEFT JOIN planned p ON p.id = d.delivery_id
+),
+audited AS (
+  INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
+    policy_version, actor, data)
+  SELECT $1, CASE WHEN j.lost THEN 'decision.skip' ELSE j.type END, j.customer_id, $2,
+         CASE WHEN j.lost THEN NULL ELSE j.delivery_id END,
+         CASE WHEN j.lost THEN NULL ELSE j.channel END,
+         CASE WHEN j.lost THEN 'already_contacted' ELSE j.reason END,
+         j.policy_version, 'system',
+         CASE WHEN j.lost
+              THEN j.data || jsonb_build_object('detail', 'campaign ' || $2::uuid || ' step ' || (j.data->>'step'))
+              ELSE j.data END
+    FROM judged j ORDER BY j.ord
+)
+SELECT (count(*) FILTER (WHERE type = 'decision.send'))::int AS send,
+       (count(*) FILTER (WHERE type = 'decision.defer'))::int AS defer
+  FROM judged WHERE lost`;
+
+/**
+ * The statement's parameters for one planned batch, built in one pass so the decision objects
+ * can be collected as soon as the strings exist.
+ */
+function writeParams(
+  setup: PlanningSetup,
+  now: Date,
+  planned: PlannedBatch,
+): { params: unknown[]; summary: BatchSummary; deliveries: number } {
+  const c = setup.campaign;
+  const a = planned.audits;
+  const d = planned.deliveries;
+  return {
+    params: [
+      now,
+      c.id,
+      textArray(a.map((r) => r.type)),
+      plainArray(a.map((r) => r.customerId)),
+      plainArray(a.map((r) => r.deliveryId)),
+      textArray(a.map((r) => r.channel)),
+      textArray(a.map((r) => r.reason)),
+      plainArray(a.map((r) => r.policyVersion)),
+      JSON.stringify(a.map((r) => r.data)),
+      setup.category,
+      c.topic,
+      c.goal,
+      plainArray(d.map((r) => r.id)),
+      plainArray(d.map((r) => r.step)),
+      plainArray(d.map((r) => r.customerId)),
+      textArray(d.map((r) => r.channel)),
+      plainArray(d.map((r) => r.isReminder)),
+      textArray(d.map((r) => r.lapseId)),
+      textArray(d.map((r) => r.templateName)),
+      plainArray(d.map((r) => r.templateVersion)),
+      plainArray(d.map((r) => r.policyVersion)),
+      plainArray(d.map((r) => r.consentEventId)),
+      plainArray(d.map((r) => r.notBefore.getTime())),
+    ],
+    summary: { decided: a.length, counts: { ...planned.counts } },
+    deliveries: d.length,
+  };
 }

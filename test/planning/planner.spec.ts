@@ -125,6 +125,63 @@ describe('PlannerService', () => {
     expect(done.status).toBe('completed');
   });
 
+  it('writes a skip (already_contacted) when the unique key already holds the step, in decision order', async () => {
+    const ids = await insertCustomers(t.db, [
+      { group: 'taken' },
+      { group: 'taken' },
+      { group: 'taken' },
+    ]);
+    for (const id of ids) await grantConsent(t.db, id, 'email', 'offers');
+    const campaign = await insertCampaign(t.db, {
+      topic: 'offers',
+      audience: group('taken'),
+      launchedAt: NOW,
+    });
+    // A cancelled delivery is no contact (the engine's history leaves it out), yet it holds the
+    // step's unique key: the planner's own delivery for that customer is refused.
+    const sorted = [...ids].sort();
+    const taken = sorted[1];
+    await t.db.query(
+      `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
+         template_name, template_version, policy_version, status, not_before, planned_at)
+       VALUES ($1, 0, $2, 'email', 'promotional', 'offers', 'retention', 'tpl', 1, 1, 'cancelled', $3, $3)`,
+      [campaign, taken, NOW],
+    );
+
+    const report = await planner.tick();
+    expect(report.steps).toEqual([
+      expect.objectContaining({ campaignId: campaign, outcome: 'planned', send: 2, skip: 1 }),
+    ]);
+    const rows = await t.db.query(
+      `SELECT customer_id, status FROM deliveries WHERE campaign_id = $1 ORDER BY customer_id`,
+      [campaign],
+    );
+    expect(rows).toEqual([
+      { customer_id: sorted[0], status: 'planned' },
+      { customer_id: taken, status: 'cancelled' },
+      { customer_id: sorted[2], status: 'planned' },
+    ]);
+    const audit = await decisions(campaign);
+    expect(audit.map((a: { customer_id: string }) => a.customer_id)).toEqual(sorted);
+    expect(audit[1]).toEqual(
+      expect.objectContaining({
+        type: 'decision.skip',
+        reason: 'already_contacted',
+        delivery_id: null,
+        channel: null,
+        data: expect.objectContaining({ step: 0, detail: `campaign ${campaign} step 0` }),
+      }),
+    );
+    for (const i of [0, 2]) {
+      expect(audit[i]).toEqual(
+        expect.objectContaining({ type: 'decision.send', channel: 'email' }),
+      );
+      expect(
+        rows.some((r: { customer_id: string }) => r.customer_id === audit[i].customer_id),
+      ).toBe(true);
+    }
+  });
+
   it('a second promotional campaign within 180 days reaches no consumer', async () => {
     const customers = await insertCustomers(t.db, [
       { group: 'promo2' },
