@@ -2,8 +2,8 @@
 const swc = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swc.$schema;
 const transform = { '^.+\\.(ts|js|mjs)$': ['@swc/jest', swc] };
-// NestJS 12 ships as ESM; Jest's module system needs it transpiled to CommonJS like our sources.
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs)/)'];
+// NestJS 12 and uuid ship as ESM; Jest's module system needs them transpiled to CommonJS.
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|uuid)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -54,6 +54,21 @@ describe('planBatch', () => {
     expect(out.audits[0].deliveryId).toBe(out.deliveries[0].id);
   });
 
+  it('delivery ids are time-ordered (uuid v7), ascending in planning order', () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    const out = planBatch(
+      ids.map((id) => item(id)),
+      new Map(ids.map((id) => [id, ctx(id)])),
+      DEFAULT_POLICIES,
+    );
+    const keys = out.deliveries.map((d) => d.id);
+    expect(keys).toHaveLength(4);
+    for (const k of keys)
+      expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...keys].sort()).toEqual(keys);
+    expect(new Set(keys).size).toBe(4);
+  });
+
   it('a budget defer keeps its reservation: a delivery on the channel at the deferred time', () => {
     // A content message 3 days ago: the 7-day content budget frees up in 4 days.
     const contexts = new Map([

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import {
   decide,
   plannedContact,
@@ -116,7 +116,9 @@ export function planBatch(
     if (channel !== null && notBefore !== null && decision.kind !== 'skip') {
       const consentEventId =
         m.category === 'service' ? null : consentEventFor(ctx, channel, m.topic);
-      const id = randomUUID();
+      // Time-ordered (RFC 9562 v7): the deliveries key and the audit's delivery index grow at
+      // their right edge instead of touching a random leaf page per row.
+      const id = uuidv7();
       out.deliveries.push({
         id,
         customerId: item.customerId,
