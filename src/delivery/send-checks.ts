@@ -36,7 +36,7 @@ export interface SendCheckInput {
   /** Voice: the account manager rung first. */
   accountManagerPhone: string | null;
   consent: readonly ConsentEntry[];
-  /** Any active suppression of the customer's e-mail or phone hash for this channel. */
+  /** Suppressed for this channel: its own address, or any address for a person-wide reason. */
   suppressed: boolean;
 }
 

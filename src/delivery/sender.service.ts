@@ -30,6 +30,7 @@ import {
   addressHash,
   addressHashes,
   SuppressionService,
+  suppressedFor,
 } from '../suppression/suppression.service';
 import { LinkTokenService } from '../tokens/link-token.service';
 import { SendFailure, type ChannelSender, type FailureAction } from './channels/channel';
@@ -454,9 +455,13 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     return { entries, eventIds };
   }
 
-  private async suppressedHashes(m: EntityManager, customers: CustomerRow[]): Promise<Set<string>> {
+  /** The reason of an active suppression, by address hash, for these customers' addresses. */
+  private async suppressedHashes(
+    m: EntityManager,
+    customers: CustomerRow[],
+  ): Promise<Map<string, string>> {
     const rows = await activeSuppressions(m, customers.flatMap(addressHashes));
-    return new Set(rows.map((r) => r.addressHash));
+    return new Map(rows.map((r) => [r.addressHash, r.reason]));
   }
 
   private async policiesFor(
@@ -487,12 +492,16 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     row: ClaimedRow,
     customer: CustomerRow,
     consent: ConsentEntry[],
-    suppressed: Set<string>,
+    suppressed: Map<string, string>,
     policies: Map<CustomerKind, ContactPolicy>,
     now: Date,
   ): Outcome | null {
     const address = row.channel === 'email' ? customer.email : customer.phone;
-    const hash = address ? addressHash(row.channel === 'email' ? 'email' : 'phone', address) : null;
+    // The planner's rule: a complaint about the e-mail also stops a planned SMS or call.
+    const found = {
+      email: customer.email ? suppressed.get(addressHash('email', customer.email)) : undefined,
+      phone: customer.phone ? suppressed.get(addressHash('phone', customer.phone)) : undefined,
+    };
     const problem = sendTimeProblem({
       channel: row.channel,
       category: row.category,
@@ -504,7 +513,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       address,
       accountManagerPhone: customer.account_manager_phone,
       consent,
-      suppressed: hash !== null && suppressed.has(hash),
+      suppressed: suppressedFor(row.channel === 'email' ? 'email' : 'phone', found),
     });
     if (problem) return { kind: 'cancelled', reason: problem };
     const policy = policies.get(customer.kind);

@@ -4,6 +4,7 @@ import { plainArray } from '../database/pg-array';
 import {
   activeSuppressions,
   addressHash,
+  coversPerson,
   type AddressType,
 } from '../suppression/suppression.service';
 import type {
@@ -187,9 +188,6 @@ interface ContextResult {
 
 const toDate = (value: Ms): Date | null => (value === null ? null : new Date(value));
 
-/** Reasons that mean "do not contact this person at all", whatever the address. */
-const PERSON_REASONS = new Set(['complaint', 'erasure', 'do_not_contact']);
-
 /** A lapse is identified by the purchase it followed: a new purchase ends it. */
 export function lapseIdOf(lastPurchaseAt: Date | number | null): string | null {
   return lastPurchaseAt === null ? null : `after:${new Date(lastPurchaseAt).toISOString()}`;
@@ -314,7 +312,7 @@ function applySuppression(
 ): void {
   if (!ctx || ctx.suppression?.suppressed) return;
   const c = ctx.customer;
-  if (PERSON_REASONS.has(reason)) {
+  if (coversPerson(reason)) {
     ctx.suppression = { suppressed: true, reason: `${reason} (${type})` };
     return;
   }

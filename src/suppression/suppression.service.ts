@@ -14,6 +14,28 @@ export function addressHash(type: AddressType, value: string): string {
   return hash('sha256', `${type}:${normalized}`, 'hex');
 }
 
+/**
+ * The one rule of what a suppression covers, shared by the planner and the sender's send-time
+ * check: a complaint, an erasure or a do-not-contact entry on any of a customer's addresses covers
+ * the whole person; anything else (a hard bounce) only closes the address it was found on.
+ */
+export function coversPerson(reason: string): boolean {
+  return reason === 'complaint' || reason === 'erasure' || reason === 'do_not_contact';
+}
+
+/**
+ * Whether a message to the customer's `channel` address is suppressed, given the reason found on
+ * each of their addresses (undefined: none): the channel's own address, or a person-wide reason on
+ * any address.
+ */
+export function suppressedFor(
+  channel: AddressType,
+  found: { email?: string; phone?: string },
+): boolean {
+  if (found[channel] !== undefined) return true;
+  return [found.email, found.phone].some((r) => r !== undefined && coversPerson(r));
+}
+
 /** The hashes of whichever addresses are given, e-mail first. */
 export function addressHashes(address: { email?: string | null; phone?: string | null }): string[] {
   const hashes: string[] = [];

@@ -240,6 +240,49 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
     expect(rows.map((r) => r.reason)).toEqual(['hard_bounce']);
   });
 
+  it("a complaint about the customer's e-mail stops a planned SMS at send time; a bounced e-mail does not", async () => {
+    const complained = await insertCustomer(t, {
+      phone: '+79160000011',
+      email: 'complained.sms@mail.example',
+    });
+    const bounced = await insertCustomer(t, {
+      phone: '+79160000012',
+      email: 'bounced.sms@mail.example',
+    });
+    for (const c of [complained, bounced]) await grant(t, c, 'sms', 'tips');
+    const stopped = await insertDelivery(t, {
+      campaignId: sms,
+      customerId: complained,
+      topic: 'tips',
+      channel: 'sms',
+    });
+    const goes = await insertDelivery(t, {
+      campaignId: sms,
+      customerId: bounced,
+      topic: 'tips',
+      channel: 'sms',
+    });
+    // Both were planned before the e-mail feedback arrived.
+    await t.db.query(
+      `INSERT INTO suppressions (address_type, address_hash, reason)
+       VALUES ('email', $1, 'complaint'), ('email', $2, 'hard_bounce')`,
+      [
+        addressHash('email', 'complained.sms@mail.example'),
+        addressHash('email', 'bounced.sms@mail.example'),
+      ],
+    );
+    const r = await t.sender.tick();
+    expect(r).toMatchObject({ sent: 1 });
+    expect(tw.requests.map((q) => q.params.To)).toEqual(['+79160000012']);
+    expect((await delivery(t, stopped)).status).toBe('cancelled');
+    expect((await delivery(t, goes)).status).toBe('sent');
+    const [cancel] = await t.db.query(
+      `SELECT reason FROM audit_events WHERE delivery_id = $1 AND type = 'delivery.cancelled'`,
+      [stopped],
+    );
+    expect(cancel.reason).toBe('suppressed');
+  });
+
   it('rings the account manager, reads the brief and bridges a business customer; never a consumer', async () => {
     const calls = await insertCampaign(t, { topic: 'offers', channels: ['voice'] });
     const biz = await insertCustomer(t, {
