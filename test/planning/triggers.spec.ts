@@ -124,6 +124,38 @@ describe('PlannerService: trigger campaigns', () => {
     expect(rows.some((r: { customer_id: string }) => r.customer_id === other)).toBe(false);
   });
 
+  it('two purchases read in one tick are decided and audited in event order', async () => {
+    const [buyer] = await insertCustomers(t.db, [
+      { group: 'twice', purchaseCount: 0, lastPurchaseAt: null },
+    ]);
+    const campaign = await insertCampaign(t.db, {
+      topic: 'care',
+      goal: 'care',
+      audience: group('twice'),
+      schedule: { type: 'trigger', event: 'purchase', delayHours: 48 },
+      launchedAt: NOW,
+    });
+    await planner.tick();
+    for (const hours of [-1, 0])
+      await event({
+        customerId: buyer,
+        type: 'purchase',
+        amount: 100,
+        currency: 'RUB',
+        occurredAt: new Date(NOW.getTime() + hours * HOUR).toISOString(),
+      });
+    await planner.tick();
+    // One batch: the second purchase sees the first one's reservation and waits for the budget.
+    const audit = await decisions(campaign);
+    expect(
+      audit.map((a: { type: string; data: { step: number } }) => [a.type, a.data.step]),
+    ).toEqual([
+      ['decision.send', 1],
+      ['decision.defer', 2],
+    ]);
+    expect(audit[1].reason).toBe('budget_exhausted');
+  });
+
   it('satisfaction ≥ 4 → review request; one reminder after 7 days unless a review was posted', async () => {
     const [happy, unhappy, reviewer] = await insertCustomers(t.db, [
       {
