@@ -14,9 +14,9 @@ import { compileAudience } from '../audiences/compile-audience';
 import { nextCronRun } from '../campaigns/schedule';
 import { Clock } from '../common/clock';
 import { lockContacts } from '../common/contact-lock';
-import { plainArray, textArray } from '../database/pg-array';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
+import { plainArray, textArray } from '../database/pg-array';
 import {
   requiredHistoryDays,
   type CampaignMessage,
@@ -577,16 +577,12 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
     });
     // Only the statement's parameters and the counts outlive this line: the contexts and the
     // decisions become garbage while the database works, young enough to die cheaply.
-    const { params, summary, deliveries } = writeParams(
-      setup,
-      now,
-      planBatch(items, contexts, setup.policies),
-    );
+    const { params, summary } = writeParams(setup, now, planBatch(items, contexts, setup.policies));
     if (summary.decided === 0) return summary;
     const [lost]: { send: number; defer: number }[] = await m.query(WRITE_SQL, params);
     // Promise 6 held by the unique key: a delivery already there means this one was never
     // planned; the statement wrote its decision as a skip (already_contacted).
-    if (deliveries > 0 && lost.send + lost.defer > 0) {
+    if (lost.send + lost.defer > 0) {
       summary.counts.send -= lost.send;
       summary.counts.defer -= lost.defer;
       summary.counts.skip += lost.send + lost.defer;
@@ -838,7 +834,7 @@ function writeParams(
   setup: PlanningSetup,
   now: Date,
   planned: PlannedBatch,
-): { params: unknown[]; summary: BatchSummary; deliveries: number } {
+): { params: unknown[]; summary: BatchSummary } {
   const c = setup.campaign;
   const a = planned.audits;
   const d = planned.deliveries;
@@ -869,6 +865,5 @@ function writeParams(
       plainArray(d.map((r) => r.notBefore.getTime())),
     ],
     summary: { decided: a.length, counts: { ...planned.counts } },
-    deliveries: d.length,
   };
 }
