@@ -1,7 +1,8 @@
 // npm run bench:plan — plans one promotional campaign over 1,000,000 customers (mixed kinds,
 // consents, suppressions and contact history) with the real PlannerService, then produces the
 // same deliveries with one set-based INSERT … SELECT in the same process and compares.
-// BENCH_ROWS=50000 for a smaller run; BENCH_PG_STATS=1 adds the database's top statements.
+// BENCH_ROWS=50000 for a smaller run; BENCH_PG_STATS=1 adds the database's top statements;
+// BENCH_BATCH=N plans in batches of N customers instead of the planner's default.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';

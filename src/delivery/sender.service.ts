@@ -29,6 +29,7 @@ import {
   activeSuppressions,
   addressHash,
   addressHashes,
+  coversPerson,
   SuppressionService,
   suppressedFor,
 } from '../suppression/suppression.service';
@@ -460,8 +461,11 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     m: EntityManager,
     customers: CustomerRow[],
   ): Promise<Map<string, string>> {
-    const rows = await activeSuppressions(m, customers.flatMap(addressHashes));
-    return new Map(rows.map((r) => [r.addressHash, r.reason]));
+    const out = new Map<string, string>();
+    // An address both bounced and complained about: the person-wide reason is the one that counts.
+    for (const r of await activeSuppressions(m, customers.flatMap(addressHashes)))
+      if (!out.has(r.addressHash) || coversPerson(r.reason)) out.set(r.addressHash, r.reason);
+    return out;
   }
 
   private async policiesFor(

@@ -249,7 +249,11 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
       phone: '+79160000012',
       email: 'bounced.sms@mail.example',
     });
-    for (const c of [complained, bounced]) await grant(t, c, 'sms', 'tips');
+    const both = await insertCustomer(t, {
+      phone: '+79160000013',
+      email: 'both.sms@mail.example',
+    });
+    for (const c of [complained, bounced, both]) await grant(t, c, 'sms', 'tips');
     const stopped = await insertDelivery(t, {
       campaignId: sms,
       customerId: complained,
@@ -262,19 +266,29 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
       topic: 'tips',
       channel: 'sms',
     });
-    // Both were planned before the e-mail feedback arrived.
+    const alsoStopped = await insertDelivery(t, {
+      campaignId: sms,
+      customerId: both,
+      topic: 'tips',
+      channel: 'sms',
+    });
+    // All were planned before the e-mail feedback arrived; the last address first complained,
+    // then bounced.
     await t.db.query(
-      `INSERT INTO suppressions (address_type, address_hash, reason)
-       VALUES ('email', $1, 'complaint'), ('email', $2, 'hard_bounce')`,
+      `INSERT INTO suppressions (address_type, address_hash, reason, created_at)
+       VALUES ('email', $1, 'complaint', now()), ('email', $2, 'hard_bounce', now()),
+              ('email', $3, 'complaint', now() - interval '1 day'), ('email', $3, 'hard_bounce', now())`,
       [
         addressHash('email', 'complained.sms@mail.example'),
         addressHash('email', 'bounced.sms@mail.example'),
+        addressHash('email', 'both.sms@mail.example'),
       ],
     );
     const r = await t.sender.tick();
     expect(r).toMatchObject({ sent: 1 });
     expect(tw.requests.map((q) => q.params.To)).toEqual(['+79160000012']);
     expect((await delivery(t, stopped)).status).toBe('cancelled');
+    expect((await delivery(t, alsoStopped)).status).toBe('cancelled');
     expect((await delivery(t, goes)).status).toBe('sent');
     const [cancel] = await t.db.query(
       `SELECT reason FROM audit_events WHERE delivery_id = $1 AND type = 'delivery.cancelled'`,
