@@ -26,12 +26,10 @@ import type {
 } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
 import {
-  activeSuppressions,
-  addressHash,
-  addressHashes,
-  coversPerson,
   SuppressionService,
   suppressedFor,
+  suppressionsByCustomer,
+  type SuppressionHit,
 } from '../suppression/suppression.service';
 import { LinkTokenService } from '../tokens/link-token.service';
 import { SendFailure, type ChannelSender, type FailureAction } from './channels/channel';
@@ -368,7 +366,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       );
       // Read after the share lock: a withdrawal in flight has committed (or waits for us).
       const consent = await this.consentState(m, [...customers.keys()]);
-      const suppressed = await this.suppressedHashes(m, [...customers.values()]);
+      const suppressed = await suppressionsByCustomer(m, [...customers.values()]);
       const policies = await this.policiesFor(rows, customers);
       const now = this.clock.now();
 
@@ -380,7 +378,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
               row,
               customer,
               consent.entries.get(customer.id) ?? [],
-              suppressed,
+              suppressed.get(customer.id) ?? [],
               policies,
               now,
             )
@@ -456,18 +454,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     return { entries, eventIds };
   }
 
-  /** The reason of an active suppression, by address hash, for these customers' addresses. */
-  private async suppressedHashes(
-    m: EntityManager,
-    customers: CustomerRow[],
-  ): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    // An address both bounced and complained about: the person-wide reason is the one that counts.
-    for (const r of await activeSuppressions(m, customers.flatMap(addressHashes)))
-      if (!out.has(r.addressHash) || coversPerson(r.reason)) out.set(r.addressHash, r.reason);
-    return out;
-  }
-
   private async policiesFor(
     rows: ClaimedRow[],
     customers: Map<string, CustomerRow>,
@@ -496,16 +482,11 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     row: ClaimedRow,
     customer: CustomerRow,
     consent: ConsentEntry[],
-    suppressed: Map<string, string>,
+    suppressions: readonly SuppressionHit[],
     policies: Map<CustomerKind, ContactPolicy>,
     now: Date,
   ): Outcome | null {
     const address = row.channel === 'email' ? customer.email : customer.phone;
-    // The planner's rule: a complaint about the e-mail also stops a planned SMS or call.
-    const found = {
-      email: customer.email ? suppressed.get(addressHash('email', customer.email)) : undefined,
-      phone: customer.phone ? suppressed.get(addressHash('phone', customer.phone)) : undefined,
-    };
     const problem = sendTimeProblem({
       channel: row.channel,
       category: row.category,
@@ -517,7 +498,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       address,
       accountManagerPhone: customer.account_manager_phone,
       consent,
-      suppressed: suppressedFor(row.channel === 'email' ? 'email' : 'phone', found),
+      // The planner's rule: a complaint about the e-mail also stops a planned SMS or call.
+      suppressed: suppressedFor(row.channel === 'email' ? 'email' : 'phone', suppressions),
     });
     if (problem) return { kind: 'cancelled', reason: problem };
     const policy = policies.get(customer.kind);

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { plainArray } from '../database/pg-array';
 import {
-  activeSuppressions,
-  addressHash,
   coversPerson,
+  suppressionsByCustomer,
   type AddressType,
 } from '../suppression/suppression.service';
 import type {
@@ -213,22 +212,15 @@ export class DecisionContextLoader {
     const since = new Date(opts.now.getTime() - opts.historyDays * DAY_MS);
 
     const [result]: ContextResult[] = await m.query(CONTEXT_SQL, [plainArray(ids), since]);
-    // Suppressions hold hashes only: hash this batch's addresses the way they were suppressed.
-    const byHash = new Map<string, { customerId: string; type: AddressType }[]>();
-    const hashOf = (customerId: string, type: AddressType, value: string) => {
-      const hash = addressHash(type, value);
-      const list = byHash.get(hash);
-      if (list) list.push({ customerId, type });
-      else byHash.set(hash, [{ customerId, type }]);
-    };
+    // Suppressions hold hashes only: the batch's addresses, hashed by suppressionsByCustomer.
+    const addresses: { id: string; email: string | null; phone: string | null }[] = [];
     const cu = result.customers;
     if (cu[0] !== null) {
       const [id, kind, timezone, email, phone, hasAmPhone, lastPurchaseAt, purchases, score] =
         cu as CustomerColumns;
       const [, , , , , , , , , lastEngagementAt, erased] = cu as CustomerColumns;
       for (let i = 0; i < id.length; i++) {
-        if (email[i]) hashOf(id[i], 'email', email[i] as string);
-        if (phone[i]) hashOf(id[i], 'phone', phone[i] as string);
+        if (email[i] || phone[i]) addresses.push({ id: id[i], email: email[i], phone: phone[i] });
         out.set(id[i], {
           customer: {
             id: id[i],
@@ -297,9 +289,8 @@ export class DecisionContextLoader {
       }
     }
 
-    for (const r of await activeSuppressions(m, [...byHash.keys()])) {
-      for (const { customerId, type } of byHash.get(r.addressHash) ?? [])
-        applySuppression(out.get(customerId), type, r.reason);
+    for (const [customerId, hits] of await suppressionsByCustomer(m, addresses)) {
+      for (const { type, reason } of hits) applySuppression(out.get(customerId), type, reason);
     }
     return out;
   }

@@ -23,17 +23,18 @@ export function coversPerson(reason: string): boolean {
   return reason === 'complaint' || reason === 'erasure' || reason === 'do_not_contact';
 }
 
+/** An active suppression found on one of a customer's addresses. */
+export interface SuppressionHit {
+  type: AddressType;
+  reason: SuppressionReason;
+}
+
 /**
- * Whether a message to the customer's `channel` address is suppressed, given the reason found on
- * each of their addresses (undefined: none): the channel's own address, or a person-wide reason on
- * any address.
+ * Whether a message to the customer's `channel` address is suppressed, given the suppressions
+ * found on their addresses: any on the channel's own address, or a person-wide one on any address.
  */
-export function suppressedFor(
-  channel: AddressType,
-  found: { email?: string; phone?: string },
-): boolean {
-  if (found[channel] !== undefined) return true;
-  return [found.email, found.phone].some((r) => r !== undefined && coversPerson(r));
+export function suppressedFor(channel: AddressType, hits: readonly SuppressionHit[]): boolean {
+  return hits.some((h) => h.type === channel || coversPerson(h.reason));
 }
 
 /** The hashes of whichever addresses are given, e-mail first. */
@@ -83,6 +84,37 @@ export async function activeSuppressions(
     note: r.note,
     createdAt: r.created_at,
   }));
+}
+
+/**
+ * The active suppressions on these customers' addresses, per customer id and oldest first, in one
+ * query whatever their number; customers with none are absent. Addresses are hashed the way they
+ * were suppressed. Shared by the planner's context loader and the sender's send-time check.
+ */
+export async function suppressionsByCustomer(
+  m: EntityManager,
+  customers: readonly { id: string; email?: string | null; phone?: string | null }[],
+): Promise<Map<string, SuppressionHit[]>> {
+  const owners = new Map<string, { id: string; type: AddressType }[]>();
+  const own = (id: string, type: AddressType, value: string) => {
+    const hash = addressHash(type, value);
+    const list = owners.get(hash);
+    if (list) list.push({ id, type });
+    else owners.set(hash, [{ id, type }]);
+  };
+  for (const c of customers) {
+    if (c.email) own(c.id, 'email', c.email);
+    if (c.phone) own(c.id, 'phone', c.phone);
+  }
+  const out = new Map<string, SuppressionHit[]>();
+  for (const r of await activeSuppressions(m, [...owners.keys()]))
+    for (const { id, type } of owners.get(r.addressHash) ?? []) {
+      const hit = { type, reason: r.reason };
+      const hits = out.get(id);
+      if (hits) hits.push(hit);
+      else out.set(id, [hit]);
+    }
+  return out;
 }
 
 export interface ActiveSuppression {
