@@ -54,6 +54,9 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
     tw.setFault(null);
   });
 
+  /** A planned SMS of the tips campaign. */
+  const plannedSms = (customerId: string) =>
+    insertDelivery(t, { campaignId: sms, customerId, topic: 'tips', channel: 'sms' });
   const smsCustomer = async (phone: string) => {
     const id = await insertCustomer(t, { phone });
     await grant(t, id, 'sms', 'tips');
@@ -62,12 +65,7 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
 
   it('sends an SMS through the SDK with the status callback and records the SID', async () => {
     const c = await smsCustomer('+79160000001');
-    const id = await insertDelivery(t, {
-      campaignId: sms,
-      customerId: c,
-      topic: 'tips',
-      channel: 'sms',
-    });
+    const id = await plannedSms(c);
     const r = await t.sender.tick();
     expect(r.sent).toBe(1);
     expect(tw.requests).toHaveLength(1);
@@ -148,18 +146,8 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
   it('retries 429 and 500 with backoff, then sends; fails after the attempt limit', async () => {
     const ok = await smsCustomer('+79160000002');
     const never = await smsCustomer('+79160000003');
-    const okId = await insertDelivery(t, {
-      campaignId: sms,
-      customerId: ok,
-      topic: 'tips',
-      channel: 'sms',
-    });
-    const neverId = await insertDelivery(t, {
-      campaignId: sms,
-      customerId: never,
-      topic: 'tips',
-      channel: 'sms',
-    });
+    const okId = await plannedSms(ok);
+    const neverId = await plannedSms(never);
     let round = 0;
     tw.setFault((req) => {
       if (req.params.To === '+79160000003') return { status: 500 };
@@ -190,12 +178,7 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
     const c = await smsCustomer('+79160000004');
     const offers = await insertCampaign(t, { topic: 'offers', channels: ['sms'] });
     await grant(t, c, 'sms', 'offers');
-    const id = await insertDelivery(t, {
-      campaignId: sms,
-      customerId: c,
-      topic: 'tips',
-      channel: 'sms',
-    });
+    const id = await plannedSms(c);
     const later = await insertDelivery(t, {
       campaignId: offers,
       customerId: c,
@@ -224,12 +207,7 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
 
   it('21211 fails the SMS and suppresses the number', async () => {
     const c = await smsCustomer('+79160000005');
-    const id = await insertDelivery(t, {
-      campaignId: sms,
-      customerId: c,
-      topic: 'tips',
-      channel: 'sms',
-    });
+    const id = await plannedSms(c);
     tw.setFault(() => ({ status: 400, code: 21211 }));
     expect(await t.sender.tick()).toMatchObject({ failed: 1 });
     expect((await delivery(t, id)).status).toBe('failed');
@@ -254,24 +232,9 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
       email: 'both.sms@mail.example',
     });
     for (const c of [complained, bounced, both]) await grant(t, c, 'sms', 'tips');
-    const stopped = await insertDelivery(t, {
-      campaignId: sms,
-      customerId: complained,
-      topic: 'tips',
-      channel: 'sms',
-    });
-    const goes = await insertDelivery(t, {
-      campaignId: sms,
-      customerId: bounced,
-      topic: 'tips',
-      channel: 'sms',
-    });
-    const alsoStopped = await insertDelivery(t, {
-      campaignId: sms,
-      customerId: both,
-      topic: 'tips',
-      channel: 'sms',
-    });
+    const stopped = await plannedSms(complained);
+    const goes = await plannedSms(bounced);
+    const alsoStopped = await plannedSms(both);
     // All were planned before the e-mail feedback arrived; the last address first complained,
     // then bounced.
     await t.db.query(

@@ -35,6 +35,24 @@ describe('PlannerService: trigger campaigns', () => {
     const res = await t.as(integration).post('/v1/events').send(body);
     expect(res.status).toBe(201);
   };
+  /** A purchase of 100 RUB at the given time, through the API. */
+  const purchase = (customerId: string, occurredAt: Date) =>
+    event({
+      customerId,
+      type: 'purchase',
+      amount: 100,
+      currency: 'RUB',
+      occurredAt: occurredAt.toISOString(),
+    });
+  /** A care campaign triggered by a purchase, 48 hours later, launched at NOW. */
+  const careAfterPurchase = (audience: string) =>
+    insertCampaign(t.db, {
+      topic: 'care',
+      goal: 'care',
+      audience: group(audience),
+      schedule: { type: 'trigger', event: 'purchase', delayHours: 48 },
+      launchedAt: NOW,
+    });
   const deliveries = (campaignId: string) =>
     t.db.query(
       `SELECT customer_id, step, status, channel, not_before, is_reminder, template_name, lapse_id
@@ -53,13 +71,7 @@ describe('PlannerService: trigger campaigns', () => {
       { group: 'care', purchaseCount: 0, lastPurchaseAt: null },
       { group: 'care', purchaseCount: 0, lastPurchaseAt: null },
     ]);
-    const campaign = await insertCampaign(t.db, {
-      topic: 'care',
-      goal: 'care',
-      audience: group('care'),
-      schedule: { type: 'trigger', event: 'purchase', delayHours: 48 },
-      launchedAt: NOW,
-    });
+    const campaign = await careAfterPurchase('care');
     const first = await planner.tick();
     expect(first.triggers).toEqual([
       expect.objectContaining({ campaignId: campaign, outcome: 'planned', decided: 0 }),
@@ -67,13 +79,7 @@ describe('PlannerService: trigger campaigns', () => {
     const [c] = await t.db.query(`SELECT status FROM campaigns WHERE id = $1`, [campaign]);
     expect(c.status).toBe('running');
 
-    await event({
-      customerId: buyer,
-      type: 'purchase',
-      amount: 100,
-      currency: 'RUB',
-      occurredAt: NOW.toISOString(),
-    });
+    await purchase(buyer, NOW);
     await planner.tick();
     expect(await deliveries(campaign)).toEqual([
       expect.objectContaining({
@@ -100,13 +106,7 @@ describe('PlannerService: trigger campaigns', () => {
     // A second purchase 10 days later: its care message would land 12 days after the first,
     // inside the 14-day service budget, so it waits (keeping its reservation) until day 16.
     clock.set(new Date(NOW.getTime() + 10 * DAY));
-    await event({
-      customerId: buyer,
-      type: 'purchase',
-      amount: 100,
-      currency: 'RUB',
-      occurredAt: clock.now().toISOString(),
-    });
+    await purchase(buyer, clock.now());
     await planner.tick();
     const rows = await deliveries(campaign);
     expect(rows).toHaveLength(2);
@@ -128,22 +128,9 @@ describe('PlannerService: trigger campaigns', () => {
     const [buyer] = await insertCustomers(t.db, [
       { group: 'twice', purchaseCount: 0, lastPurchaseAt: null },
     ]);
-    const campaign = await insertCampaign(t.db, {
-      topic: 'care',
-      goal: 'care',
-      audience: group('twice'),
-      schedule: { type: 'trigger', event: 'purchase', delayHours: 48 },
-      launchedAt: NOW,
-    });
+    const campaign = await careAfterPurchase('twice');
     await planner.tick();
-    for (const hours of [-1, 0])
-      await event({
-        customerId: buyer,
-        type: 'purchase',
-        amount: 100,
-        currency: 'RUB',
-        occurredAt: new Date(NOW.getTime() + hours * HOUR).toISOString(),
-      });
+    for (const hours of [-1, 0]) await purchase(buyer, new Date(NOW.getTime() + hours * HOUR));
     await planner.tick();
     // One batch: the second purchase sees the first one's reservation and waits for the budget.
     const audit = await decisions(campaign);
@@ -282,13 +269,7 @@ describe('PlannerService: trigger campaigns', () => {
     clock.set(new Date(NOW.getTime() - HOUR));
     await event({ customerId: early, type: 'purchase', amount: 10, currency: 'RUB' });
     clock.set(NOW);
-    const campaign = await insertCampaign(t.db, {
-      topic: 'care',
-      goal: 'care',
-      audience: group('early'),
-      schedule: { type: 'trigger', event: 'purchase', delayHours: 48 },
-      launchedAt: NOW,
-    });
+    const campaign = await careAfterPurchase('early');
     await planner.tick();
     expect(await deliveries(campaign)).toEqual([]);
     await event({ customerId: early, type: 'purchase', amount: 20, currency: 'RUB' });
