@@ -6,7 +6,7 @@ export const CONTACT_LOCK_NAMESPACE = 0x7ac7c0de;
 /**
  * The buckets of the given customers, distinct and ascending: the first 10 bits of the uuid
  * (1,024 buckets). Customer ids come from gen_random_uuid(), so buckets are uniform, and a keyset
- * batch of customers sorted by id touches few of them (4,000 out of 1,000,000 span about 5). A
+ * batch of customers sorted by id touches few of them (2,000 out of 1,000,000 span about 3). A
  * batch never holds more than 1,024 locks, well inside PostgreSQL's lock table whatever the size
  * of the customer base; the price is that a withdrawal may wait for a batch of neighbours.
  */
