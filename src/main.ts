@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadSettings, SettingsError, type Settings } from './config/settings';
 import { configureApp } from './configure-app';
+import { DatabaseStartError } from './database/data-dir-access';
 import { openDatabase } from './database/embedded-postgres';
 
 async function bootstrap(): Promise<void> {
@@ -23,7 +24,14 @@ async function bootstrap(): Promise<void> {
       `No DATABASE_URL: starting embedded PostgreSQL under ${join(settings.dataDir, 'pg')}\n`,
     );
   }
-  const database = await openDatabase(settings);
+  let database: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    database = await openDatabase(settings);
+  } catch (err) {
+    if (!(err instanceof DatabaseStartError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   const app = await NestFactory.create(AppModule.forRoot(settings, database.url), {
     bufferLogs: true,
     bodyParser: false,

@@ -4,9 +4,10 @@ import { extname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppModule } from '../app.module';
-import { loadSettings, SettingsError } from '../config/settings';
+import { loadSettings } from '../config/settings';
 import { CustomerImportService, ImportFormat } from '../customers/customer-import.service';
 import { openDatabase } from '../database/embedded-postgres';
+import { startupFailureText } from '../common/startup-failure';
 import { AUDIT_USAGE, runAuditCommand } from './audit';
 import { runCampaignCommand } from './campaign';
 
@@ -88,9 +89,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(
-      `${err instanceof SettingsError ? err.message : String((err as Error).stack ?? err)}\n`,
-    );
+    process.stderr.write(`${startupFailureText(err)}\n`);
     process.exit(1);
   },
 );

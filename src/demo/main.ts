@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
-import { loadSettings, SettingsError } from '../config/settings';
+import { loadSettings } from '../config/settings';
 import { openDatabase } from '../database/embedded-postgres';
+import { startupFailureText } from '../common/startup-failure';
 import { adminKeyHint, demoSummary, formatSummary, loadDemo, runDemo } from './sample-company';
 
 /**
@@ -47,9 +48,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(
-      `${err instanceof SettingsError ? err.message : String((err as Error).stack ?? err)}\n`,
-    );
+    process.stderr.write(`${startupFailureText(err)}\n`);
     process.exit(1);
   },
 );

@@ -152,4 +152,27 @@ describe('the service as a process', () => {
     expect(lines[0]).not.toMatch(/at .*\.ts:\d+/);
     expect(existsSync(join(dataDir, 'pg'))).toBe(false);
   }, 30_000);
+
+  // As root, the embedded server runs as the system user "postgres"; a clone under /root (0700)
+  // used to fail deep inside initdb with "Permission denied".
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  asRoot(
+    'started as root under a folder the database user cannot enter, says in one line what to do',
+    async () => {
+      const locked = tempDir();
+      chmodSync(locked, 0o700); // like /root
+      const dataDir = join(locked, 'clone', 'var');
+      const child = startService({ TACTFUL_DATA_DIR: dataDir, PORT: String(await freePort()) });
+      children.push(child);
+      const { code } = await within(30_000, child.exited, 'exit on an unreachable data folder');
+      expect(code).toBe(1);
+      const lines = child.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(locked);
+      expect(lines[0]).toMatch(/TACTFUL_DATA_DIR=/);
+      expect(lines[0]).not.toMatch(/at .*\.ts:\d+/);
+      expect(existsSync(join(dataDir, 'pg', 'PG_VERSION'))).toBe(false);
+    },
+    40_000,
+  );
 });
