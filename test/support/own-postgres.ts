@@ -81,7 +81,9 @@ async function waitForConnection(
     } catch (err) {
       await client.end().catch(() => undefined);
       if (child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`${what} did not start: ${(err as Error).message}\n${log()}`);
+        throw new Error(`${what} did not start: ${(err as Error).message}\n${log()}`, {
+          cause: err,
+        });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
