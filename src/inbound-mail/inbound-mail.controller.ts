@@ -2,10 +2,12 @@ import { BadRequestException, Controller, HttpCode, Post, Req } from '@nestjs/co
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Roles } from '../auth/roles.decorator';
+import { ApiStandardErrors } from '../common/api-errors.decorator';
 import { rawBody } from '../delivery/feedback/feedback.controller';
 import { InboundMailService } from './inbound-mail.service';
 
 @ApiTags('webhooks')
+@ApiStandardErrors()
 @Controller('webhooks/email')
 export class InboundMailController {
   constructor(private readonly inbound: InboundMailService) {}
