@@ -24,6 +24,7 @@ import { AudiencesModule } from './audiences/audiences.module';
 import { TemplatesModule } from './templates/templates.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { InboundMailModule } from './inbound-mail/inbound-mail.module';
 import { PlanningModule } from './planning/planning.module';
 import { AuditQueryModule } from './audit/audit-query.module';
 import { ConsoleModule } from './console/console.module';
@@ -85,6 +86,7 @@ export class TactfulModule {
         TemplatesModule,
         CampaignsModule,
         DeliveryModule,
+        InboundMailModule,
         PlanningModule,
         AuditQueryModule,
         ConsoleModule,

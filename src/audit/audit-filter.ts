@@ -103,9 +103,12 @@ export function toAuditFilter(q: AuditFilterQuery): AuditFilter {
 /** Opaque cursors: the last id of a page. */
 export const encodeCursor = (id: string) => Buffer.from(`a:${id}`).toString('base64url');
 
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+/** The id a cursor carries, in canonical form and within bigint (beyond it PostgreSQL errors). */
 export function decodeCursor(cursor: string, field = 'cursor'): string {
-  const m = /^a:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw new BadRequestException([`${field} is not valid`]);
+  const m = /^a:([1-9]\d{0,18})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m || BigInt(m[1]) > MAX_BIGINT) throw new BadRequestException([`${field} is not valid`]);
   return m[1];
 }
 

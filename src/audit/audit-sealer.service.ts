@@ -129,8 +129,11 @@ export class AuditSealerService {
   }
 
   private async sealBatch(m: EntityManager, upTo: string): Promise<number> {
+    // Numbers travel as text (bigint exceeds a JS number) but are ordered by the column: a bare
+    // `ORDER BY seq` would sort the text output column ('9' after '10').
     const [last]: { seq: string; last_id: string; hash: string }[] = await m.query(
-      `SELECT seq::text, last_id::text, hash FROM audit_seals ORDER BY seq DESC LIMIT 1`,
+      `SELECT seq::text AS seq, last_id::text AS last_id, hash FROM audit_seals
+        ORDER BY audit_seals.seq DESC LIMIT 1`,
     );
     const after = last?.last_id ?? '0';
     const rows: { id: string; d: Buffer }[] = await m.query(
@@ -175,8 +178,9 @@ export class AuditSealerService {
     let afterSeq = '0';
     for (;;) {
       const page: SealRow[] = await this.dataSource.query(
-        `SELECT seq::text, first_id::text, last_id::text, row_count, row_ids, row_digests, prev_hash, hash
-           FROM audit_seals WHERE seq > $1 ORDER BY seq LIMIT 50`,
+        `SELECT seq::text AS seq, first_id::text AS first_id, last_id::text AS last_id, row_count,
+                row_ids, row_digests, prev_hash, hash
+           FROM audit_seals WHERE audit_seals.seq > $1::bigint ORDER BY audit_seals.seq LIMIT 50`,
         [afterSeq],
       );
       for (const s of page) {

@@ -90,4 +90,20 @@ describe('timeline sentences', () => {
       'The customer unsubscribed from everything on the preference page',
     );
   });
+
+  it('tells a report naming another address as ignored, in both languages', () => {
+    const e = {
+      type: 'delivery.feedback_ignored',
+      reason: 'recipient_mismatch',
+      channel: 'email',
+      data: { report: 'complaint' },
+      campaignName: 'Tips',
+    };
+    expect(sentence(e, en)).toMatch(
+      /^A complaint about the message \(.*Tips.*\) named another address; ignored$/,
+    );
+    expect(sentence({ ...e, data: { report: 'bounce' } }, ru)).toMatch(
+      /^Отчёт о недоставке по сообщению \(.*Tips.*\) называет другой адрес — не применён$/,
+    );
+  });
 });

@@ -183,6 +183,12 @@ export function sentence(e: SentenceInput, ctx: SentenceContext): string {
       return ru
         ? `Клиент пожаловался на сообщение (${join(campaign, by)}) — адрес заблокирован`
         : `The customer marked the message as spam (${join(campaign, by)}); the address is suppressed`;
+    case 'delivery.feedback_ignored': {
+      const complaint = d.report === 'complaint';
+      return ru
+        ? `${complaint ? 'Жалоба' : 'Отчёт о недоставке'} по сообщению (${join(campaign, by)}) называет другой адрес — не применён`
+        : `A ${complaint ? 'complaint' : 'bounce report'} about the message (${join(campaign, by)}) named another address; ignored`;
+    }
     case 'delivery.unknown':
       return ru
         ? `Судьба сообщения неизвестна после сбоя; повторно не отправляется (${join(campaign, by)})`

@@ -22,18 +22,20 @@ export function formatVerifyReport(r: VerifyReport): string {
 }
 
 /**
- * `npm run cli -- audit verify`: exit 0 when the chain holds, 1 with the first broken link.
+ * `npm run cli -- audit verify`: exit 0 when the chain holds, 1 with the first broken link, 2 when
+ * it could not be checked (no database, a failing query).
  * Works without the Nest application: only the database is needed. `opts` lets a test (or a
  * host) pass its own database and capture the output.
  */
 export async function runAuditCommand(
   args: string[],
-  opts: { databaseUrl?: string; out?: (s: string) => void } = {},
+  opts: { databaseUrl?: string; out?: (s: string) => void; err?: (s: string) => void } = {},
 ): Promise<number> {
   const out = opts.out ?? ((s: string) => process.stdout.write(s));
+  const err = opts.err ?? ((s: string) => process.stderr.write(s));
   const [sub, ...flags] = args;
   if (sub !== 'verify') {
-    process.stderr.write(`Usage: npm run cli -- audit verify [--no-seal] [--json]\n`);
+    err(`Usage: npm run cli -- audit verify [--no-seal] [--json]\n`);
     return 2;
   }
   let url: string;
@@ -50,13 +52,17 @@ export async function runAuditCommand(
     stop = db.stop;
   }
   const ds = new DataSource({ ...dataSourceOptions(url), extra: { max: 2 } });
-  await ds.initialize();
   try {
+    await ds.initialize();
     const report = await new AuditSealerService(ds).verify({ seal: !flags.includes('--no-seal') });
     out(flags.includes('--json') ? `${JSON.stringify(report)}\n` : formatVerifyReport(report));
     return report.ok ? 0 : 1;
+  } catch (e) {
+    // Exit 2, not 1: the chain was not checked, which is not the same as a broken chain.
+    err(`audit verify could not run: ${(e as Error).message}\n`);
+    return 2;
   } finally {
-    await ds.destroy();
+    if (ds.isInitialized) await ds.destroy();
     await stop();
   }
 }

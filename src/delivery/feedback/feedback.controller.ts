@@ -19,7 +19,7 @@ import { ProviderFeedbackService } from './provider-feedback.service';
 const MAX_REPORT_BYTES = 5 * 1024 * 1024;
 
 /** The raw body of a non-JSON, non-form request (message/rfc822, text/plain, …). */
-async function rawBody(req: Request): Promise<Buffer> {
+export async function rawBody(req: Request): Promise<Buffer> {
   const body: unknown = req.body;
   // A JSON client may wrap the message: { "message": "<raw RFC 822 text>" }.
   if (body && typeof body === 'object' && !Buffer.isBuffer(body)) {

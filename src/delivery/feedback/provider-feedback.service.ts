@@ -15,6 +15,7 @@ import { ConsentService } from '../../consent/consent.service';
 import { addressHash, SuppressionService } from '../../suppression/suppression.service';
 import { TWILIO_STATUS_PATH } from '../channels/twilio.channels';
 import { parseFeedbackReport, type FeedbackReport } from './report-parser';
+import { ownEntries } from './report-recipient';
 import { twilioStatusRank, twilioOutcome } from './twilio-status';
 
 export type { TwilioParams };
@@ -36,7 +37,11 @@ export interface FeedbackResult {
   status: string | null;
   /** True when the event was already known or older than what we have: nothing changed. */
   ignored: boolean;
+  /** Why a report was ignored, when it is not simply a repeat. */
+  reason?: string;
 }
+
+export const OTHER_RECIPIENT_REASON = 'the report names another recipient than the delivery';
 
 /** Soft bounces (4.x.x) of one address after which it is suppressed. */
 export const SOFT_BOUNCE_LIMIT = 3;
@@ -213,6 +218,9 @@ export class ProviderFeedbackService {
     d: DeliveryRow,
     report: Extract<FeedbackReport, { type: 'complaint' }>,
   ): Promise<FeedbackResult> {
+    const email = await this.customerEmail(m, d.customer_id);
+    if (ownEntries([report], email).foreign)
+      return this.ignoreOtherRecipient(m, d, 'arf', 'complaint');
     const fresh = await this.recordEvent(m, d.id, 'arf', 'complained', null, {
       feedbackType: report.feedbackType,
     });
@@ -221,7 +229,7 @@ export class ProviderFeedbackService {
     await this.transition(m, d, 'complained', report.feedbackType, 'arf', {
       feedbackType: report.feedbackType,
     });
-    const email = report.recipient ?? (await this.customerEmail(m, d.customer_id));
+    // The delivery's own address, never the one the report names.
     if (email) {
       await this.suppression.add(
         {
@@ -254,11 +262,14 @@ export class ProviderFeedbackService {
     d: DeliveryRow,
     report: Extract<FeedbackReport, { type: 'bounce' }>,
   ): Promise<FeedbackResult> {
-    const hard = report.recipients.find((r) => r.status.startsWith('5.'));
-    const soft = report.recipients.find((r) => r.status.startsWith('4.'));
+    // Only entries about the delivery's own address count; the suppression is of that address.
+    const email = await this.customerEmail(m, d.customer_id);
+    const own = ownEntries(report.recipients, email);
+    if (own.foreign) return this.ignoreOtherRecipient(m, d, 'dsn', 'bounce');
+    const hard = own.entries.find((r) => r.status.startsWith('5.'));
+    const soft = own.entries.find((r) => r.status.startsWith('4.'));
     const r = hard ?? soft;
     if (!r) return { deliveryId: d.id, status: d.status, ignored: true };
-    const email = r.recipient ?? (await this.customerEmail(m, d.customer_id));
     const eventStatus = hard ? 'bounced' : 'soft_bounce';
     const fresh = await this.recordEvent(m, d.id, 'dsn', eventStatus, null, {
       status: r.status,
@@ -326,6 +337,40 @@ export class ProviderFeedbackService {
       );
     }
     return { deliveryId: d.id, status: d.status, ignored: false };
+  }
+
+  /**
+   * A report matched to this delivery that names only other addresses: possibly forged by a
+   * recipient of the message to silence a stranger. Nothing changes; it is recorded once per
+   * delivery and kind (a delivery event and an audit row), without the other address.
+   */
+  private async ignoreOtherRecipient(
+    m: EntityManager,
+    d: DeliveryRow,
+    source: 'dsn' | 'arf',
+    report: 'bounce' | 'complaint',
+  ): Promise<FeedbackResult> {
+    const fresh = await this.recordEvent(m, d.id, source, 'ignored_other_recipient', null, {
+      report,
+    });
+    if (fresh) {
+      await this.audit.record(
+        {
+          type: 'delivery.feedback_ignored',
+          customerId: d.customer_id,
+          campaignId: d.campaign_id,
+          deliveryId: d.id,
+          channel: d.channel,
+          reason: 'recipient_mismatch',
+          actor: source,
+          at: this.clock.now(),
+          data: { report },
+        },
+        m,
+      );
+    }
+    this.logger.warn(`${report} report for delivery ${d.id} names another recipient: ignored`);
+    return { deliveryId: d.id, status: d.status, ignored: true, reason: OTHER_RECIPIENT_REASON };
   }
 
   /** sent | delivered | unknown → bounced | complained, audited. */

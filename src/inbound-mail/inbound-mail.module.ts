@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module';
+import { UnsubscribeModule } from '../unsubscribe/unsubscribe.module';
+import { InboundMailController } from './inbound-mail.controller';
+import { InboundMailService } from './inbound-mail.service';
+
+/** POST /webhooks/email/inbound: raw e-mail routed to feedback or the mailto unsubscribe. */
+@Module({
+  imports: [DeliveryModule, UnsubscribeModule],
+  controllers: [InboundMailController],
+  providers: [InboundMailService],
+})
+export class InboundMailModule {}
