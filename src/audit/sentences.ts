@@ -237,6 +237,19 @@ export function sentence(e: SentenceInput, ctx: SentenceContext): string {
       const keyword = (str(d.keyword) ?? '').toUpperCase();
       return ru ? `Клиент прислал SMS «${keyword}»` : `The customer texted “${keyword}”`;
     }
+    case 'customer.created':
+    case 'customer.updated': {
+      const fields = Array.isArray(d.fields) ? d.fields.map(String).join(', ') : '';
+      const head =
+        e.type === 'customer.created'
+          ? ru
+            ? 'Клиент добавлен'
+            : 'Customer record created'
+          : ru
+            ? 'Данные клиента изменены'
+            : 'Customer record changed';
+      return fields ? `${head} (${ru ? 'поля' : 'fields'}: ${fields})` : head;
+    }
     case 'admin.customer_erased':
       return ru
         ? 'Персональные данные клиента удалены; история осталась обезличенной'

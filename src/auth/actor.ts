@@ -18,4 +18,6 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   return req.actor;
 });
 
-export const actorRef = (actor: Actor) => `key:${actor.keyId}`;
+export const KEY_ACTOR_PREFIX = 'key:';
+
+export const actorRef = (actor: Actor) => `${KEY_ACTOR_PREFIX}${actor.keyId}`;

@@ -12,7 +12,9 @@ export class ConsentController {
   constructor(private readonly consents: ConsentService) {}
 
   @Post()
-  @Roles('integration', 'marketer')
+  // Consent is recorded by the system of record (and the customer's own flows, in-process);
+  // a marketer would otherwise fabricate the proof the audit rests on.
+  @Roles('integration')
   async record(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: RecordConsentDto,

@@ -9,9 +9,11 @@ import {
   IsString,
   Matches,
   MaxLength,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import type { Channel } from '../policy/engine';
+import { FLOW_SOURCE_MESSAGE, isFlowSource } from './consent-sources';
 import { CONSENT_ACTIONS, CONSENT_CHANNELS, type ConsentAction } from './consent-state';
 
 export const SOURCE_PATTERN = /^[a-z][a-z0-9_-]{1,39}$/;
@@ -64,9 +66,20 @@ export class RecordConsentDto {
   @IsIn(CONSENT_ACTIONS, { message: 'action must be one of grant, confirm, withdraw' })
   action!: ConsentAction;
 
-  @ApiProperty({ example: 'web-form', description: 'web-form, import, api, preference-page, …' })
+  @ApiProperty({
+    example: 'web-form',
+    description:
+      "web-form, import, api, checkout, …; the sources of the customer's own flows (double-opt-in, preference-page, sms-keyword, one-click, mailto, provider-optout, complaint) are refused",
+  })
   @Matches(SOURCE_PATTERN, {
     message: 'source must be a short lower-case name such as web-form, import or api',
+  })
+  @ValidateBy({
+    name: 'isNotFlowSource',
+    validator: {
+      validate: (v: unknown) => typeof v !== 'string' || !isFlowSource(v),
+      defaultMessage: () => FLOW_SOURCE_MESSAGE,
+    },
   })
   source!: string;
 

@@ -1,6 +1,7 @@
 import { BadRequestException, GoneException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { KEY_ACTOR_PREFIX } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { lockContacts } from '../common/contact-lock';
 import type { Channel, ConsentEntry, ConsentStatus } from '../policy/engine';
@@ -14,6 +15,7 @@ import {
   nextConsentState,
   type ConsentAction,
 } from './consent-state';
+import { FLOW_SOURCE_MESSAGE, isFlowSource } from './consent-sources';
 import { SOURCE_PATTERN } from './consent.dto';
 
 export interface ConsentEvidence {
@@ -31,7 +33,7 @@ export interface ConsentCommand {
   /** A topic key, or '*' for every topic. */
   topic: string;
   action: ConsentAction;
-  /** web-form, import, api, preference-page, sms-keyword, one-click, double-opt-in, … */
+  /** web-form, import, api, … or one of FLOW_SOURCES (in-process flows only, never an API key). */
   source: string;
   /** grant only: the double opt-in was already completed elsewhere. */
   confirmed?: boolean;
@@ -215,6 +217,9 @@ export class ConsentService {
       errors.push(`topic must be "*" or a topic key`);
     if (!SOURCE_PATTERN.test(c.source))
       errors.push('source must be a short lower-case name such as web-form, import or api');
+    // An API key speaks for the company, never for the customer: the flows' sources are theirs.
+    else if ((c.actor ?? '').startsWith(KEY_ACTOR_PREFIX) && isFlowSource(c.source))
+      errors.push(FLOW_SOURCE_MESSAGE);
     if (c.confirmed !== undefined && c.action !== 'grant')
       errors.push('confirmed applies to action grant only');
     // A consent that cannot be proved is worthless (38-FZ art. 18, GDPR art. 7(1)).

@@ -3,6 +3,7 @@ export {
   cancelPendingDeliveries,
   type WithdrawalScope,
 } from './cancel-pending';
+export { FLOW_SOURCE_LIST, FLOW_SOURCES, isFlowSource, type FlowSource } from './consent-sources';
 export { blankConsentEvidence } from './consent-erasure';
 export { ALL_TOPICS, nextConsentState, type ConsentAction } from './consent-state';
 export { ConsentModule } from './consent.module';

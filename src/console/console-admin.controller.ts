@@ -29,13 +29,9 @@ import { TEMPLATE_PARTS } from '../templates/template-engine';
 import { TEMPLATE_NAME_PATTERN, type TemplateLocales } from '../templates/template-files';
 import { CreateTemplateDto } from '../templates/templates.dto';
 import { TemplatesService } from '../templates/templates.service';
-import {
-  ConsoleEdit,
-  ConsoleExceptionFilter,
-  ConsoleGuard,
-  mayEdit,
-  type ConsoleRequest,
-} from './console.guard';
+import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
+import { ConsoleMirrors, mayUse } from './console-access';
+import { CONSOLE_NEEDS } from './console-needs';
 import { fmtDate, formOf, page, sessionOf, str, textsOf } from './page';
 import { ConsoleSessionService } from './session.service';
 
@@ -91,6 +87,7 @@ export class ConsoleAdminController {
   // ------------------------------------------------------------------ audit
 
   @Get('audit')
+  @ConsoleMirrors(CONSOLE_NEEDS.audit)
   async auditPage(
     @Query() raw: Record<string, unknown>,
     @Req() req: ConsoleRequest,
@@ -137,6 +134,7 @@ export class ConsoleAdminController {
 
   /** The same streamed export as GET /v1/audit/export, under the console session. */
   @Get('audit/export')
+  @ConsoleMirrors(CONSOLE_NEEDS.auditExport)
   async exportAudit(@Query() raw: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const format = str(raw.format) === 'csv' ? 'csv' : 'ndjson';
     const dto = plainToInstance(AuditExportQuery, { ...auditQueryOf(raw), format });
@@ -161,6 +159,7 @@ export class ConsoleAdminController {
   // -------------------------------------------------------------- templates
 
   @Get('templates')
+  @ConsoleMirrors(CONSOLE_NEEDS.templates)
   async templatesPage(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const t = textsOf(req);
     const lang = req.console?.lang ?? 'en';
@@ -173,7 +172,7 @@ export class ConsoleAdminController {
   }
 
   @Get('templates/new')
-  @ConsoleEdit('marketer')
+  @ConsoleMirrors(CONSOLE_NEEDS.createTemplate)
   newTemplate(@Req() req: ConsoleRequest, @Res() res: Response): void {
     const t = textsOf(req);
     page(req, res, 'template', {
@@ -251,11 +250,12 @@ export class ConsoleAdminController {
       versions,
       general,
       saved: opts.saved ?? null,
-      canEdit: mayEdit(sessionOf(req).role, ['marketer']),
+      canEdit: mayUse(sessionOf(req).role, CONSOLE_NEEDS.createTemplate),
     });
   }
 
   @Get('templates/:name')
+  @ConsoleMirrors(CONSOLE_NEEDS.template)
   async templatePage(
     @Param('name') name: string,
     @Req() req: ConsoleRequest,
@@ -278,7 +278,7 @@ export class ConsoleAdminController {
   }
 
   @Post('templates')
-  @ConsoleEdit('marketer')
+  @ConsoleMirrors(CONSOLE_NEEDS.createTemplate)
   async saveTemplate(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const form = formOf(req);
     const name = str(form.name).trim();
@@ -329,6 +329,7 @@ export class ConsoleAdminController {
   // --------------------------------------------------------------- policies
 
   @Get('policies')
+  @ConsoleMirrors(CONSOLE_NEEDS.policy)
   policiesIndex(@Res() res: Response): void {
     res.redirect(303, '/console/policies/consumer');
   }
@@ -364,11 +365,12 @@ export class ConsoleAdminController {
       messages: opts.messages ?? [],
       saved: opts.saved ?? null,
       versions,
-      canEdit: sessionOf(req).role === 'admin',
+      canEdit: mayUse(sessionOf(req).role, CONSOLE_NEEDS.savePolicy),
     });
   }
 
   @Get('policies/:kind')
+  @ConsoleMirrors(CONSOLE_NEEDS.policy)
   async policyPage(
     @Param('kind') kind: string,
     @Req() req: ConsoleRequest,
@@ -379,7 +381,7 @@ export class ConsoleAdminController {
   }
 
   @Post('policies/:kind')
-  @ConsoleEdit()
+  @ConsoleMirrors(CONSOLE_NEEDS.savePolicy)
   async savePolicy(
     @Param('kind') kind: string,
     @Req() req: ConsoleRequest,
@@ -446,13 +448,13 @@ export class ConsoleAdminController {
   }
 
   @Get('keys')
-  @ConsoleEdit()
+  @ConsoleMirrors(CONSOLE_NEEDS.keys)
   async keysPage(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     await this.showKeys(req, res);
   }
 
   @Post('keys')
-  @ConsoleEdit()
+  @ConsoleMirrors(CONSOLE_NEEDS.createKey)
   async createKey(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const form = formOf(req);
     const input = { name: str(form.name).trim(), role: str(form.role) };
@@ -465,7 +467,7 @@ export class ConsoleAdminController {
   }
 
   @Get('keys/:id/revoke')
-  @ConsoleEdit()
+  @ConsoleMirrors(CONSOLE_NEEDS.revokeKey)
   async confirmRevoke(
     @Param('id', ParseUUIDPipe) id: string,
     @Req() req: ConsoleRequest,
@@ -487,7 +489,7 @@ export class ConsoleAdminController {
   }
 
   @Post('keys/:id/revoke')
-  @ConsoleEdit()
+  @ConsoleMirrors(CONSOLE_NEEDS.revokeKey)
   async revoke(
     @Param('id', ParseUUIDPipe) id: string,
     @Req() req: ConsoleRequest,

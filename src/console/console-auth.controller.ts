@@ -17,6 +17,7 @@ import { Public } from '../auth/roles.decorator';
 import { templatesRoot } from '../mail/system-mail';
 import {
   ConsoleAnonymous,
+  ConsoleAnySession,
   ConsoleExceptionFilter,
   ConsoleGuard,
   type ConsoleRequest,
@@ -132,6 +133,7 @@ export class ConsoleAuthController {
   }
 
   @Post('logout')
+  @ConsoleAnySession()
   async logout(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     await this.sessions.signOut(sessionOf(req));
     res.clearCookie(SESSION_COOKIE, { path: '/console' });

@@ -38,13 +38,9 @@ import {
   readCampaignForm,
   type CampaignForm,
 } from './campaign-form';
-import {
-  ConsoleEdit,
-  ConsoleExceptionFilter,
-  ConsoleGuard,
-  mayEdit,
-  type ConsoleRequest,
-} from './console.guard';
+import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
+import { ConsoleMirrors, mayUse } from './console-access';
+import { CONSOLE_NEEDS } from './console-needs';
 import { fmtDate, formOf, page, sessionOf, str, textsOf } from './page';
 import type { Texts } from './texts';
 
@@ -82,6 +78,7 @@ export class ConsoleCampaignsController {
   ) {}
 
   @Get('campaigns')
+  @ConsoleMirrors(CONSOLE_NEEDS.campaigns)
   async list(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const t = textsOf(req);
     const lang = req.console?.lang ?? 'en';
@@ -158,13 +155,14 @@ export class ConsoleCampaignsController {
   }
 
   @Get('campaigns/new')
-  @ConsoleEdit('marketer')
+  @ConsoleMirrors(CONSOLE_NEEDS.createCampaign)
   async newForm(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     await this.showForm(req, res, { form: emptyForm() });
   }
 
   /** The live count behind the audience builder's button (same form fields, JSON answer). */
   @Post('api/audience-count')
+  @ConsoleMirrors(CONSOLE_NEEDS.audienceCount)
   @HttpCode(200)
   async count(@Req() req: ConsoleRequest) {
     const audience = audienceOf(readCampaignForm(formOf(req)));
@@ -181,7 +179,7 @@ export class ConsoleCampaignsController {
   }
 
   @Post('campaigns')
-  @ConsoleEdit('marketer')
+  @ConsoleMirrors(CONSOLE_NEEDS.createCampaign)
   async create(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const body = formOf(req);
     const form = readCampaignForm(body);
@@ -209,6 +207,7 @@ export class ConsoleCampaignsController {
   }
 
   @Get('campaigns/:id')
+  @ConsoleMirrors(CONSOLE_NEEDS.campaign)
   async show(
     @Param('id', uuid) id: string,
     @Req() req: ConsoleRequest,
@@ -265,7 +264,7 @@ export class ConsoleCampaignsController {
         kind: 'skip' as const,
       })),
     );
-    const can = mayEdit(role, ['marketer']);
+    const can = mayUse(role, CONSOLE_NEEDS.editCampaign);
     page(req, res, 'campaign', {
       title: c.name,
       section: 'campaigns',
@@ -292,7 +291,7 @@ export class ConsoleCampaignsController {
   }
 
   @Get('campaigns/:id/edit')
-  @ConsoleEdit('marketer')
+  @ConsoleMirrors(CONSOLE_NEEDS.editCampaign)
   async editForm(
     @Param('id', uuid) id: string,
     @Req() req: ConsoleRequest,
@@ -303,7 +302,7 @@ export class ConsoleCampaignsController {
   }
 
   @Post('campaigns/:id')
-  @ConsoleEdit('marketer')
+  @ConsoleMirrors(CONSOLE_NEEDS.editCampaign)
   async update(
     @Param('id', uuid) id: string,
     @Req() req: ConsoleRequest,
@@ -339,7 +338,7 @@ export class ConsoleCampaignsController {
   }
 
   @Get('campaigns/:id/confirm/:action')
-  @ConsoleEdit('marketer')
+  @ConsoleMirrors(CONSOLE_NEEDS.campaignAction)
   async confirm(
     @Param('id', uuid) id: string,
     @Param('action') action: string,
@@ -372,7 +371,7 @@ export class ConsoleCampaignsController {
   }
 
   @Post('campaigns/:id/:action')
-  @ConsoleEdit('marketer')
+  @ConsoleMirrors(CONSOLE_NEEDS.campaignAction)
   async act(
     @Param('id', uuid) id: string,
     @Param('action') action: string,

@@ -1,6 +1,5 @@
 import {
   Controller,
-  ForbiddenException,
   Get,
   HttpException,
   NotFoundException,
@@ -19,12 +18,9 @@ import { EvidenceService } from '../audit/evidence.service';
 import { TimelineService } from '../audit/timeline.service';
 import { Public } from '../auth/roles.decorator';
 import { CustomersService } from '../customers/customers.service';
-import {
-  ConsoleEdit,
-  ConsoleExceptionFilter,
-  ConsoleGuard,
-  type ConsoleRequest,
-} from './console.guard';
+import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
+import { ConsoleMirrors, mayUse } from './console-access';
+import { CONSOLE_NEEDS } from './console-needs';
 import { fmtDate, page, sessionOf, str, textsOf } from './page';
 
 const uuid = new ParseUUIDPipe({
@@ -45,6 +41,7 @@ export class ConsoleCustomersController {
   ) {}
 
   @Get()
+  @ConsoleMirrors(CONSOLE_NEEDS.customerSearch)
   async search(
     @Query('by') byRaw: string | undefined,
     @Query('q') qRaw: string | undefined,
@@ -82,6 +79,7 @@ export class ConsoleCustomersController {
   }
 
   @Get(':id')
+  @ConsoleMirrors(CONSOLE_NEEDS.customer)
   async show(
     @Param('id', uuid) id: string,
     @Query('cursor') cursor: string | undefined,
@@ -108,22 +106,20 @@ export class ConsoleCustomersController {
         isSkip: i.type === 'decision.skip',
       })),
       nextCursor: timeline.nextCursor,
-      canSeeEvidence: role === 'admin' || role === 'auditor',
-      canErase: role === 'admin' && !customer.erasedAt,
+      canSeeEvidence: mayUse(role, CONSOLE_NEEDS.evidence),
+      canErase: mayUse(role, CONSOLE_NEEDS.eraseCustomer) && !customer.erasedAt,
       erased: !!customer.erasedAt,
     });
   }
 
   /** The printable evidence page (the audit module's own HTML, escaped, no script). */
   @Get(':id/evidence')
+  @ConsoleMirrors(CONSOLE_NEEDS.evidence)
   async evidencePage(
     @Param('id', uuid) id: string,
     @Req() req: ConsoleRequest,
     @Res() res: Response,
   ): Promise<void> {
-    const role = sessionOf(req).role;
-    if (role !== 'admin' && role !== 'auditor')
-      throw new ForbiddenException(textsOf(req).forbiddenRole);
     const bundle = await this.evidence.bundle(id);
     res
       .status(200)
@@ -136,7 +132,7 @@ export class ConsoleCustomersController {
   }
 
   @Get(':id/erase')
-  @ConsoleEdit()
+  @ConsoleMirrors(CONSOLE_NEEDS.eraseCustomer)
   async confirmErase(
     @Param('id', uuid) id: string,
     @Req() req: ConsoleRequest,
@@ -157,7 +153,7 @@ export class ConsoleCustomersController {
   }
 
   @Post(':id/erase')
-  @ConsoleEdit()
+  @ConsoleMirrors(CONSOLE_NEEDS.eraseCustomer)
   async erase(
     @Param('id', uuid) id: string,
     @Req() req: ConsoleRequest,

@@ -5,6 +5,8 @@ import { Public } from '../auth/roles.decorator';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { barChartSvg } from './charts';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
+import { ConsoleMirrors } from './console-access';
+import { CONSOLE_NEEDS } from './console-needs';
 import { DashboardService } from './dashboard.service';
 import { fmtDate, page, textsOf } from './page';
 
@@ -27,6 +29,7 @@ export class ConsoleDashboardController {
   ) {}
 
   @Get()
+  @ConsoleMirrors(CONSOLE_NEEDS.dashboard)
   async show(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const t = textsOf(req);
     const lang = req.console?.lang ?? 'en';

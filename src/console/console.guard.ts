@@ -12,7 +12,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import type { Role } from '../auth/api-key.entity';
+import { mayUse, MIRRORS_KEY, type ApiRoute } from './console-access';
+import { consoleUser } from './console-needs';
 import {
   ConsoleSessionService,
   LANG_COOKIE,
@@ -24,13 +25,13 @@ import {
 import { TEXTS, type ConsoleLang } from './texts';
 import { renderPage, sendHtml } from './views';
 
-const EDIT_KEY = 'tactful:console-edit';
 const ANONYMOUS_KEY = 'tactful:console-anonymous';
+const ANY_SESSION_KEY = 'tactful:console-any-session';
 
-/** Roles (besides admin) that may use a route that changes something; reading is for all. */
-export const ConsoleEdit = (...roles: Role[]) => SetMetadata(EDIT_KEY, roles);
 /** The sign-in page: no session needed (it has its own pre-session CSRF check). */
 export const ConsoleAnonymous = () => SetMetadata(ANONYMOUS_KEY, true);
+/** A route of the console itself that mirrors no API route (sign-out): any console user. */
+export const ConsoleAnySession = () => SetMetadata(ANY_SESSION_KEY, true);
 
 export interface ConsoleRequest extends Request {
   console?: { session: ConsoleSession | null; lang: ConsoleLang };
@@ -54,12 +55,10 @@ export function langOf(req: Request): ConsoleLang {
   return 'en';
 }
 
-export const mayEdit = (role: Role, allowed: readonly Role[]) =>
-  role === 'admin' || allowed.includes(role);
-
 /**
  * Session guard of every console route (they are @Public for the API-key guard): a live
- * session, the route's role, and on every POST the session's CSRF token.
+ * session of a console role, the roles of the API routes the route mirrors (@ConsoleMirrors;
+ * none declared: admin only), and on every POST the session's CSRF token.
  */
 @Injectable()
 export class ConsoleGuard implements CanActivate {
@@ -77,9 +76,14 @@ export class ConsoleGuard implements CanActivate {
     const session = await this.sessions.resolve(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
     if (!session) throw new SignInRequired();
     req.console.session = session;
-    const edit = this.reflector.getAllAndOverride<Role[] | undefined>(EDIT_KEY, targets);
-    if (edit !== undefined && !mayEdit(session.role, edit))
-      throw new ForbiddenException(TEXTS[lang].forbiddenRole);
+    const mirrors = this.reflector.getAllAndOverride<ApiRoute[] | undefined>(MIRRORS_KEY, targets);
+    const anySession = this.reflector.getAllAndOverride<boolean>(ANY_SESSION_KEY, targets);
+    const allowed = anySession
+      ? mayUse(session.role, [])
+      : mirrors
+        ? mayUse(session.role, mirrors)
+        : session.role === 'admin';
+    if (!allowed) throw new ForbiddenException(TEXTS[lang].forbiddenRole);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const given = typeof body._csrf === 'string' ? body._csrf : req.get('x-csrf-token');
@@ -138,14 +142,7 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
         path: req.path,
         status,
         messages,
-        user: session
-          ? {
-              role: session.role,
-              keyId: session.keyId,
-              canEdit: session.role !== 'auditor',
-              isAdmin: session.role === 'admin',
-            }
-          : undefined,
+        user: session ? consoleUser(session) : undefined,
         csrf: session?.csrf,
       }),
     );

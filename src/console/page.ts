@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { ConsoleRequest } from './console.guard';
+import { consoleUser } from './console-needs';
 import type { ConsoleSession } from './session.service';
 import { TEXTS, type Texts } from './texts';
 import { renderPage, sendHtml } from './views';
@@ -27,14 +28,7 @@ export function page(
     renderPage(view, {
       lang: req.console?.lang ?? 'en',
       path: req.originalUrl,
-      user: session
-        ? {
-            role: session.role,
-            keyId: session.keyId,
-            canEdit: session.role !== 'auditor',
-            isAdmin: session.role === 'admin',
-          }
-        : undefined,
+      user: session ? consoleUser(session) : undefined,
       csrf: session?.csrf,
       ...rest,
     }),

@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import type { Response } from 'express';
 import { templatesRoot } from '../mail/system-mail';
 import { TEXTS, type ConsoleLang, type Texts } from './texts';
+import type { ConsoleUser } from './console-needs';
 
 /**
  * Console pages may load this origin's script and style only; forms post here; the e-mail
@@ -49,7 +50,7 @@ export interface PageContext {
   lang: ConsoleLang;
   title: string;
   /** Signed-in user; absent on the sign-in page. */
-  user?: { role: string; keyId: string; canEdit: boolean; isAdmin: boolean };
+  user?: ConsoleUser;
   csrf?: string;
   /** The current path, for the language switch and the active nav item. */
   path: string;

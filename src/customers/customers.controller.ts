@@ -20,6 +20,7 @@ import { Actor, actorRef, AuthenticatedRequest, CurrentActor } from '../auth/act
 import { Roles } from '../auth/roles.decorator';
 import { CustomerImportService, ImportFormat } from './customer-import.service';
 import { ListCustomersQuery, PatchCustomerDto, UpsertCustomerDto } from './customer.dto';
+import { CUSTOMER_CREATORS, CUSTOMER_EDITORS } from './customer-roles';
 import { CustomersService } from './customers.service';
 
 @ApiTags('customers')
@@ -33,9 +34,13 @@ export class CustomersController {
   ) {}
 
   @Post()
-  @Roles('integration', 'marketer')
-  async upsert(@Body() dto: UpsertCustomerDto, @Res({ passthrough: true }) res: Response) {
-    const { created, customer } = await this.customers.upsert(dto);
+  @Roles(...CUSTOMER_CREATORS)
+  async upsert(
+    @Body() dto: UpsertCustomerDto,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { created, customer } = await this.customers.upsert(dto, actor);
     res.status(created ? 201 : 200);
     return customer;
   }
@@ -47,7 +52,7 @@ export class CustomersController {
   }
 
   @Post('import')
-  @Roles('integration')
+  @Roles(...CUSTOMER_EDITORS)
   @HttpCode(200)
   @ApiConsumes('application/x-ndjson', 'text/csv')
   @ApiQuery({ name: 'format', required: false, enum: ['ndjson', 'csv'] })
@@ -71,9 +76,13 @@ export class CustomersController {
   }
 
   @Patch(':id')
-  @Roles('integration', 'marketer')
-  patch(@Param('id', ParseUUIDPipe) id: string, @Body() dto: PatchCustomerDto) {
-    return this.customers.patch(id, dto);
+  @Roles(...CUSTOMER_EDITORS)
+  patch(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: PatchCustomerDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.customers.patch(id, dto, actor);
   }
 
   @Delete(':id')

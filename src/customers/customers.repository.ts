@@ -20,7 +20,7 @@ export interface BatchCounts {
  * POST and import carry the full state of the CRM record: what is absent is cleared (PATCH is
  * the partial update). Lifecycle facts are never touched here; they come from events.
  */
-const INSERT = `
+const INSERT_ROWS = `
   INSERT INTO customers AS c (external_id, kind, name, email, phone, timezone, locale, company,
                               account_manager_name, account_manager_phone, attributes)
   SELECT t.external_id, t.kind, t.name, t.email, t.phone, COALESCE(t.timezone, 'UTC'),
@@ -28,7 +28,9 @@ const INSERT = `
          COALESCE(t.attributes::jsonb, '{}'::jsonb)
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
               $8::text[], $9::text[], $10::text[], $11::text[])
-       AS t(external_id, kind, name, email, phone, timezone, locale, company, am_name, am_phone, attributes)
+       AS t(external_id, kind, name, email, phone, timezone, locale, company, am_name, am_phone, attributes)`;
+
+const INSERT = `${INSERT_ROWS}
   ON CONFLICT (external_id) DO UPDATE SET
     kind = EXCLUDED.kind, name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,
     timezone = EXCLUDED.timezone, locale = EXCLUDED.locale, company = EXCLUDED.company,
@@ -38,6 +40,12 @@ const INSERT = `
 
 const UPSERT = `${INSERT}
   RETURNING id, external_id, (xmax = 0) AS inserted`;
+
+// Creates only: a customer that exists (or is being inserted by a concurrent request that then
+// commits) is left alone and no row comes back.
+const INSERT_IF_NEW = `${INSERT_ROWS}
+  ON CONFLICT (external_id) DO NOTHING
+  RETURNING id`;
 
 // The import only needs counts: counting in SQL spares sending back and parsing a row per customer,
 // and returning nothing but the flag keeps the CTE's stored rows small (~15% of the statement).
@@ -56,6 +64,12 @@ export class CustomersRepository {
       manager ?? this.dataSource.manager
     ).query(UPSERT, toParams(rows));
     return result.map((r) => ({ id: r.id, externalId: r.external_id, inserted: r.inserted }));
+  }
+
+  /** Inserts one customer unless its externalId exists; the new id, or null. */
+  async insertIfNew(row: CustomerRow, manager: EntityManager): Promise<string | null> {
+    const rows: { id: string }[] = await manager.query(INSERT_IF_NEW, toParams([row]));
+    return rows[0]?.id ?? null;
   }
 
   async upsertBatchCounts(rows: CustomerRow[] | CustomerColumns): Promise<BatchCounts> {

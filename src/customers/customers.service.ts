@@ -1,4 +1,10 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditContentService } from '../audit/audit-content.service';
@@ -11,7 +17,14 @@ import type { Settings } from '../config/settings';
 import { blankConsentEvidence } from '../consent/consent-erasure';
 import { cancelAllPendingDeliveries } from '../consent/cancel-pending';
 import { SuppressionService } from '../suppression/suppression.service';
+import {
+  changedFields,
+  valuesOfCustomer,
+  valuesOfRow,
+  type CustomerField,
+} from './customer-changes';
 import { normalizeCustomer } from './customer-input';
+import { mayChangeCustomers } from './customer-roles';
 import { ListCustomersQuery, PatchCustomerDto, UpsertCustomerDto } from './customer.dto';
 import { CustomerEntity } from './customer.entity';
 import { toCustomerResponse } from './customer.mapper';
@@ -34,11 +47,67 @@ export class CustomersService {
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  async upsert(dto: UpsertCustomerDto) {
+  /**
+   * Creates or updates by externalId, audited in the same transaction. `actor` is the API key;
+   * in-process callers (the demo, a host application) act as `system` and may update.
+   */
+  async upsert(dto: UpsertCustomerDto, actor?: Actor) {
     const input = normalizeCustomer(dto, this.settings.defaultPhoneRegion);
     if (!input.ok) throw new BadRequestException(input.errors.map((e) => e.message));
-    const [outcome] = await this.repo.upsertBatch([input.row]);
-    return { created: outcome.inserted, customer: await this.get(outcome.id) };
+    const row = input.row;
+    const { created, id } = await this.dataSource.transaction(async (m) => {
+      let existing = await this.lockByExternalId(m, row.externalId);
+      if (!existing) {
+        const id = await this.repo.insertIfNew(row, m);
+        if (id) {
+          const fields = changedFields(null, valuesOfRow(row));
+          await this.auditChange(m, 'customer.created', id, fields, actor);
+          return { created: true, id };
+        }
+        // A concurrent request created it and has committed: this one is an update.
+        existing = await this.lockByExternalId(m, row.externalId);
+        if (!existing) throw new Error('customer vanished between insert and read');
+      }
+      if (actor && !mayChangeCustomers(actor.role))
+        throw new ForbiddenException(
+          `the ${actor.role} role may create customers but not change an existing one`,
+        );
+      if (existing.erasedAt)
+        throw new BadRequestException('customer was erased and cannot be changed');
+      const fields = changedFields(valuesOfCustomer(existing), valuesOfRow(row));
+      if (fields.length) {
+        await this.repo.upsertBatch([row], m);
+        await this.auditChange(m, 'customer.updated', existing.id, fields, actor);
+      }
+      return { created: false, id: existing.id };
+    });
+    return { created, customer: await this.get(id) };
+  }
+
+  private lockByExternalId(m: EntityManager, externalId: string) {
+    return m.findOne(CustomerEntity, {
+      where: { externalId },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  /** The audit names the fields and the acting key, never the values (personal data). */
+  private auditChange(
+    m: EntityManager,
+    type: 'customer.created' | 'customer.updated',
+    customerId: string,
+    fields: CustomerField[],
+    actor: Actor | undefined,
+  ): Promise<void> {
+    return this.audit.record(
+      {
+        type,
+        customerId,
+        actor: actor ? actorRef(actor) : 'system',
+        data: actor ? { fields, role: actor.role } : { fields },
+      },
+      m,
+    );
   }
 
   async get(id: string) {
@@ -48,7 +117,7 @@ export class CustomersService {
     return { ...toCustomerResponse(c, this.clock.now()), suppressions };
   }
 
-  async patch(id: string, dto: PatchCustomerDto) {
+  async patch(id: string, dto: PatchCustomerDto, actor?: Actor) {
     // The DTO's optional fields let null through; only the optional parts of a customer may be cleared.
     const notNullable = REQUIRED_ON_PATCH.filter((f) => dto[f] === null);
     if (notNullable.length)
@@ -60,6 +129,7 @@ export class CustomersService {
       });
       if (!c) throw new NotFoundException(`customer ${id} not found`);
       if (c.erasedAt) throw new BadRequestException('customer was erased and cannot be changed');
+      const before = valuesOfCustomer(c);
       const region = this.settings.defaultPhoneRegion;
       const errors: string[] = [];
       if (dto.externalId !== undefined && dto.externalId !== c.externalId) {
@@ -91,8 +161,11 @@ export class CustomersService {
       if (c.kind === 'business' && !c.company)
         errors.push('company is required for business customers');
       if (errors.length) throw new BadRequestException(errors);
+      const fields = changedFields(before, valuesOfCustomer(c));
+      if (!fields.length) return;
       c.updatedAt = this.clock.now();
       await m.save(c);
+      await this.auditChange(m, 'customer.updated', id, fields, actor);
     });
     return this.get(id);
   }

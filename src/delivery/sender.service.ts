@@ -14,6 +14,7 @@ import { AuditService, type AuditEntry } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
+import { FLOW_SOURCES } from '../consent/consent-sources';
 import { ConsentService } from '../consent/consent.service';
 import { lifecycleStage } from '../customers/lifecycle';
 import type {
@@ -756,7 +757,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         customerId: customer.id,
         channel: 'sms',
         topic: '*',
-        source: 'provider-optout',
+        source: FLOW_SOURCES.providerOptout,
         actor: 'system',
         data: { deliveryId: row.id, provider: 'twilio', code: 21610 },
       });

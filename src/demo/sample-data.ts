@@ -1,5 +1,6 @@
 import type { CampaignDefinition } from '../campaigns/campaigns.service';
 import type { UpsertCustomerDto } from '../customers/customer.dto';
+import { FLOW_SOURCES } from '../consent/consent-sources';
 import type { Channel } from '../policy/engine';
 
 /** Every demo customer's externalId starts with this, so the summary and re-runs find them. */
@@ -67,7 +68,7 @@ export const EVIDENCE = {
       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36',
   },
   confirmLink: {
-    source: 'double-opt-in',
+    source: FLOW_SOURCES.doubleOptIn,
     ip: '198.51.100.23',
     userAgent:
       'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',
@@ -78,7 +79,7 @@ export const EVIDENCE = {
     userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 Safari/605.1.15',
   },
   preferencePage: {
-    source: 'preference-page',
+    source: FLOW_SOURCES.preferencePage,
     ip: '203.0.113.88',
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0',
   },

@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
-import { ALL_TOPICS, ConsentService } from '../consent';
+import { ALL_TOPICS, ConsentService, FLOW_SOURCES } from '../consent';
 import { langOf, type PageLang } from '../mail/system-mail';
 import type { Channel, ConsentEntry, MaxFrequency } from '../policy/engine';
 import { marketingConsentProblem } from '../policy/engine/consent';
@@ -26,7 +26,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHANNELS: readonly Channel[] = ['email', 'sms', 'voice'];
 /** Version of the page's consent wording, stored with every grant made on it. */
 export const PREFERENCE_PAGE_WORDING_VERSION = 'preference-page-1';
-const SOURCE = 'preference-page';
+const SOURCE = FLOW_SOURCES.preferencePage;
 
 export interface RequestEvidence {
   ip: string | null;

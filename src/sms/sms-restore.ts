@@ -1,8 +1,9 @@
+import { FLOW_SOURCES } from '../consent/consent-sources';
 import { ALL_TOPICS, nextConsentState, type ConsentAction } from '../consent/consent-state';
 import type { ConsentStatus } from '../policy/engine';
 
 /** The consent source of everything an SMS keyword records. */
-export const SMS_KEYWORD_SOURCE = 'sms-keyword';
+export const SMS_KEYWORD_SOURCE = FLOW_SOURCES.smsKeyword;
 const SOURCE = SMS_KEYWORD_SOURCE;
 
 export interface SmsLedgerRow {

@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
-import { ALL_TOPICS, ConsentService } from '../consent';
+import { ALL_TOPICS, ConsentService, FLOW_SOURCES } from '../consent';
 import { MailService } from '../mail/mail.service';
 import { langOf, renderSystemMail, type PageLang } from '../mail/system-mail';
 import { DEFAULT_DOUBLE_OPT_IN, marketingConsentProblem } from '../policy/engine/consent';
@@ -19,7 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
 /** Confirmation e-mails per address per 24 hours, known address or not. */
 export const CONFIRMATIONS_PER_ADDRESS_PER_DAY = 3;
-const SOURCE = 'double-opt-in';
+const SOURCE = FLOW_SOURCES.doubleOptIn;
 
 export interface RequestEvidence {
   ip: string | null;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { FLOW_SOURCES } from '../consent/consent-sources';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConsentService } from '../consent';
@@ -6,7 +7,7 @@ import type { Channel } from '../policy/engine';
 import { unsubscribeTokenCandidates } from './mailto-token';
 import { UnsubscribeService } from './unsubscribe.service';
 
-export const MAILTO_SOURCE = 'mailto-unsubscribe';
+export const MAILTO_SOURCE = FLOW_SOURCES.mailto;
 export const NO_TOKEN_REASON =
   'no valid unsubscribe token in the subject, the body or the address; nothing was changed';
 

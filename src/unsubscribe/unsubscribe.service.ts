@@ -5,7 +5,7 @@ import Handlebars from 'handlebars';
 import { DataSource } from 'typeorm';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
-import { ALL_TOPICS, ConsentService } from '../consent';
+import { ALL_TOPICS, ConsentService, FLOW_SOURCES } from '../consent';
 import type { LinkTokenPayload } from '../tokens/link-token.service';
 import { LinkTokenService } from '../tokens/link-token.service';
 
@@ -107,7 +107,7 @@ export class UnsubscribeService {
       customerId: link.customerId,
       channel: link.channel,
       topic: link.topic,
-      source: 'one-click',
+      source: FLOW_SOURCES.oneClick,
       actor: 'customer',
       evidence: { ip: evidence.ip, userAgent: evidence.userAgent, wording: null },
       data: link.deliveryId ? { deliveryId: link.deliveryId } : {},

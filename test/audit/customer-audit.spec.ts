@@ -194,6 +194,7 @@ describe('customer timeline, evidence bundle and campaign report', () => {
     expect(res.body).toMatchObject({ customerId: anna, locale: 'ru', timezone: 'Europe/Moscow' });
     const sentences = res.body.items.map((i: { sentence: string }) => i.sentence);
     expect(sentences).toEqual([
+      'Клиент добавлен (поля: externalId, kind, name, email, timezone, locale)',
       'Согласие получено: «Полезные советы» по e-mail (источник: web-form, версия текста: tips-2026-01)',
       'Согласие получено: «Полезные советы» по SMS (источник: web-form, версия текста: sms-1)',
       'Запланировано: кампания «Весенние советы», по e-mail, не раньше 20 ноября 2026, 10:00',
@@ -202,7 +203,7 @@ describe('customer timeline, evidence bundle and campaign report', () => {
       'Отложено до 1 декабря 2026, 09:00: тихие часы клиента (кампания «Весенние советы»)',
       'Согласие отозвано: «Полезные советы» по e-mail (источник: one-click)',
     ]);
-    const item = res.body.items[4];
+    const item = res.body.items[5];
     expect(item).toMatchObject({
       type: 'decision.skip',
       reason: 'budget_exhausted',
@@ -221,15 +222,19 @@ describe('customer timeline, evidence bundle and campaign report', () => {
   it('tells the same in English on request, and John’s in English with New York dates', async () => {
     const en = await timeline(anna, '?order=asc&locale=en');
     expect(en.body.locale).toBe('en');
-    expect(en.body.items[4].sentence).toBe(
+    expect(en.body.items[0].sentence).toBe(
+      'Customer record created (fields: externalId, kind, name, email, timezone, locale)',
+    );
+    expect(en.body.items[5].sentence).toBe(
       'Not sent: the six-month limit for offers runs until 14 May 2027 (campaign “Spring sale”)',
     );
-    expect(en.body.items[6].sentence).toBe(
+    expect(en.body.items[7].sentence).toBe(
       'Consent withdrawn: Useful tips by e-mail (source: one-click)',
     );
     const johns = await timeline(john, '?order=asc');
     expect(johns.body.locale).toBe('en');
     expect(johns.body.items.map((i: { sentence: string }) => i.sentence)).toEqual([
+      'Customer record created (fields: externalId, kind, name, email, timezone, locale)',
       // 02:00 UTC on 15 May is still 14 May in New York.
       'Not sent: the six-month limit for offers runs until 14 May 2027 (campaign “Spring sale”)',
       'Not sent: no consent to Useful tips (campaign “Весенние советы”)',

@@ -112,6 +112,7 @@ describe('GET /v1/audit and its export', () => {
     const byCustomer = await list(`?customerId=${boris}`);
     expect(byCustomer.status).toBe(200);
     expect(byCustomer.body.items.map((i: { type: string }) => i.type)).toEqual([
+      'customer.created',
       'decision.skip',
       'decision.defer',
       'admin.note',
@@ -226,8 +227,9 @@ describe('GET /v1/audit and its export', () => {
       'actor',
       'data',
     ]);
-    expect(rows).toHaveLength(5);
-    const [note, note2] = rows.slice(3);
+    // The header, customer.created, two decisions and two notes.
+    expect(rows).toHaveLength(6);
+    const [note, note2] = rows.slice(4);
     expect(note[1]).toBe('2026-04-01T00:00:00.000Z');
     expect(note[6]).toBe("'-2+3");
     expect(note[7]).toBe("'@SUM(A1:A9)");

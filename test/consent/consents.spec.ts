@@ -102,7 +102,7 @@ describe('/v1/customers/:id/consents', () => {
       channel: 'email',
       topic: 'tips',
       action: 'confirm',
-      source: 'double-opt-in',
+      source: 'crm-confirmation',
       evidence: { ip: '198.51.100.1', userAgent: 'Mail client' },
     });
     expect(res.status).toBe(201);
@@ -182,7 +182,7 @@ describe('/v1/customers/:id/consents', () => {
       channel: 'sms',
       topic: '*',
       action: 'withdraw',
-      source: 'sms-keyword',
+      source: 'crm',
     });
     expect(res.body.state).toEqual([
       expect.objectContaining({ channel: 'sms', topic: '*', status: 'withdrawn' }),
@@ -199,7 +199,7 @@ describe('/v1/customers/:id/consents', () => {
   it("a topic granted again after a newer '*' withdrawal wins again (its since restarts)", async () => {
     const c = await newCustomer('crm-restart');
     await post(c, { ...grant, topic: 'tips', confirmed: true });
-    await post(c, { channel: 'email', topic: '*', action: 'withdraw', source: 'preference-page' });
+    await post(c, { channel: 'email', topic: '*', action: 'withdraw', source: 'crm' });
     const service = t.app.get(ConsentService);
     const entries = async () => (await service.stateFor([c])).get(c) ?? [];
     expect(marketingConsentProblem({ entries: await entries() }, 'email', 'tips')).toBe(
@@ -301,9 +301,10 @@ describe('/v1/customers/:id/consents', () => {
     expect((await post('not-a-uuid', grant)).status).toBe(400);
   });
 
-  it('lets marketers write, auditors only read (403 on write)', async () => {
-    expect((await post(id, { ...grant, channel: 'sms' }, marketer)).status).toBe(201);
+  it('lets marketers and auditors only read (403 on write)', async () => {
+    expect((await post(id, { ...grant, channel: 'sms' }, integration)).status).toBe(201);
     const before = await ledgerCount();
+    expect((await post(id, grant, marketer)).status).toBe(403);
     expect((await post(id, grant, auditor)).status).toBe(403);
     expect(await ledgerCount()).toBe(before);
     const read = await t.as(auditor).get(`/v1/customers/${id}/consents`);
@@ -360,7 +361,10 @@ describe('/v1/customers/:id/consents', () => {
       }),
     ).rejects.toThrow('caller rolls back');
     const ledger = await t.db.query('SELECT 1 FROM consent_events WHERE customer_id = $1', [c]);
-    const audit = await t.db.query('SELECT 1 FROM audit_events WHERE customer_id = $1', [c]);
+    const audit = await t.db.query(
+      `SELECT 1 FROM audit_events WHERE customer_id = $1 AND type LIKE 'consent.%'`,
+      [c],
+    );
     expect([ledger, audit]).toEqual([[], []]);
     const done = await service.withdraw({
       customerId: c,
@@ -501,7 +505,7 @@ describe('/v1/customers/:id/consents', () => {
       channel: 'email',
       topic: 'tips',
       action: 'withdraw',
-      source: 'one-click',
+      source: 'crm',
       evidence,
     });
     expect((await t.admin.delete(`/v1/customers/${c}`)).status).toBe(204);

@@ -11,6 +11,7 @@ import { AuditService } from '../../audit/audit.service';
 import { Clock } from '../../common/clock';
 import { SETTINGS } from '../../common/tokens';
 import type { Settings } from '../../config/settings';
+import { FLOW_SOURCES } from '../../consent/consent-sources';
 import { ConsentService } from '../../consent/consent.service';
 import { addressHash, SuppressionService } from '../../suppression/suppression.service';
 import { TWILIO_STATUS_PATH } from '../channels/twilio.channels';
@@ -151,7 +152,7 @@ export class ProviderFeedbackService {
             customerId: d.customer_id,
             channel: 'sms',
             topic: '*',
-            source: 'provider-optout',
+            source: FLOW_SOURCES.providerOptout,
             actor: 'system',
             data: { deliveryId: d.id, provider: 'twilio', code: 21610 },
           },
@@ -248,7 +249,7 @@ export class ProviderFeedbackService {
         customerId: d.customer_id,
         channel: 'email',
         topic: d.topic,
-        source: 'complaint',
+        source: FLOW_SOURCES.complaint,
         actor: 'system',
         data: { deliveryId: d.id, feedbackType: report.feedbackType, at: now.toISOString() },
       },
