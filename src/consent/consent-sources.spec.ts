@@ -5,7 +5,7 @@ describe('flow sources', () => {
     expect([...FLOW_SOURCE_LIST].sort()).toEqual([
       'complaint',
       'double-opt-in',
-      'mailto',
+      'mailto-unsubscribe',
       'one-click',
       'preference-page',
       'provider-optout',
@@ -21,7 +21,7 @@ describe('flow sources', () => {
     'one-click-v2',
     'preference_page',
     'sms_keyword',
-    'mail-to',
+    'mail-to-unsubscribe',
     'provider_optout',
     'complaints',
   ])('refuses %s', (s) => expect(isFlowSource(s)).toBe(true));

@@ -78,7 +78,7 @@ describe('consent API: roles and reserved sources', () => {
     'preference-page',
     'sms-keyword',
     'one-click',
-    'mailto',
+    'mailto-unsubscribe',
     'provider-optout',
     'complaint',
     'double_opt_in',
