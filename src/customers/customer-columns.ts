@@ -33,6 +33,13 @@ export class CustomerColumns {
     c[10].push(row.attributes ? JSON.stringify(row.attributes) : null);
   }
 
+  /** Row `i` alone, to write it on its own when its batch was refused. */
+  at(i: number): CustomerColumns {
+    const one = new CustomerColumns();
+    this.cols.forEach((col, c) => one.cols[c].push(col[i]));
+    return one;
+  }
+
   /** The eleven `text[]` parameters of the upsert, in its column order, as array literals. */
   params(): string[] {
     return this.cols.map(textArrayLiteral);
