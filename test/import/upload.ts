@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestApp } from '../support/test-app';
@@ -83,4 +84,45 @@ export function pollHealth(port: number): { stop: () => Promise<{ max: number; c
       return { max, count };
     },
   };
+}
+
+/**
+ * POSTs a file through curl in its own process, so the upload's own work does not share the
+ * event loop whose responsiveness the test measures.
+ */
+export function curlImport(
+  port: number,
+  key: string,
+  contentType: string,
+  file: string,
+): Promise<UploadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('curl', [
+      '-sS',
+      '-X',
+      'POST',
+      '-H',
+      `Authorization: Bearer ${key}`,
+      '-H',
+      `Content-Type: ${contentType}`,
+      '--data-binary',
+      `@${file}`,
+      '-w',
+      '\n%{http_code}',
+      `http://127.0.0.1:${port}/v1/customers/import`,
+    ]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const cut = out.lastIndexOf('\n');
+      try {
+        resolve({ status: Number(out.slice(cut + 1)), body: JSON.parse(out.slice(0, cut)) });
+      } catch {
+        reject(new Error(`curl exited ${code}: ${err} ${out.slice(0, 300)}`));
+      }
+    });
+  });
 }
