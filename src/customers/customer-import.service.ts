@@ -119,7 +119,7 @@ export class CustomerImportService {
       report.failure =
         err instanceof InputError
           ? `the upload ended before the end of the file; lines after ${report.lastCommittedLine} were not written`
-          : `the database refused a batch (${sqlState(err) ?? 'no SQLSTATE'}); lines after ${report.lastCommittedLine} were not written`;
+          : `the database refused a batch (SQLSTATE ${sqlState(err) ?? 'unknown'}); lines after ${report.lastCommittedLine} were not written`;
       this.logger.warn({ importId, status: report.status, code: sqlState(err) }, 'import stopped');
       await this.dataSource
         .transaction(async (m) => {
