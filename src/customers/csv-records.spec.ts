@@ -62,15 +62,18 @@ describe('csvRecords', () => {
 
   it('cuts a record longer than the limit (an open quote over many lines) and reads again from the next line', async () => {
     const records = await collectLimited(
-      [Buffer.from(`h,v
-q,"${'a\n'.repeat(20)}x,y\n`)],
+      [
+        Buffer.from(`h,v
+q,"${'a\n'.repeat(20)}x,y\n`),
+      ],
       16,
     );
     expect(records[0]).toEqual({ line: 1, fields: ['h', 'v'] });
     // "q,"a" (4 bytes) and 7 more lines of "\na" reach 18 bytes on line 9.
     expect(records[1]).toEqual({
       line: 2,
-      error: 'the record starting on line 2 is longer than 16 bytes (a quote never closed?); lines 2-9 were skipped',
+      error:
+        'the record starting on line 2 is longer than 16 bytes (a quote never closed?); lines 2-9 were skipped',
     });
     expect(records.slice(2, 4)).toEqual([
       { line: 10, fields: ['a'] },

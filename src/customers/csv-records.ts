@@ -1,4 +1,3 @@
-
 import { LineSplitter, type SplitLine } from './line-splitter';
 import { decodeUtf8 } from './storable-text';
 
@@ -50,7 +49,11 @@ export class CsvRecordSplitter {
     const out: CsvRecord[] = [];
     for (const l of lines) {
       if ('tooLong' in l) {
-        out.push(this.parts.length ? this.cut(l.line) : { line: l.line, error: `line ${l.line} is longer than ${this.maxBytes} bytes` });
+        out.push(
+          this.parts.length
+            ? this.cut(l.line)
+            : { line: l.line, error: `line ${l.line} is longer than ${this.maxBytes} bytes` },
+        );
         continue;
       }
       let bytes = l.bytes;

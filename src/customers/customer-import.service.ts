@@ -130,7 +130,9 @@ export class CustomerImportService {
           );
         })
         // Left running, the record reads as interrupted once its heartbeat is stale.
-        .catch((e: unknown) => this.logger.error({ importId, code: sqlState(e) }, 'import record not closed'));
+        .catch((e: unknown) =>
+          this.logger.error({ importId, code: sqlState(e) }, 'import record not closed'),
+        );
     } finally {
       clearInterval(beat);
     }
@@ -200,7 +202,7 @@ export class CustomerImportService {
     let sliceStarted = performance.now();
     const iterator = input[Symbol.asyncIterator]();
     try {
-      for (let done = false; !done; ) {
+      for (let done = false; !done;) {
         let chunk: Buffer | undefined;
         try {
           const next = await iterator.next();
@@ -250,7 +252,10 @@ export class CustomerImportService {
     if (!parsed.ok) return parsed.errors[0];
     const firstLine = seen.firstLine(parsed.row.externalId, line);
     if (firstLine !== undefined) {
-      return { field: 'externalId', message: `externalId duplicates line ${firstLine} of this file` };
+      return {
+        field: 'externalId',
+        message: `externalId duplicates line ${firstLine} of this file`,
+      };
     }
     batch.push(parsed.row);
     return undefined;

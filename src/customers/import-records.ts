@@ -103,7 +103,9 @@ class CsvReader implements RecordReader {
         continue;
       }
       if (!this.header) {
-        const bad = rec.badUtf8 ? 'is not valid UTF-8 text' : unstorableText(rec.fields) && 'contains NUL or a lone surrogate';
+        const bad = rec.badUtf8
+          ? 'is not valid UTF-8 text'
+          : unstorableText(rec.fields) && 'contains NUL or a lone surrogate';
         if (bad) {
           out.push({ line, error: { field: 'row', message: `CSV: the header ${bad}` } });
           this.stopped = true;

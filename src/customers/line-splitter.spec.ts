@@ -16,9 +16,9 @@ const chunked = (b: Buffer, size: number) => {
 describe('LineSplitter', () => {
   it('cuts lines across chunk boundaries, keeps \\r and empty lines, numbers them from 1', () => {
     const s = new LineSplitter(100);
-    expect(texts(feed(s, [Buffer.from('ab'), Buffer.from('c\r\n\nd'), Buffer.from('e\nf')]))).toEqual(
-      ['1:abc\r', '2:', '3:de', '4:f'],
-    );
+    expect(
+      texts(feed(s, [Buffer.from('ab'), Buffer.from('c\r\n\nd'), Buffer.from('e\nf')])),
+    ).toEqual(['1:abc\r', '2:', '3:de', '4:f']);
   });
 
   it('reads a last line without a line end, and nothing after a final line end', () => {
@@ -30,7 +30,12 @@ describe('LineSplitter', () => {
   it('reports a line over the limit once, with its number, and goes on with the next line', () => {
     const s = new LineSplitter(10);
     const body = Buffer.from(`ok\n${'x'.repeat(25)}\nafter\n${'y'.repeat(11)}`);
-    expect(texts(feed(s, chunked(body, 4)))).toEqual(['1:ok', '#2 too long', '3:after', '#4 too long']);
+    expect(texts(feed(s, chunked(body, 4)))).toEqual([
+      '1:ok',
+      '#2 too long',
+      '3:after',
+      '#4 too long',
+    ]);
     // Exactly the limit is allowed.
     expect(texts(feed(new LineSplitter(10), [Buffer.from(`${'z'.repeat(10)}\n`)]))).toEqual([
       `1:${'z'.repeat(10)}`,

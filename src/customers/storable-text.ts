@@ -41,7 +41,9 @@ export function unstorableText(value: unknown, badUtf8 = false): FieldError | un
       const problem = problemOf(v, badUtf8);
       if (problem) return error(path || 'row', problem);
     } else if (typeof v === 'object' && v !== null) {
-      const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
+      const entries = Array.isArray(v)
+        ? v.map((x, i) => [String(i), x] as const)
+        : Object.entries(v);
       for (const [key] of entries) {
         const problem = problemOf(key, badUtf8);
         if (problem) return error(path || 'row', problem, true);

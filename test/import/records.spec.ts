@@ -3,7 +3,11 @@ import { portOf, postImport } from './upload';
 
 const row = (n: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ externalId: `r-${n}`, kind: 'consumer', name: `Customer ${n}`, ...extra });
-const rows = (from: number, to: number, extra: (n: number) => Record<string, unknown> = () => ({})) => {
+const rows = (
+  from: number,
+  to: number,
+  extra: (n: number) => Record<string, unknown> = () => ({}),
+) => {
   const out: string[] = [];
   for (let n = from; n <= to; n++) out.push(row(n, extra(n)));
   return `${out.join('\n')}\n`;
@@ -88,7 +92,9 @@ describe('import records', () => {
     });
 
     it('answers 404 for an unknown id and 400 naming the field for a bad id or limit', async () => {
-      const missing = await t.as(key).get('/v1/customers/imports/0190a0a0-0000-7000-8000-000000000000');
+      const missing = await t
+        .as(key)
+        .get('/v1/customers/imports/0190a0a0-0000-7000-8000-000000000000');
       expect(missing.status).toBe(404);
       const bad = await t.as(key).get('/v1/customers/imports/not-a-uuid');
       expect(bad.status).toBe(400);
@@ -105,7 +111,11 @@ describe('import records', () => {
         [importId],
       );
       expect(audit).toEqual([
-        { type: 'import.started', actor: expect.stringMatching(/^key:/), data: { importId, format: 'ndjson' } },
+        {
+          type: 'import.started',
+          actor: expect.stringMatching(/^key:/),
+          data: { importId, format: 'ndjson' },
+        },
         {
           type: 'import.completed',
           actor: expect.stringMatching(/^key:/),

@@ -49,8 +49,16 @@ describe('import: text the database cannot store is a row error', () => {
     expect(res.body).toMatchObject({ rows: 11, inserted: 2, updated: 0, failed: 9 });
     expect(res.body.errors).toEqual([
       { line: 2, field: 'name', message: 'name must not contain NUL characters' },
-      { line: 3, field: 'attributes.city', message: 'attributes.city must not contain NUL characters' },
-      { line: 4, field: 'attributes', message: 'attributes must not contain NUL characters in a key' },
+      {
+        line: 3,
+        field: 'attributes.city',
+        message: 'attributes.city must not contain NUL characters',
+      },
+      {
+        line: 4,
+        field: 'attributes',
+        message: 'attributes must not contain NUL characters in a key',
+      },
       { line: 5, field: 'name', message: 'name must be valid Unicode text (a lone surrogate)' },
       {
         line: 6,
@@ -105,7 +113,11 @@ describe('import: text the database cannot store is a row error', () => {
       const nul = i % 97 === 0;
       if (nul) bad.add(i);
       lines.push(
-        JSON.stringify({ externalId: `b-${i}`, kind: 'consumer', name: nul ? `x\u0000${i}` : `n${i}` }),
+        JSON.stringify({
+          externalId: `b-${i}`,
+          kind: 'consumer',
+          name: nul ? `x\u0000${i}` : `n${i}`,
+        }),
       );
     }
     const res = await send('application/x-ndjson', lines.join('\n'));

@@ -27,7 +27,9 @@ export class CustomerImports1765600000000 implements MigrationInterface {
         last_committed_line bigint NOT NULL DEFAULT 0,
         failure text NULL
       )`);
-    await q.query(`CREATE INDEX customer_imports_started_at ON customer_imports (started_at DESC, id)`);
+    await q.query(
+      `CREATE INDEX customer_imports_started_at ON customer_imports (started_at DESC, id)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
