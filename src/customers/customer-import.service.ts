@@ -119,8 +119,13 @@ export class CustomerImportService {
       report.failure =
         err instanceof InputError
           ? `the upload ended before the end of the file; lines after ${report.lastCommittedLine} were not written`
-          : `the database refused a batch (SQLSTATE ${sqlState(err) ?? 'unknown'}); lines after ${report.lastCommittedLine} were not written`;
-      this.logger.warn({ importId, status: report.status, code: sqlState(err) }, 'import stopped');
+          : sqlState(err)
+            ? `the database refused a batch (SQLSTATE ${sqlState(err)}); lines after ${report.lastCommittedLine} were not written`
+            : `the import stopped on an internal error; lines after ${report.lastCommittedLine} were not written`;
+      this.logger.warn(
+        { importId, status: report.status, code: sqlState(err), error: (err as Error).name },
+        'import stopped',
+      );
       await this.dataSource
         .transaction(async (m) => {
           await this.records.finish(m, importId, report.status, report.failure ?? null);
@@ -215,7 +220,21 @@ export class CustomerImportService {
         for (const rec of chunk ? reader.push(chunk) : reader.end()) {
           report.rows++;
           lastLine = rec.line;
-          const error = rec.error ?? this.check(rec.value, rec.line, region, seen, batch);
+          let error = rec.error;
+          try {
+            error ??= this.check(rec.value, rec.line, region, seen, batch);
+          } catch (err) {
+            // A row no rule foresaw (nested thousands deep, say) must not stop the import.
+            this.logger.warn(
+              { importId, line: rec.line, error: (err as Error).name },
+              'row unreadable',
+            );
+            error = {
+              field: 'row',
+              message:
+                err instanceof RangeError ? 'row is nested too deeply' : 'row could not be read',
+            };
+          }
           if (error) {
             fail(rec.line, error);
             refusedSinceCut++;

@@ -128,4 +128,26 @@ describe('import: text the database cannot store is a row error', () => {
     );
     expect(n).toBe(2500 - bad.size);
   });
+
+  it.each([5000, 100_000])(
+    'a row nested %i deep is a row error, the rows around it are imported',
+    async (depth) => {
+      const body = [
+        `{"externalId":"d-${depth}-1","kind":"consumer"}`,
+        `{"externalId":"d-${depth}-2","kind":"consumer","attributes":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}`,
+        `{"externalId":"d-${depth}-3","kind":"consumer"}`,
+      ].join('\n');
+      const res = await send('application/x-ndjson', body);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'completed', rows: 3, inserted: 2, failed: 1 });
+      expect(res.body.errors).toEqual([
+        {
+          line: 2,
+          field: 'row',
+          message: expect.stringMatching(/nested too deeply|SQLSTATE 54001/),
+        },
+      ]);
+      expect(await ids(`d-${depth}-`)).toEqual([`d-${depth}-1`, `d-${depth}-3`]);
+    },
+  );
 });
