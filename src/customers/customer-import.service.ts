@@ -52,6 +52,9 @@ const SLICE_MS = 10;
 /** The body could not be read to its end (the client went away). */
 class InputError extends Error {}
 
+/** The record was closed as interrupted (no heartbeat for too long) while this import still ran. */
+class RecordClosedError extends Error {}
+
 interface Batch {
   columns: CustomerColumns;
   lines: number[];
@@ -111,24 +114,36 @@ export class CustomerImportService {
     try {
       const last = await this.readAndWrite(importId, input, format, report, onProgress);
       await this.dataSource.transaction(async (m) => {
-        await this.records.finish(m, importId, 'completed', null, last);
+        if (!(await this.records.finish(m, importId, 'completed', null, last))) {
+          throw new RecordClosedError();
+        }
         await this.audit.record({ type: 'import.completed', actor, data: counts(report) }, m);
       });
     } catch (err) {
-      report.status = err instanceof InputError ? 'interrupted' : 'failed';
+      report.status =
+        err instanceof InputError || err instanceof RecordClosedError ? 'interrupted' : 'failed';
       report.failure =
         err instanceof InputError
           ? `the upload ended before the end of the file; lines after ${report.lastCommittedLine} were not written`
-          : sqlState(err)
-            ? `the database refused a batch (SQLSTATE ${sqlState(err)}); lines after ${report.lastCommittedLine} were not written`
-            : `the import stopped on an internal error; lines after ${report.lastCommittedLine} were not written`;
+          : err instanceof RecordClosedError
+            ? `the import was closed as interrupted after ${this.settings.import.staleSeconds} s without a heartbeat; lines after ${report.lastCommittedLine} were not written`
+            : sqlState(err)
+              ? `the database refused a batch (SQLSTATE ${sqlState(err)}); lines after ${report.lastCommittedLine} were not written`
+              : `the import stopped on an internal error; lines after ${report.lastCommittedLine} were not written`;
       this.logger.warn(
         { importId, status: report.status, code: sqlState(err), error: (err as Error).name },
         'import stopped',
       );
       await this.dataSource
         .transaction(async (m) => {
-          await this.records.finish(m, importId, report.status, report.failure ?? null);
+          const closed = await this.records.finish(
+            m,
+            importId,
+            report.status,
+            report.failure ?? null,
+          );
+          // A record the sweeper closed has its audit row already.
+          if (!closed) return;
           await this.audit.record(
             { type: 'import.failed', actor, data: { ...counts(report), failure: report.failure } },
             m,
@@ -289,13 +304,15 @@ export class CustomerImportService {
     return this.dataSource.transaction(async (m) => {
       const outcome = await this.writer.write(m, cut.columns, cut.lines);
       await previous;
-      await this.records.advance(m, importId, {
+      const open = await this.records.advance(m, importId, {
         rowsRead: cut.rowsRead,
         inserted: outcome.inserted,
         updated: outcome.updated,
         refused: cut.refused + outcome.refused.length,
         lastLine: cut.lastLine,
       });
+      // Swept as interrupted while this process was stalled: the record stays the truth.
+      if (!open) throw new RecordClosedError();
       return outcome;
     });
   }

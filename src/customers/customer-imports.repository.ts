@@ -37,7 +37,7 @@ const ADVANCE_IMPORT = `
   UPDATE customer_imports
   SET rows_read = $2, rows_inserted = rows_inserted + $3, rows_updated = rows_updated + $4,
       rows_refused = rows_refused + $5, last_committed_line = $6, heartbeat_at = now()
-  WHERE id = $1`;
+  WHERE id = $1 AND status = 'running'`;
 
 const BEAT_IMPORT = `UPDATE customer_imports SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`;
 
@@ -47,6 +47,20 @@ const FINISH_IMPORT = `
       rows_read = COALESCE($4, rows_read), rows_refused = rows_refused + $5,
       last_committed_line = COALESCE($6, last_committed_line)
   WHERE id = $1 AND status = 'running'`;
+
+const SWEEP_STALE_IMPORTS = `
+  WITH swept AS (
+    UPDATE customer_imports
+    SET status = 'interrupted', finished_at = now(),
+        failure = 'the importing process stopped; lines after ' || last_committed_line || ' were not written'
+    WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)
+    RETURNING *
+  )
+  SELECT id, actor, format, started_at, finished_at, failure, status,
+         rows_read::float8 AS rows_read, rows_inserted::float8 AS rows_inserted,
+         rows_updated::float8 AS rows_updated, rows_refused::float8 AS rows_refused,
+         last_committed_line::float8 AS last_committed_line
+  FROM swept`;
 
 // A running import whose process stopped beating died with it: shown as interrupted.
 const SELECT_IMPORTS = `
@@ -101,23 +115,45 @@ export class CustomerImportsRepository {
     return id;
   }
 
-  async advance(m: EntityManager, id: string, a: ImportAdvance): Promise<void> {
-    await m.query(ADVANCE_IMPORT, [id, a.rowsRead, a.inserted, a.updated, a.refused, a.lastLine]);
+  /** False if the record is no longer running (swept as interrupted): the batch must not commit. */
+  async advance(m: EntityManager, id: string, a: ImportAdvance): Promise<boolean> {
+    const [, count]: [unknown, number] = await m.query(ADVANCE_IMPORT, [
+      id,
+      a.rowsRead,
+      a.inserted,
+      a.updated,
+      a.refused,
+      a.lastLine,
+    ]);
+    return count === 1;
+  }
+
+  /**
+   * Closes the running records whose heartbeat stopped (their process died) as interrupted, with
+   * their `import.failed` audit rows, in one transaction. Safe on several instances at once: a
+   * record is closed by whichever UPDATE gets it first.
+   */
+  async sweepStale(m: EntityManager, staleSeconds: number): Promise<ImportRecord[]> {
+    const rows: ImportRow[] = await m.query(SWEEP_STALE_IMPORTS, [staleSeconds]);
+    return rows.map(toRecord);
   }
 
   async beat(id: string): Promise<void> {
     await this.dataSource.query(BEAT_IMPORT, [id]);
   }
 
-  /** Closes a running record; with `last` the counts read after the last batch are added. */
+  /**
+   * Closes a running record; with `last` the counts read after the last batch are added.
+   * False if it was no longer running (swept as interrupted meanwhile).
+   */
   async finish(
     m: EntityManager,
     id: string,
     status: Exclude<ImportStatus, 'running'>,
     failure: string | null,
     last?: { rowsRead: number; refused: number; lastLine: number },
-  ): Promise<void> {
-    await m.query(FINISH_IMPORT, [
+  ): Promise<boolean> {
+    const [, count]: [unknown, number] = await m.query(FINISH_IMPORT, [
       id,
       status,
       failure,
@@ -125,6 +161,7 @@ export class CustomerImportsRepository {
       last?.refused ?? 0,
       last?.lastLine ?? null,
     ]);
+    return count === 1;
   }
 
   async get(id: string, staleSeconds: number): Promise<ImportRecord | undefined> {

@@ -6,6 +6,7 @@ import { CustomerImportService } from './customer-import.service';
 import { CustomerImportsController } from './customer-imports.controller';
 import { CustomerImportsRepository } from './customer-imports.repository';
 import { ImportBatchWriter } from './import-batch-writer';
+import { ImportSweeperService } from './import-sweeper.service';
 import { CustomerEntity } from './customer.entity';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
@@ -21,6 +22,7 @@ import { CustomersService } from './customers.service';
     CustomerImportsRepository,
     CustomerImportRecords,
     ImportBatchWriter,
+    ImportSweeperService,
   ],
   exports: [CustomersService, CustomerImportService],
 })

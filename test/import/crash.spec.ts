@@ -34,6 +34,16 @@ const exited = (child: ChildProcess) =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(50);
+  }
+}
+
 describe('an import whose process is SIGKILLed mid-import', () => {
   let t: TestApp;
   let key: string;
@@ -104,7 +114,6 @@ describe('an import whose process is SIGKILLed mid-import', () => {
       const refusedBefore = (line: number) => Math.floor(line / 700);
       expect(record).toMatchObject({
         status: 'interrupted',
-        finishedAt: null,
         rowsWritten: n,
         inserted: n,
         rowsRead: record.lastCommittedLine,
@@ -115,6 +124,29 @@ describe('an import whose process is SIGKILLed mid-import', () => {
       // What is in the table is exactly the file up to the last committed line.
       expect(maxLine).toBeLessThanOrEqual(record.lastCommittedLine);
       expect(maxLine).toBeGreaterThan(record.lastCommittedLine - 700);
+
+      // The scheduler's sweep closes it for good, with its import.failed audit row.
+      const swept = await until(async () => {
+        const r = await t.as(key).get(`/v1/customers/imports/${id}`);
+        return r.body.finishedAt ? r.body : undefined;
+      });
+      expect(swept).toMatchObject({
+        status: 'interrupted',
+        rowsWritten: n,
+        failure: `the importing process stopped; lines after ${record.lastCommittedLine} were not written`,
+      });
+      const audit = await t.db.query(
+        `SELECT type, data FROM audit_events WHERE data->>'importId' = $1 ORDER BY id`,
+        [id],
+      );
+      expect(audit.map((a: { type: string }) => a.type)).toEqual([
+        'import.started',
+        'import.failed',
+      ]);
+      expect(audit[1].data).toMatchObject({
+        inserted: n,
+        lastCommittedLine: record.lastCommittedLine,
+      });
     }
     const { body: list } = await t.as(key).get('/v1/customers/imports');
     expect(list.map((r: { status: string }) => r.status)).toEqual([

@@ -259,4 +259,42 @@ describe('import records', () => {
     );
     expect(max).toBe(30_000 + written);
   });
+
+  it('an import whose record was swept as interrupted (it stalled) commits no further batch', async () => {
+    const before = await customerCount();
+    const port = await portOf(t);
+    const upload = postImport(port, key, 'application/x-ndjson', (req) => {
+      req.write(rows(40_001, 42_500));
+      void (async () => {
+        const id = await until(async () => {
+          const [r] = await t.db.query(
+            `SELECT id FROM customer_imports WHERE status = 'running' AND rows_inserted >= 2000`,
+          );
+          return r?.id as string | undefined;
+        });
+        // What the sweeper does to a record whose heartbeat is stale.
+        await t.db.query(
+          `UPDATE customer_imports SET status = 'interrupted', finished_at = now() WHERE id = $1`,
+          [id],
+        );
+        req.end(rows(42_501, 45_000));
+      })();
+    });
+    const res = await upload;
+    expect(res.body).toMatchObject({
+      status: 'interrupted',
+      inserted: 2000,
+      lastCommittedLine: 2000,
+      failure: expect.stringMatching(
+        /^the import was closed as interrupted after 2 s without a heartbeat/,
+      ),
+    });
+    expect((await customerCount()) - before).toBe(2000);
+    const record = await t.as(key).get(`/v1/customers/imports/${res.body.importId}`);
+    expect(record.body).toMatchObject({
+      status: 'interrupted',
+      rowsWritten: 2000,
+      lastCommittedLine: 2000,
+    });
+  });
 });
