@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,13 +32,21 @@ describe('an import with a 20 MB line does not freeze the service', () => {
   async function importWhilePolling(type: string, parts: Buffer[]): Promise<UploadResult> {
     const file = join(dir, 'body');
     writeFileSync(file, Buffer.concat(parts));
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
     const health = pollHealth(port);
     const started = Date.now();
     const res = await curlImport(port, key, type, file);
     const { max, count } = await health.stop();
-    // The import took a while, /health was asked many times during it, and never waited long.
+    loop.disable();
+    // /health was asked again and again during the import, and never waited long.
     expect(count).toBeGreaterThanOrEqual(2);
-    expect(max).toBeLessThan(200);
+    if (max >= 200) {
+      // Says whether this process stalled or the answer waited elsewhere (PostgreSQL, the CPU).
+      throw new Error(
+        `/health took ${Math.round(max)} ms; this process's longest event-loop pause: ${Math.round(loop.max / 1e6)} ms`,
+      );
+    }
     expect(Date.now() - started).toBeLessThan(60_000);
     return res;
   }
