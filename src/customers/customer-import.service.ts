@@ -111,8 +111,9 @@ export class CustomerImportService {
       (this.settings.import.staleSeconds * 1000) / 4,
     );
     beat.unref();
+    const iterator = input[Symbol.asyncIterator]();
     try {
-      const last = await this.readAndWrite(importId, input, format, report, onProgress);
+      const last = await this.readAndWrite(importId, iterator, format, report, onProgress);
       await this.dataSource.transaction(async (m) => {
         if (!(await this.records.finish(m, importId, 'completed', null, last))) {
           throw new RecordClosedError();
@@ -153,6 +154,9 @@ export class CustomerImportService {
         .catch((e: unknown) =>
           this.logger.error({ importId, code: sqlState(e) }, 'import record not closed'),
         );
+      // The client reads its report once its upload is taken: the rest is read and dropped, not
+      // left unread on a socket that would otherwise hang until the client gives up.
+      if (!(err instanceof InputError)) await drain(iterator);
     } finally {
       clearInterval(beat);
     }
@@ -167,7 +171,7 @@ export class CustomerImportService {
   /** Reads the whole body, writing batches as they fill; returns the counts after the last batch. */
   private async readAndWrite(
     importId: string,
-    input: AsyncIterable<Buffer>,
+    iterator: AsyncIterator<Buffer>,
     format: ImportFormat,
     report: ImportReport,
     onProgress?: (p: ImportProgress) => void,
@@ -220,7 +224,6 @@ export class CustomerImportService {
     const reader = recordReader(format, this.settings.import.maxLineBytes);
     const region = this.settings.defaultPhoneRegion;
     let sliceStarted = performance.now();
-    const iterator = input[Symbol.asyncIterator]();
     try {
       for (let done = false; !done;) {
         let chunk: Buffer | undefined;
@@ -315,6 +318,14 @@ export class CustomerImportService {
       if (!open) throw new RecordClosedError();
       return outcome;
     });
+  }
+}
+
+async function drain(iterator: AsyncIterator<Buffer>): Promise<void> {
+  try {
+    while (!(await iterator.next()).done);
+  } catch {
+    // The client went away: nothing left to read.
   }
 }
 
