@@ -62,12 +62,13 @@ async function importCommand(args: string[]): Promise<number> {
     bar.update(size, { rows: report.rows });
     bar.stop();
     process.stdout.write(
-      `rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, failed ${report.failed}\n`,
+      `import ${report.importId} ${report.status}: rows ${report.rows}, inserted ${report.inserted}, updated ${report.updated}, failed ${report.failed}\n`,
     );
+    if (report.failure) process.stdout.write(`  ${report.failure}\n`);
     for (const e of report.errors)
       process.stdout.write(`  line ${e.line}: ${e.field}: ${e.message}\n`);
     if (report.errorsTruncated) process.stdout.write('  … more errors not listed\n');
-    return report.failed > 0 ? 1 : 0;
+    return report.failed > 0 || report.status !== 'completed' ? 1 : 0;
   });
 }
 

@@ -151,6 +151,19 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(toInt)
+  @IsInt({ message: 'IMPORT_MAX_LINE_KB must be a whole number' })
+  @Min(1)
+  @Max(102400)
+  IMPORT_MAX_LINE_KB?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_STALE_SECONDS must be a whole number' })
+  @Min(2)
+  IMPORT_STALE_SECONDS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
   @IsInt({ message: 'PUBLIC_RATE_LIMIT must be a whole number' })
   @Min(1)
   PUBLIC_RATE_LIMIT?: number;
@@ -242,6 +255,12 @@ export interface Settings {
   dataDir: string;
   logLevel: string;
   bodyLimitKb: number;
+  import: {
+    /** A line (a CSV record) longer than this is a row error, skipped without being kept. */
+    maxLineBytes: number;
+    /** A running import whose heartbeat is older than this died with its process: interrupted. */
+    staleSeconds: number;
+  };
   publicRateLimit: number;
   trustProxy: boolean;
   /** SMS bodies longer than this many segments (opt-out line included) are refused. */
@@ -314,6 +333,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir,
     logLevel: parsed.LOG_LEVEL ?? 'info',
     bodyLimitKb: parsed.BODY_LIMIT_KB ?? 1024,
+    import: {
+      maxLineBytes: (parsed.IMPORT_MAX_LINE_KB ?? 1024) * 1024,
+      staleSeconds: parsed.IMPORT_STALE_SECONDS ?? 60,
+    },
     publicRateLimit: parsed.PUBLIC_RATE_LIMIT ?? 60,
     trustProxy: parsed.TRUST_PROXY ?? false,
     smsMaxSegments: parsed.SMS_MAX_SEGMENTS ?? 3,

@@ -53,4 +53,56 @@ describe('csvRecords', () => {
       { line: 2, fields: ['Казань'] },
     ]);
   });
+
+  const collectLimited = async (chunks: Buffer[], max: number) => {
+    const out = [];
+    for await (const r of csvRecords(Readable.from(chunks), max)) out.push(r);
+    return out;
+  };
+
+  it('cuts a record longer than the limit (an open quote over many lines) and reads again from the next line', async () => {
+    const records = await collectLimited(
+      [
+        Buffer.from(`h,v
+q,"${'a\n'.repeat(20)}x,y\n`),
+      ],
+      16,
+    );
+    expect(records[0]).toEqual({ line: 1, fields: ['h', 'v'] });
+    // "q,"a" (4 bytes) and 7 more lines of "\na" reach 18 bytes on line 9.
+    expect(records[1]).toEqual({
+      line: 2,
+      error:
+        'the record starting on line 2 is longer than 16 bytes (a quote never closed?); lines 2-9 were skipped',
+    });
+    expect(records.slice(2, 4)).toEqual([
+      { line: 10, fields: ['a'] },
+      { line: 11, fields: ['a'] },
+    ]);
+    expect(records[records.length - 1]).toEqual({ line: 22, fields: ['x', 'y'] });
+  });
+
+  it('refuses one physical line longer than the limit by its number, without keeping it', async () => {
+    const records = await collectLimited(
+      [Buffer.from('h\n'), Buffer.alloc(100, 'z'), Buffer.from('\nok\n')],
+      16,
+    );
+    expect(records).toEqual([
+      { line: 1, fields: ['h'] },
+      { line: 2, error: 'line 2 is longer than 16 bytes' },
+      { line: 3, fields: ['ok'] },
+    ]);
+  });
+
+  it('marks a record whose bytes are not UTF-8', async () => {
+    const records = await collectLimited(
+      [Buffer.from('h,v\na,'), Buffer.from([0xff]), Buffer.from('\nb,c\n')],
+      1024,
+    );
+    expect(records).toEqual([
+      { line: 1, fields: ['h', 'v'] },
+      { line: 2, fields: ['a', '\uFFFD'], badUtf8: true },
+      { line: 3, fields: ['b', 'c'] },
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { LineSplitter, type SplitLine } from './line-splitter';
+import { decodeUtf8 } from './storable-text';
 
 export interface CsvRecord {
   /** The file line the record starts on (1-based). */
@@ -7,7 +7,12 @@ export interface CsvRecord {
   /** The fields, or why the record could not be read. */
   fields?: string[];
   error?: string;
+  /** The record's bytes were not UTF-8; the bad bytes read as U+FFFD. */
+  badUtf8?: boolean;
 }
+
+/** The default limit of one record (a quoted field may span lines): 1 MiB. */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
 /**
  * Streams CSV (RFC 4180, header row included) as records. A record ends at the first line end
@@ -15,56 +20,108 @@ export interface CsvRecord {
  * quoting is reported on its own and never swallows the records after it (a streaming parser
  * that stays "inside quotes" after an error would).
  */
-export async function* csvRecords(input: Readable): AsyncGenerator<CsvRecord> {
-  for await (const records of csvRecordBatches(input)) yield* records;
+export async function* csvRecords(
+  input: AsyncIterable<Buffer>,
+  maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
+): AsyncGenerator<CsvRecord> {
+  const lines = new LineSplitter(maxRecordBytes);
+  const records = new CsvRecordSplitter(maxRecordBytes);
+  for await (const chunk of input) yield* records.take(lines.push(chunk));
+  yield* records.take(lines.end());
+  yield* records.end();
 }
 
-/** The same records, a chunk of the input at a time (an await per chunk, not per record). */
-export async function* csvRecordBatches(input: Readable): AsyncGenerator<CsvRecord[]> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let line = 0;
-  let start = 0;
-  let text: string[] = [];
-  let quotes = 0;
-  const take = (physical: string): CsvRecord | undefined => {
-    line++;
-    if (line === 1 && physical.charCodeAt(0) === 0xfeff) physical = physical.slice(1);
-    if (!text.length) {
-      if (!physical.trim()) return undefined;
-      start = line;
-    }
-    text.push(physical);
-    for (let i = physical.indexOf('"'); i >= 0; i = physical.indexOf('"', i + 1)) quotes++;
-    if (quotes % 2 === 1) return undefined;
-    return finish();
-  };
-  const finish = (): CsvRecord => {
-    const record = text.join('\n');
-    text = [];
-    quotes = 0;
-    const fields = splitCsvRecord(record.endsWith('\r') ? record.slice(0, -1) : record);
-    return typeof fields === 'string' ? { line: start, error: fields } : { line: start, fields };
-  };
-  for await (const chunk of input) {
-    const parts = (rest + decoder.write(chunk as Buffer)).split('\n');
-    rest = parts.pop() ?? '';
+/**
+ * Joins physical lines into CSV records, in time linear in the input: each line's quotes are
+ * counted once and its bytes kept until the record ends. A record longer than the limit (a quote
+ * never closed, most likely) is refused when it crosses the limit, and reading starts afresh at
+ * the next line: otherwise an unclosed quote would swallow the rest of the file.
+ */
+export class CsvRecordSplitter {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+  private quotes = 0;
+  private start = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  take(lines: SplitLine[]): CsvRecord[] {
     const out: CsvRecord[] = [];
-    for (const physical of parts) {
-      const record = take(physical);
-      if (record) out.push(record);
+    for (const l of lines) {
+      if ('tooLong' in l) {
+        out.push(
+          this.parts.length
+            ? this.cut(l.line)
+            : { line: l.line, error: `line ${l.line} is longer than ${this.maxBytes} bytes` },
+        );
+        continue;
+      }
+      let bytes = l.bytes;
+      if (l.line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+        bytes = bytes.subarray(3);
+      }
+      if (!this.parts.length) {
+        if (isBlankBytes(bytes)) continue;
+        this.start = l.line;
+      } else if (this.bytes + 1 + bytes.length > this.maxBytes) {
+        out.push(this.cut(l.line));
+        continue;
+      }
+      this.parts.push(bytes);
+      this.bytes += bytes.length + (this.parts.length > 1 ? 1 : 0);
+      for (let i = bytes.indexOf(0x22); i >= 0; i = bytes.indexOf(0x22, i + 1)) this.quotes++;
+      if (this.quotes % 2 === 0) out.push(this.finish());
     }
-    if (out.length) yield out;
+    return out;
   }
-  rest += decoder.end();
-  const out: CsvRecord[] = [];
-  if (rest) {
-    const record = take(rest);
-    if (record) out.push(record);
+
+  /** A quote opened and never closed: the rest of the file was one broken record. */
+  end(): CsvRecord[] {
+    return this.parts.length ? [this.finish()] : [];
   }
-  // A quote opened and never closed: the rest of the file was one broken record.
-  if (text.length) out.push(finish());
-  if (out.length) yield out;
+
+  private cut(line: number): CsvRecord {
+    const record = {
+      line: this.start,
+      error: `the record starting on line ${this.start} is longer than ${this.maxBytes} bytes (a quote never closed?); lines ${this.start}-${line} were skipped`,
+    };
+    this.reset();
+    return record;
+  }
+
+  private finish(): CsvRecord {
+    const bytes = this.parts.length === 1 ? this.parts[0] : joinLines(this.parts, this.bytes);
+    const start = this.start;
+    this.reset();
+    const { text, valid } = decodeUtf8(bytes);
+    const fields = splitCsvRecord(text.endsWith('\r') ? text.slice(0, -1) : text);
+    const record: CsvRecord =
+      typeof fields === 'string' ? { line: start, error: fields } : { line: start, fields };
+    if (!valid) record.badUtf8 = true;
+    return record;
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.bytes = 0;
+    this.quotes = 0;
+  }
+}
+
+function joinLines(parts: Buffer[], total: number): Buffer {
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out[at++] = 0x0a;
+    at += parts[i].copy(out, at);
+  }
+  return out;
+}
+
+/** Only spaces, tabs and a carriage return: a blank line between records. */
+export function isBlankBytes(bytes: Buffer): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  return true;
 }
 
 const isBlank = (c: string | undefined) => c === ' ' || c === '\t';

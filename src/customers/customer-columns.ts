@@ -19,6 +19,8 @@ export class CustomerColumns {
   }
 
   push(row: CustomerRow): void {
+    // Serialised first: if it throws, no column has grown and the batch stays aligned.
+    const attributes = row.attributes ? JSON.stringify(row.attributes) : null;
     const c = this.cols;
     c[0].push(row.externalId);
     c[1].push(row.kind);
@@ -30,7 +32,14 @@ export class CustomerColumns {
     c[7].push(row.company);
     c[8].push(row.accountManagerName);
     c[9].push(row.accountManagerPhone);
-    c[10].push(row.attributes ? JSON.stringify(row.attributes) : null);
+    c[10].push(attributes);
+  }
+
+  /** Row `i` alone, to write it on its own when its batch was refused. */
+  at(i: number): CustomerColumns {
+    const one = new CustomerColumns();
+    this.cols.forEach((col, c) => one.cols[c].push(col[i]));
+    return one;
   }
 
   /** The eleven `text[]` parameters of the upsert, in its column order, as array literals. */

@@ -1,16 +1,18 @@
-import { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { CustomerColumns } from './customer-columns';
-import { SeenIds } from './seen-ids';
 import { FieldError, parseCustomerInput } from './customer-input';
-import { CustomersRepository } from './customers.repository';
-import { csvRecordBatches } from './csv-records';
+import { CustomerImportsRepository, type ImportStatus } from './customer-imports.repository';
+import { ImportBatchWriter, sqlState, type RefusedRow } from './import-batch-writer';
+import { recordReader, type ImportFormat } from './import-records';
+import { SeenIds } from './seen-ids';
 
-export type ImportFormat = 'ndjson' | 'csv';
+export type { ImportFormat } from './import-records';
+export { csvToCustomer } from './import-records';
 
 export interface ImportRowError {
   line: number;
@@ -19,6 +21,9 @@ export interface ImportRowError {
 }
 
 export interface ImportReport {
+  /** The import record: GET /v1/customers/imports/:id. */
+  importId: string;
+  status: Exclude<ImportStatus, 'running'>;
   format: ImportFormat;
   rows: number;
   inserted: number;
@@ -27,6 +32,10 @@ export interface ImportReport {
   errors: ImportRowError[];
   /** More rows failed than the report lists. */
   errorsTruncated: boolean;
+  /** Every line up to this one is settled (written or refused); after a failure, the rest was not written. */
+  lastCommittedLine: number;
+  /** Why the import stopped early (failed or interrupted); no row content. */
+  failure?: string;
 }
 
 export interface ImportProgress {
@@ -37,35 +46,56 @@ export interface ImportProgress {
 const BATCH = 2000;
 const WRITES_IN_FLIGHT = 2;
 const MAX_REPORTED_ERRORS = 1000;
+/** Parsing runs at most this long before other requests get the event loop. */
+const SLICE_MS = 10;
 
-interface SourceRecord {
-  line: number;
-  value?: unknown;
-  error?: FieldError;
+/** The body could not be read to its end (the client went away). */
+class InputError extends Error {}
+
+/** The record was closed as interrupted (no heartbeat for too long) while this import still ran. */
+class RecordClosedError extends Error {}
+
+interface Batch {
+  columns: CustomerColumns;
+  lines: number[];
+  /** Rows read and refused (before the database) when the batch was cut; refused since the last cut. */
+  rowsRead: number;
+  refused: number;
+  lastLine: number;
 }
 
 /**
  * Streams a file of customers into the database. Rows are validated one by one with the same
- * rules as the API; good rows are upserted in batches of 2,000, each batch in its own statement,
- * so memory stays flat whatever the file size and a bad row never blocks the good ones.
+ * rules as the API; good rows are upserted in batches of 2,000, each batch in its own transaction
+ * that also advances the import record, so memory stays flat whatever the file size, a bad row
+ * never blocks the good ones, and a crash leaves a record of exactly what was written.
  */
 @Injectable()
 export class CustomerImportService {
   private readonly logger = new Logger(CustomerImportService.name);
 
   constructor(
-    private readonly repo: CustomersRepository,
+    private readonly dataSource: DataSource,
+    private readonly writer: ImportBatchWriter,
+    private readonly records: CustomerImportsRepository,
     private readonly audit: AuditService,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   async import(
-    input: Readable,
+    input: AsyncIterable<Buffer>,
     format: ImportFormat,
     actor: string,
     onProgress?: (p: ImportProgress) => void,
   ): Promise<ImportReport> {
+    const importId = await this.dataSource.transaction(async (m) => {
+      const id = await this.records.start(m, actor, format);
+      await this.audit.record({ type: 'import.started', actor, data: { importId: id, format } }, m);
+      return id;
+    });
     const report: ImportReport = {
+      importId,
+      status: 'completed',
       format,
       rows: 0,
       inserted: 0,
@@ -73,171 +103,238 @@ export class CustomerImportService {
       failed: 0,
       errors: [],
       errorsTruncated: false,
+      lastCommittedLine: 0,
     };
+    // The record's heartbeat: while it moves, a running import is alive.
+    const beat = setInterval(
+      () => void this.records.beat(importId).catch(() => undefined),
+      (this.settings.import.staleSeconds * 1000) / 4,
+    );
+    beat.unref();
+    const iterator = input[Symbol.asyncIterator]();
+    try {
+      const last = await this.readAndWrite(importId, iterator, format, report, onProgress);
+      await this.dataSource.transaction(async (m) => {
+        if (!(await this.records.finish(m, importId, 'completed', null, last))) {
+          throw new RecordClosedError();
+        }
+        await this.audit.record({ type: 'import.completed', actor, data: counts(report) }, m);
+      });
+    } catch (err) {
+      report.status =
+        err instanceof InputError || err instanceof RecordClosedError ? 'interrupted' : 'failed';
+      report.failure =
+        err instanceof InputError
+          ? `the upload ended before the end of the file; lines after ${report.lastCommittedLine} were not written`
+          : err instanceof RecordClosedError
+            ? `the import was closed as interrupted after ${this.settings.import.staleSeconds} s without a heartbeat; lines after ${report.lastCommittedLine} were not written`
+            : sqlState(err)
+              ? `the database refused a batch (SQLSTATE ${sqlState(err)}); lines after ${report.lastCommittedLine} were not written`
+              : `the import stopped on an internal error; lines after ${report.lastCommittedLine} were not written`;
+      this.logger.warn(
+        { importId, status: report.status, code: sqlState(err), error: (err as Error).name },
+        'import stopped',
+      );
+      await this.dataSource
+        .transaction(async (m) => {
+          const closed = await this.records.finish(
+            m,
+            importId,
+            report.status,
+            report.failure ?? null,
+          );
+          // A record the sweeper closed has its audit row already.
+          if (!closed) return;
+          await this.audit.record(
+            { type: 'import.failed', actor, data: { ...counts(report), failure: report.failure } },
+            m,
+          );
+        })
+        // Left running, the record reads as interrupted once its heartbeat is stale.
+        .catch((e: unknown) =>
+          this.logger.error({ importId, code: sqlState(e) }, 'import record not closed'),
+        );
+      // The client reads its report once its upload is taken: the rest is read and dropped, not
+      // left unread on a socket that would otherwise hang until the client gives up.
+      if (!(err instanceof InputError)) await drain(iterator);
+    } finally {
+      clearInterval(beat);
+    }
+    report.errors.sort((a, b) => a.line - b.line);
+    this.logger.log(
+      { importId, format, status: report.status, rows: report.rows, failed: report.failed },
+      'import finished',
+    );
+    return report;
+  }
+
+  /** Reads the whole body, writing batches as they fill; returns the counts after the last batch. */
+  private async readAndWrite(
+    importId: string,
+    iterator: AsyncIterator<Buffer>,
+    format: ImportFormat,
+    report: ImportReport,
+    onProgress?: (p: ImportProgress) => void,
+  ): Promise<{ rowsRead: number; refused: number; lastLine: number }> {
     const fail = (line: number, e: FieldError) => {
       report.failed++;
       if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, ...e });
       else report.errorsTruncated = true;
     };
     let bytes = 0;
-    // Reading through for-await keeps backpressure: the file is read only as fast as rows are written.
-    const counted = Readable.from(
-      (async function* () {
-        for await (const chunk of input) {
-          bytes += (chunk as Buffer).length;
-          yield chunk as Buffer;
-        }
-      })(),
-      { objectMode: false },
-    );
+    let refusedSinceCut = 0;
+    let lastLine = 0;
     // Only the ids are kept, not the rows, and off the JS heap: a million ids is ~30 MB.
     const seen = new SeenIds();
     let batch = new CustomerColumns();
+    let lines: number[] = [];
     // Batches are written while the next ones are parsed, a bounded number at a time; they never
     // share an externalId (duplicates are refused above), so concurrent upserts cannot collide.
-    const inFlight = new Set<Promise<void>>();
+    // Each commits only after the one before it, so the record always describes a prefix of the file.
+    const inFlight = new Set<Promise<unknown>>();
+    let previous: Promise<unknown> = Promise.resolve();
     const flush = async () => {
       if (!batch.length) return;
       while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
-      const write: Promise<void> = this.repo.upsertBatchCounts(batch).then((counts) => {
-        report.inserted += counts.inserted;
-        report.updated += counts.updated;
+      const cut: Batch = {
+        columns: batch,
+        lines,
+        rowsRead: report.rows,
+        refused: refusedSinceCut,
+        lastLine,
+      };
+      refusedSinceCut = 0;
+      batch = new CustomerColumns();
+      lines = [];
+      const write = this.writeBatch(importId, cut, previous).then((outcome) => {
+        report.inserted += outcome.inserted;
+        report.updated += outcome.updated;
+        for (const r of outcome.refused) fail(r.line, r);
+        report.lastCommittedLine = cut.lastLine;
         inFlight.delete(write);
         onProgress?.({ rows: report.rows, bytes });
       });
       // Awaited later (race/all below); until then a failure must not count as unhandled.
       write.catch(() => undefined);
       inFlight.add(write);
-      batch = new CustomerColumns();
+      previous = write;
+      await yieldToEventLoop();
     };
 
-    // Records come a chunk at a time: one await per chunk of the body, not one per row.
-    const chunks = format === 'csv' ? this.csvRecords(counted) : this.ndjsonRecords(counted);
+    const reader = recordReader(format, this.settings.import.maxLineBytes);
     const region = this.settings.defaultPhoneRegion;
-    for await (const records of chunks) {
-      for (const rec of records) {
-        report.rows++;
-        if (rec.error) {
-          fail(rec.line, rec.error);
-          continue;
+    let sliceStarted = performance.now();
+    try {
+      for (let done = false; !done;) {
+        let chunk: Buffer | undefined;
+        try {
+          const next = await iterator.next();
+          done = next.done === true;
+          chunk = next.done ? undefined : next.value;
+        } catch (err) {
+          throw new InputError((err as Error).message);
         }
-        const parsed = parseCustomerInput(rec.value, region);
-        if (!parsed.ok) {
-          fail(rec.line, parsed.errors[0]);
-          continue;
-        }
-        const firstLine = seen.firstLine(parsed.row.externalId, rec.line);
-        if (firstLine !== undefined) {
-          fail(rec.line, {
-            field: 'externalId',
-            message: `externalId duplicates line ${firstLine} of this file`,
-          });
-          continue;
-        }
-        batch.push(parsed.row);
-        if (batch.length >= BATCH) await flush();
-      }
-    }
-    await flush();
-    await Promise.all(inFlight);
-    await this.audit.record({
-      type: 'admin.customers_imported',
-      actor,
-      data: {
-        format,
-        rows: report.rows,
-        inserted: report.inserted,
-        updated: report.updated,
-        failed: report.failed,
-      },
-    });
-    this.logger.log({ format, rows: report.rows, failed: report.failed }, 'import finished');
-    return report;
-  }
-
-  private async *ndjsonRecords(input: Readable): AsyncGenerator<SourceRecord[]> {
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
-    let line = 0;
-    const parseLine = (text: string): SourceRecord => {
-      try {
-        return { line, value: JSON.parse(text) };
-      } catch {
-        return { line, error: { field: 'row', message: 'line is not valid JSON' } };
-      }
-    };
-    for await (const chunk of input) {
-      const parts = (rest + decoder.write(chunk as Buffer)).split('\n');
-      rest = parts.pop() ?? '';
-      const out: SourceRecord[] = [];
-      for (const text of parts) {
-        line++;
-        if (!isBlank(text)) out.push(parseLine(text));
-      }
-      if (out.length) yield out;
-    }
-    rest += decoder.end();
-    line++;
-    if (!isBlank(rest)) yield [parseLine(rest)];
-  }
-
-  private async *csvRecords(input: Readable): AsyncGenerator<SourceRecord[]> {
-    let header: string[] | undefined;
-    for await (const recs of csvRecordBatches(input)) {
-      const out: SourceRecord[] = [];
-      for (const rec of recs) {
-        if (rec.error !== undefined || !rec.fields) {
-          out.push({ line: rec.line, error: { field: 'row', message: `CSV: ${rec.error}` } });
-          if (!header) {
-            yield out;
-            return; // without a readable header no row can be read
+        if (chunk) bytes += chunk.length;
+        for (const rec of chunk ? reader.push(chunk) : reader.end()) {
+          report.rows++;
+          lastLine = rec.line;
+          let error = rec.error;
+          try {
+            error ??= this.check(rec.value, rec.line, region, seen, batch);
+          } catch (err) {
+            // A row no rule foresaw (nested thousands deep, say) must not stop the import.
+            this.logger.warn(
+              { importId, line: rec.line, error: (err as Error).name },
+              'row unreadable',
+            );
+            error = {
+              field: 'row',
+              message:
+                err instanceof RangeError ? 'row is nested too deeply' : 'row could not be read',
+            };
           }
-          continue;
+          if (error) {
+            fail(rec.line, error);
+            refusedSinceCut++;
+            continue;
+          }
+          lines.push(rec.line);
+          if (batch.length >= BATCH) await flush();
         }
-        if (!header) {
-          header = rec.fields;
-          continue;
+        // One request must not keep the service from answering others.
+        if (performance.now() - sliceStarted > SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStarted = performance.now();
         }
-        if (rec.fields.length !== header.length) {
-          const message = `CSV: the row has ${rec.fields.length} columns, the header ${header.length}`;
-          out.push({ line: rec.line, error: { field: 'row', message } });
-          continue;
-        }
-        const fields = rec.fields;
-        const columns = header;
-        out.push({
-          line: rec.line,
-          value: csvToCustomer(Object.fromEntries(columns.map((h, i) => [h, fields[i]]))),
-        });
       }
-      if (out.length) yield out;
+      await flush();
+      await Promise.all(inFlight);
+    } catch (err) {
+      // Whatever was handed to the database settles (and is counted) before the record is closed.
+      await Promise.allSettled(inFlight);
+      throw err;
     }
+    return { rowsRead: report.rows, refused: refusedSinceCut, lastLine };
+  }
+
+  /** Validates a row and adds it to the batch; or says why it cannot be imported. */
+  private check(
+    value: unknown,
+    line: number,
+    region: string,
+    seen: SeenIds,
+    batch: CustomerColumns,
+  ): FieldError | undefined {
+    const parsed = parseCustomerInput(value, region);
+    if (!parsed.ok) return parsed.errors[0];
+    const firstLine = seen.firstLine(parsed.row.externalId, line);
+    if (firstLine !== undefined) {
+      return {
+        field: 'externalId',
+        message: `externalId duplicates line ${firstLine} of this file`,
+      };
+    }
+    batch.push(parsed.row);
+    return undefined;
+  }
+
+  /** One batch in one transaction with the record's advance, committed after the batch before it. */
+  private writeBatch(
+    importId: string,
+    cut: Batch,
+    previous: Promise<unknown>,
+  ): Promise<{ inserted: number; updated: number; refused: RefusedRow[] }> {
+    return this.dataSource.transaction(async (m) => {
+      const outcome = await this.writer.write(m, cut.columns, cut.lines);
+      await previous;
+      const open = await this.records.advance(m, importId, {
+        rowsRead: cut.rowsRead,
+        inserted: outcome.inserted,
+        updated: outcome.updated,
+        refused: cut.refused + outcome.refused.length,
+        lastLine: cut.lastLine,
+      });
+      // Swept as interrupted while this process was stalled: the record stays the truth.
+      if (!open) throw new RecordClosedError();
+      return outcome;
+    });
   }
 }
 
-// Same test as `!text.trim()` without building the trimmed copy of every line.
-const isBlank = (text: string) => text.charCodeAt(0) !== 0x7b /* { */ && !/\S/.test(text);
-
-/** CSV columns: the API's field names, `accountManager.name`, `accountManager.phone`, `attributes.<key>`. */
-export function csvToCustomer(record: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const attributes: Record<string, unknown> = {};
-  let manager: Record<string, string> | undefined;
-  for (const [key, value] of Object.entries(record)) {
-    if (value === '' || value === undefined) continue;
-    if (key.startsWith('attributes.')) attributes[key.slice('attributes.'.length)] = value;
-    else if (key === 'attributes') {
-      try {
-        Object.assign(attributes, JSON.parse(value));
-      } catch {
-        out.attributes = value; // left as text so validation names the field
-      }
-    } else if (key.startsWith('accountManager.')) {
-      manager ??= {};
-      manager[key.slice('accountManager.'.length)] = value;
-    } else out[key] = value;
+async function drain(iterator: AsyncIterator<Buffer>): Promise<void> {
+  try {
+    while (!(await iterator.next()).done);
+  } catch {
+    // The client went away: nothing left to read.
   }
-  if (Object.keys(attributes).length && out.attributes === undefined) out.attributes = attributes;
-  if (manager) out.accountManager = manager;
-  return out;
 }
+
+const counts = (r: ImportReport) => ({
+  importId: r.importId,
+  format: r.format,
+  rows: r.rows,
+  inserted: r.inserted,
+  updated: r.updated,
+  failed: r.failed,
+  lastCommittedLine: r.lastCommittedLine,
+});

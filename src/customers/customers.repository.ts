@@ -72,10 +72,16 @@ export class CustomersRepository {
     return rows[0]?.id ?? null;
   }
 
-  async upsertBatchCounts(rows: CustomerRow[] | CustomerColumns): Promise<BatchCounts> {
+  async upsertBatchCounts(
+    rows: CustomerRow[] | CustomerColumns,
+    manager?: EntityManager,
+  ): Promise<BatchCounts> {
     const columns = Array.isArray(rows) ? CustomerColumns.of(rows) : rows;
     if (columns.length === 0) return { inserted: 0, updated: 0 };
-    const [counts]: BatchCounts[] = await this.dataSource.query(UPSERT_COUNTS, columns.params());
+    const [counts]: BatchCounts[] = await (manager ?? this.dataSource.manager).query(
+      UPSERT_COUNTS,
+      columns.params(),
+    );
     return counts;
   }
 }

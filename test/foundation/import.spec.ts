@@ -51,6 +51,9 @@ describe('customer import', () => {
       const res = await importAs(integration, 'application/x-ndjson', file);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
+        importId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        status: 'completed',
+        lastCommittedLine: 11,
         format: 'ndjson',
         rows: 9,
         inserted: 3,
@@ -118,11 +121,19 @@ describe('customer import', () => {
 
     it('records the import in the audit table without personal data', async () => {
       const audit = await t.db.query(
-        `SELECT actor, data FROM audit_events WHERE type = 'admin.customers_imported' ORDER BY id`,
+        `SELECT actor, data FROM audit_events WHERE type = 'import.completed' ORDER BY id`,
       );
       expect(audit[0]).toEqual({
         actor: expect.stringMatching(/^key:/),
-        data: { format: 'ndjson', rows: 9, inserted: 3, updated: 0, failed: 6 },
+        data: {
+          importId: expect.any(String),
+          format: 'ndjson',
+          rows: 9,
+          inserted: 3,
+          updated: 0,
+          failed: 6,
+          lastCommittedLine: 11,
+        },
       });
       expect(JSON.stringify(audit)).not.toContain('anna@example.ru');
     });

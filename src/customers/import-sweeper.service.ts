@@ -1,0 +1,71 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { CustomerImportsRepository } from './customer-imports.repository';
+
+/**
+ * On scheduler instances: closes the imports whose process died (heartbeat older than
+ * IMPORT_STALE_SECONDS) as `interrupted` and audits them as `import.failed`, so a killed import
+ * ends in the audit too and not only in how its record reads.
+ */
+@Injectable()
+export class ImportSweeperService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ImportSweeperService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly records: CustomerImportsRepository,
+    private readonly audit: AuditService,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.settings.roles.includes('scheduler')) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweep()
+        .catch((err: Error) => this.logger.error({ error: err.name }, 'import sweep failed'))
+        .finally(() => (this.running = undefined));
+    }, this.settings.import.staleSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      const swept = await this.records.sweepStale(m, this.settings.import.staleSeconds);
+      await this.audit.record(
+        swept.map((r) => ({
+          type: 'import.failed',
+          actor: r.actor,
+          data: {
+            importId: r.id,
+            format: r.format,
+            rows: r.rowsRead,
+            inserted: r.inserted,
+            updated: r.updated,
+            failed: r.rowsRefused,
+            lastCommittedLine: r.lastCommittedLine,
+            failure: r.failure,
+          },
+        })),
+        m,
+      );
+      return swept.length;
+    });
+  }
+}
