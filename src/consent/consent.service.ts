@@ -54,7 +54,9 @@ export interface ConsentEventView {
   evidence: {
     ip: string | null;
     userAgent: string | null;
+    /** Null once an erasure blanked it; `wordingHash` still names the text shown. */
     wording: string | null;
+    wordingHash: string | null;
     wordingVersion: string | null;
   };
   actor: string;
@@ -88,6 +90,7 @@ interface EventRow {
   ip: string | null;
   user_agent: string | null;
   wording: string | null;
+  wording_hash: string | null;
   wording_version: string | null;
   actor: string;
   data: Record<string, unknown>;
@@ -123,6 +126,7 @@ const toEvent = (r: EventRow): ConsentEventView => ({
     ip: r.ip,
     userAgent: r.user_agent,
     wording: r.wording,
+    wordingHash: r.wording_hash,
     wordingVersion: r.wording_version,
   },
   actor: r.actor,
@@ -195,7 +199,12 @@ export class ConsentService {
   async forCustomer(customerId: string) {
     await this.customer(this.dataSource.manager, customerId, false);
     const ledger: EventRow[] = await this.dataSource.query(
-      `SELECT * FROM consent_events WHERE customer_id = $1 ORDER BY id`,
+      `SELECT e.id, e.customer_id, e.channel, e.topic, e.action, e.source, e.confirmed,
+              e.occurred_at, e.ip, e.user_agent, w.wording, e.wording_hash, e.wording_version,
+              e.actor, e.data
+         FROM consent_events e
+         LEFT JOIN consent_wordings w ON w.hash = e.wording_hash
+        WHERE e.customer_id = $1 ORDER BY e.id`,
       [customerId],
     );
     return {
@@ -267,7 +276,8 @@ export class ConsentService {
       throw new BadRequestException([`${next.message} (${c.channel}/${c.topic})`]);
 
     const ev = c.evidence ?? {};
-    const [row]: EventRow[] = await m.query(
+    // A trigger moves the wording to the mutable consent_wordings; the ledger keeps its hash.
+    const [inserted]: EventRow[] = await m.query(
       `INSERT INTO consent_events (customer_id, channel, topic, action, source, confirmed, occurred_at,
          ip, user_agent, wording, wording_version, actor, data)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
@@ -287,6 +297,7 @@ export class ConsentService {
         JSON.stringify(c.data ?? {}),
       ],
     );
+    const row: EventRow = { ...inserted, wording: ev.wording ?? null };
     if (next.kind === 'set') {
       await m.query(
         `INSERT INTO consent_state (customer_id, channel, topic, status, since, last_event_id)

@@ -309,7 +309,7 @@ describe('POST /webhooks/twilio/inbound (SMS keywords)', () => {
       expect(res.text).toContain('<Message>');
       expect(await state(id)).toEqual({ '*': 'withdrawn', tips: 'withdrawn', offers: 'withdrawn' });
       const [row] = await t.db.query(
-        `SELECT wording, source FROM consent_events WHERE customer_id = $1 AND topic = '*'`,
+        `SELECT (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording, source FROM consent_events WHERE customer_id = $1 AND topic = '*'`,
         [id],
       );
       expect(row).toEqual({ wording: body, source: 'sms-keyword' });
