@@ -15,9 +15,9 @@ export interface PersonalValues {
 
 export const MASK = { email: '[email]', phone: '[phone]', name: '[name]' } as const;
 
-// local@domain, unicode letters allowed; quotes, brackets and separators end it. The lookbehind
+// local@domain, unicode letters allowed; quotes, brackets, slashes and separators end it. The lookbehind
 // starts a match only where a word starts, so a long run without '@' is read once, not n times.
-const EMAIL = /(?<![^\s<>()[\]"'`,;:@\\])[^\s<>()[\]"'`,;:@\\]+@[^\s<>()[\]"'`,;:@\\]+/gu;
+const EMAIL = /(?<![^\s<>()[\]"'`,;:@\\/])[^\s<>()[\]"'`,;:@\\/]+@[^\s<>()[\]"'`,;:@\\/]+/gu;
 // A run of digits with the separators people write phones with; 7+ digits is a phone, shorter
 // runs are status codes (550, 5.1.1, 21610) and stay. Letters or digits right before or after
 // (hex ids, uuid groups) mean it is not a phone; an ISO date stays a date.

@@ -12,6 +12,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { contentHash } from '../audit/audit-content.service';
 import { AuditService, type AuditEntry } from '../audit/audit.service';
 import { Clock } from '../common/clock';
+import { safeError } from '../common/log-safety';
 import { maskPersonal, type PersonalValues } from '../common/mask-personal';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
@@ -213,7 +214,9 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     if (!this.settings.roles.includes('worker')) return;
     const timer = setInterval(() => {
-      this.tick().catch((err: Error) => this.logger.error(`sender tick failed: ${err.message}`));
+      this.tick().catch((err: unknown) =>
+        this.logger.error({ error: safeError(err) }, 'sender tick failed'),
+      );
     }, WORKER_INTERVAL_MS);
     this.scheduler.addInterval('delivery-sender', timer);
     this.logger.log(`sender ${this.instanceId} started`);
@@ -410,8 +413,11 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     // Suppressions and withdrawals in their own transactions: they take the customer lock that
     // other senders may share, and a failure here must not undo the record of what was sent.
     for (const effect of sideEffects) {
-      await this.applyAction(effect.row, effect.customer, effect.action).catch((err: Error) =>
-        this.logger.error(`delivery ${effect.row.id}: ${effect.action} failed: ${err.message}`),
+      await this.applyAction(effect.row, effect.customer, effect.action).catch((err: unknown) =>
+        this.logger.error(
+          { error: safeError(err), deliveryId: effect.row.id, action: effect.action },
+          'delivery side effect failed',
+        ),
       );
     }
     return outcomes;
