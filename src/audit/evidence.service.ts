@@ -248,9 +248,7 @@ export class EvidenceService {
             m.consent
               ? `#${m.consent.id} (${m.consent.source}, ${m.consent.wordingVersion ?? '—'})`
               : L.noConsentNeeded,
-          )}${wordingCell(m.consent)}${cell(
-            m.contentHash,
-          )}${cell(m.deliveryId)}</tr>`,
+          )}${wordingCell(m.consent)}${cell(m.contentHash)}${cell(m.deliveryId)}</tr>`,
       )
       .join('\n');
     const c = b.customer;

@@ -30,7 +30,11 @@ export class JsonExceptionFilter implements ExceptionFilter {
     // Class, code and names only: a database error's parameters are the request's data.
     const req = host.switchToHttp().getRequest<Request>();
     this.logger.error(
-      { error: safeError(exception), method: req?.method, path: redactPath(req?.originalUrl ?? req?.url) },
+      {
+        error: safeError(exception),
+        method: req?.method,
+        path: redactPath(req?.originalUrl ?? req?.url),
+      },
       'unhandled error',
     );
     res

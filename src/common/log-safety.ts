@@ -12,7 +12,8 @@ const TOKEN_PATH = /\/(p|u|r|confirm|unsubscribe|preferences)\/[^/]+/gi;
 // Anything shaped like our tokens (<kid>.<payload>.<mac>) or another long opaque value, wherever
 // it appears: a webhook or route added later must not leak one either.
 const TOKEN_LIKE = /[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
-const OPAQUE_SEGMENT = /\/(?=[A-Za-z0-9_.~-]*[A-Za-z])(?=[A-Za-z0-9_.~-]*\d)[A-Za-z0-9_.~-]{24,}(?=\/|$)/g;
+const OPAQUE_SEGMENT =
+  /\/(?=[A-Za-z0-9_.~-]*[A-Za-z])(?=[A-Za-z0-9_.~-]*\d)[A-Za-z0-9_.~-]{24,}(?=\/|$)/g;
 const UUID_SEGMENT = /^\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_MESSAGE = 500;
 
@@ -126,7 +127,9 @@ export function safeError(err: unknown): SafeError {
     Boolean(e.driverError) || (sqlState !== undefined && /^[0-9A-Z]{5}$/.test(sqlState));
   const out: SafeError = {
     type: ident(type) ?? 'Error',
-    message: isDatabase ? `database error${sqlState ? ` ${sqlState}` : ''}` : safeText(str(e.message) ?? ''),
+    message: isDatabase
+      ? `database error${sqlState ? ` ${sqlState}` : ''}`
+      : safeText(str(e.message) ?? ''),
   };
   const code = str(driver.code) ?? str(e.code);
   if (code && /^[A-Za-z0-9_.-]{1,40}$/.test(code)) out.code = code;

@@ -75,7 +75,10 @@ describe('maskPersonal', () => {
   });
 
   it('masks 100 different addresses and numbers in one text', () => {
-    const text = Array.from({ length: 100 }, (_, i) => `u${i}@x${i}.org +7916${String(i).padStart(7, '0')}`).join(' ');
+    const text = Array.from(
+      { length: 100 },
+      (_, i) => `u${i}@x${i}.org +7916${String(i).padStart(7, '0')}`,
+    ).join(' ');
     const out = maskPersonal(text);
     expect(out).not.toMatch(/@|\d{7}/);
     expect(out.split('[email]')).toHaveLength(101);
@@ -92,8 +95,11 @@ describe('maskDiagnostic and maskJson', () => {
   });
 
   it('walks objects and arrays', () => {
-    expect(
-      maskJson({ a: 'to +79161112233', b: [{ c: 'Мария' }], n: 3, z: null }, maria),
-    ).toEqual({ a: 'to [phone]', b: [{ c: '[name]' }], n: 3, z: null });
+    expect(maskJson({ a: 'to +79161112233', b: [{ c: 'Мария' }], n: 3, z: null }, maria)).toEqual({
+      a: 'to [phone]',
+      b: [{ c: '[name]' }],
+      n: 3,
+      z: null,
+    });
   });
 });

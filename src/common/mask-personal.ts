@@ -53,12 +53,17 @@ function literals(known: PersonalValues): { value: string; mask: string }[] {
     // Numbers are masked by shape below; the last 7 digits catch a local form glued to text.
     if (digits.length >= 7) out.set(digits.slice(-7), MASK.phone);
   }
-  return [...out].map(([value, mask]) => ({ value, mask })).sort((a, b) => b.value.length - a.value.length);
+  return [...out]
+    .map(([value, mask]) => ({ value, mask }))
+    .sort((a, b) => b.value.length - a.value.length);
 }
 
 /** The text with every e-mail address, phone number and known personal value masked. */
 export function maskPersonal(text: string, known: PersonalValues = {}): string {
-  let s = text.replace(CONTROL, ' ').replace(EMAIL, MASK.email).replace(PHONE, (m) => (ISO_DATE.test(m) ? m : MASK.phone));
+  let s = text
+    .replace(CONTROL, ' ')
+    .replace(EMAIL, MASK.email)
+    .replace(PHONE, (m) => (ISO_DATE.test(m) ? m : MASK.phone));
   const values = literals(known);
   if (values.length) {
     const pattern = new RegExp(values.map((v) => escapeRegExp(v.value)).join('|'), 'giu');

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { maskPersonal, type PersonalValues } from '../common/mask-personal';
 
@@ -6,11 +5,7 @@ import { maskPersonal, type PersonalValues } from '../common/mask-personal';
  * Consent wording lives in the mutable `consent_wordings`, keyed by its sha256 (a trigger moves
  * it there on every ledger INSERT); the append-only ledger names the hash. The hash keeps proving
  * which text was shown after erasure blanks a wording that quoted the person or was theirs alone.
- */
-export const wordingHash = (wording: string): string =>
-  createHash('sha256').update(wording, 'utf8').digest('hex');
-
-/**
+ *
  * Erasure: blanks the text of every wording this customer's ledger names that either no other
  * (unerased) customer's ledger names, or quotes the person. A standard form text shared with
  * others stays, so their evidence stays readable. Call inside the erasure's transaction.

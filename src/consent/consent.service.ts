@@ -2,6 +2,7 @@ import { BadRequestException, GoneException, Injectable, NotFoundException } fro
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
+import { maskPersonal } from '../common/mask-personal';
 import { lockContacts } from '../common/contact-lock';
 import type { Channel, ConsentEntry, ConsentStatus } from '../policy/engine';
 import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
@@ -276,6 +277,8 @@ export class ConsentService {
       throw new BadRequestException([`${next.message} (${c.channel}/${c.topic})`]);
 
     const ev = c.evidence ?? {};
+    // The version label lands in append-only rows: an address or number in it is masked.
+    const wordingVersion = ev.wordingVersion ? maskPersonal(ev.wordingVersion) : null;
     // A trigger moves the wording to the mutable consent_wordings; the ledger keeps its hash.
     const [inserted]: EventRow[] = await m.query(
       `INSERT INTO consent_events (customer_id, channel, topic, action, source, confirmed, occurred_at,
@@ -292,7 +295,7 @@ export class ConsentService {
         ev.ip ?? null,
         ev.userAgent ?? null,
         ev.wording ?? null,
-        ev.wordingVersion ?? null,
+        wordingVersion,
         c.actor,
         JSON.stringify(c.data ?? {}),
       ],
@@ -334,7 +337,7 @@ export class ConsentService {
           consentEventId: String(row.id),
           status: next.kind === 'set' ? next.status : current?.status,
           confirmed,
-          wordingVersion: ev.wordingVersion ?? null,
+          wordingVersion,
           ...(c.action === 'withdraw' ? { cancelledDeliveries } : {}),
         },
       },

@@ -31,7 +31,11 @@ export async function scrubCustomerHistory(
     [customerId],
   );
   const maskedEvents = events
-    .map((e) => ({ id: e.id, before: JSON.stringify(e.data), after: JSON.stringify(maskJson(e.data, person)) }))
+    .map((e) => ({
+      id: e.id,
+      before: JSON.stringify(e.data),
+      after: JSON.stringify(maskJson(e.data, person)),
+    }))
     .filter((e) => e.before !== e.after);
   if (maskedEvents.length) {
     await m.query(

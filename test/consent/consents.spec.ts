@@ -287,9 +287,10 @@ describe('/v1/customers/:id/consents', () => {
     const wording = '<b>Да</b>, присылайте <script>alert("x")</script> & «советы»';
     const res = await post(id, { ...grant, evidence: { ...evidence, wording } });
     expect(res.status).toBe(201);
-    const [row] = await t.db.query(`SELECT (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording FROM consent_events WHERE id = $1`, [
-      res.body.event.id,
-    ]);
+    const [row] = await t.db.query(
+      `SELECT (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording FROM consent_events WHERE id = $1`,
+      [res.body.event.id],
+    );
     expect(row.wording).toBe(wording);
   });
 

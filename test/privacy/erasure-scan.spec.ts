@@ -126,9 +126,7 @@ describe('erasure leaves nothing personal anywhere', () => {
       .expect(202);
     const [mail] = await smtp.waitFor(1);
     await confirmSubscription(t, confirmPath(mail));
-    [{ id }] = await t.db.query(`SELECT id FROM customers WHERE email = $1`, [
-      EMAIL.toLowerCase(),
-    ]);
+    [{ id }] = await t.db.query(`SELECT id FROM customers WHERE email = $1`, [EMAIL.toLowerCase()]);
     const patched = await t.admin
       .patch(`/v1/customers/${id}`)
       .send({ phone: PHONE_INPUT, attributes: { note: `${NAME} prefers calls` } });
@@ -241,7 +239,8 @@ describe('erasure leaves nothing personal anywhere', () => {
       maxFrequency: 'quarter',
       pausedUntil: '',
     };
-    for (const m of html.matchAll(/type='checkbox' id='[^']+' name='([^']+)'/g)) fields[m[1]] = 'on';
+    for (const m of html.matchAll(/type='checkbox' id='[^']+' name='([^']+)'/g))
+      fields[m[1]] = 'on';
     const saved = await t.http
       .post(`/p/${token}`)
       .set('User-Agent', `Browser of ${NAME}`)
@@ -300,7 +299,9 @@ describe('erasure leaves nothing personal anywhere', () => {
       expect(found(res.text, SECRETS)).toEqual([]);
     }
     for (const lang of ['en', 'ru']) {
-      const timeline = await t.as(auditor).get(`/v1/customers/${id}/timeline?locale=${lang}&limit=1000`);
+      const timeline = await t
+        .as(auditor)
+        .get(`/v1/customers/${id}/timeline?locale=${lang}&limit=1000`);
       expect(timeline.status).toBe(200);
       expect(found(JSON.stringify(timeline.body), SECRETS)).toEqual([]);
     }

@@ -27,7 +27,7 @@ const SECRETS = [
 
 class Capture extends Writable {
   readonly lines: string[] = [];
-  _write(chunk: Buffer, _enc: string, done: () => void): void {
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
     this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     done();
   }
@@ -108,7 +108,11 @@ describe('logs carry no personal data, parameters or tokens', () => {
 
   it('an import whose rows the database refuses, and import row errors', async () => {
     const good = JSON.stringify(person);
-    const bad = JSON.stringify({ ...person, externalId: 'crm-zina-2', email: `not-an-email ${NAME}` });
+    const bad = JSON.stringify({
+      ...person,
+      externalId: 'crm-zina-2',
+      email: `not-an-email ${NAME}`,
+    });
     const res = await t
       .as(integration)
       .post('/v1/customers/import')
@@ -199,7 +203,12 @@ describe('logs carry no personal data, parameters or tokens', () => {
 
   it('token paths in any letter case, with query strings, on every token-bearing route', async () => {
     const issuer = t.app.get(LinkTokenService);
-    const prefs = issuer.issue({ purpose: 'preferences', customerId, channel: 'email', topic: '*' });
+    const prefs = issuer.issue({
+      purpose: 'preferences',
+      customerId,
+      channel: 'email',
+      topic: '*',
+    });
     const unsub = issuer.issue({
       purpose: 'unsubscribe',
       customerId,
