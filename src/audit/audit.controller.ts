@@ -12,6 +12,7 @@ import { AuditSealerService } from './audit-sealer.service';
 import { CampaignReportService } from './campaign-report.service';
 import { EvidenceService } from './evidence.service';
 import { TimelineService } from './timeline.service';
+import { safeError } from '../common/log-safety';
 
 const pageSize = (limit: string | undefined, def: number, max: number) =>
   Math.max(1, Math.min(Number(limit ?? def) || def, max));
@@ -55,7 +56,7 @@ export class AuditController {
       res.end();
     } catch (err) {
       // Headers are gone; all we can do is cut the stream so the client sees it incomplete.
-      this.log.error(`audit export failed: ${String(err)}`);
+      this.log.error({ error: safeError(err) }, 'audit export failed');
       res.destroy(err as Error);
     }
   }

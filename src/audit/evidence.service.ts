@@ -20,7 +20,10 @@ export interface ConsentProof {
   recordedAt: Date;
   ip: string | null;
   userAgent: string | null;
+  /** Null once an erasure blanked a wording that quoted the person or was theirs alone. */
   wording: string | null;
+  /** sha256 of the wording shown: still proves the text after its erasure. */
+  wordingHash: string | null;
   wordingVersion: string | null;
   actor: string;
   data: Record<string, unknown>;
@@ -87,6 +90,7 @@ interface ConsentRow {
   ip: string | null;
   user_agent: string | null;
   wording: string | null;
+  wording_hash: string | null;
   wording_version: string | null;
   actor: string;
   data: Record<string, unknown>;
@@ -104,6 +108,7 @@ const toProof = (r: ConsentRow): ConsentProof => ({
   ip: r.ip,
   userAgent: r.user_agent,
   wording: r.wording,
+  wordingHash: r.wording_hash,
   wordingVersion: r.wording_version,
   actor: r.actor,
   data: r.data,
@@ -126,9 +131,11 @@ export class EvidenceService {
     );
     if (!c) throw new NotFoundException([`customer ${customerId} not found`]);
     const ledger: ConsentRow[] = await this.dataSource.query(
-      `SELECT id::text, channel, topic, action, source, confirmed, occurred_at, recorded_at,
-              host(ip) AS ip, user_agent, wording, wording_version, actor, data
-         FROM consent_events WHERE customer_id = $1 ORDER BY consent_events.id`,
+      `SELECT e.id::text, e.channel, e.topic, e.action, e.source, e.confirmed, e.occurred_at,
+              e.recorded_at, host(e.ip) AS ip, e.user_agent, w.wording, e.wording_hash,
+              e.wording_version, e.actor, e.data
+         FROM consent_events e LEFT JOIN consent_wordings w ON w.hash = e.wording_hash
+        WHERE e.customer_id = $1 ORDER BY e.id`,
       [customerId],
     );
     const state = await this.dataSource.query(
@@ -213,13 +220,20 @@ export class EvidenceService {
     const when = (d: Date | null) => (d ? formatDayTime(new Date(d).toISOString(), ctx) : '—');
     const cell = (v: unknown) =>
       `<td>${v === null || v === undefined || v === '' ? '—' : esc(String(v))}</td>`;
+    // An erased wording still shows which text it was: its sha256.
+    const wordingCell = (e: ConsentProof | null | undefined) =>
+      e?.wording
+        ? `<td class="wording">“${esc(e.wording)}”</td>`
+        : e?.wordingHash
+          ? `<td class="wording">sha256 ${esc(e.wordingHash)}</td>`
+          : '<td class="wording">—</td>';
     const consentRows = (list: ConsentProof[]) =>
       list
         .map(
           (e) =>
             `<tr>${cell(e.id)}${cell(when(e.occurredAt))}${cell(L.actions[e.action])}${cell(e.channel)}${cell(
               e.topic === '*' ? L.allTopics : e.topic,
-            )}${cell(e.source)}<td class="wording">${e.wording ? `“${esc(e.wording)}”` : '—'}</td>${cell(
+            )}${cell(e.source)}${wordingCell(e)}${cell(
               e.wordingVersion,
             )}${cell(e.ip)}${cell(e.userAgent)}${cell(e.actor)}</tr>`,
         )
@@ -234,9 +248,7 @@ export class EvidenceService {
             m.consent
               ? `#${m.consent.id} (${m.consent.source}, ${m.consent.wordingVersion ?? '—'})`
               : L.noConsentNeeded,
-          )}<td class="wording">${m.consent?.wording ? `“${esc(m.consent.wording)}”` : '—'}</td>${cell(
-            m.contentHash,
-          )}${cell(m.deliveryId)}</tr>`,
+          )}${wordingCell(m.consent)}${cell(m.contentHash)}${cell(m.deliveryId)}</tr>`,
       )
       .join('\n');
     const c = b.customer;

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { redactPath, safeError } from './log-safety';
 
 /** Every error leaves as `{ statusCode, error, message }`; unexpected ones reveal nothing. */
 @Catch()
@@ -26,7 +27,16 @@ export class JsonExceptionFilter implements ExceptionFilter {
       }
       return;
     }
-    this.logger.error({ err: exception }, 'unhandled error');
+    // Class, code and names only: a database error's parameters are the request's data.
+    const req = host.switchToHttp().getRequest<Request>();
+    this.logger.error(
+      {
+        error: safeError(exception),
+        method: req?.method,
+        path: redactPath(req?.originalUrl ?? req?.url),
+      },
+      'unhandled error',
+    );
     res
       .status(500)
       .json({ statusCode: 500, error: 'Internal Server Error', message: ['internal error'] });

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { KEY_ACTOR_PREFIX } from '../auth/actor';
 import { Clock } from '../common/clock';
+import { maskPersonal } from '../common/mask-personal';
 import { lockContacts } from '../common/contact-lock';
 import type { Channel, ConsentEntry, ConsentStatus } from '../policy/engine';
 import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
@@ -56,7 +57,9 @@ export interface ConsentEventView {
   evidence: {
     ip: string | null;
     userAgent: string | null;
+    /** Null once an erasure blanked it; `wordingHash` still names the text shown. */
     wording: string | null;
+    wordingHash: string | null;
     wordingVersion: string | null;
   };
   actor: string;
@@ -90,6 +93,7 @@ interface EventRow {
   ip: string | null;
   user_agent: string | null;
   wording: string | null;
+  wording_hash: string | null;
   wording_version: string | null;
   actor: string;
   data: Record<string, unknown>;
@@ -125,6 +129,7 @@ const toEvent = (r: EventRow): ConsentEventView => ({
     ip: r.ip,
     userAgent: r.user_agent,
     wording: r.wording,
+    wordingHash: r.wording_hash,
     wordingVersion: r.wording_version,
   },
   actor: r.actor,
@@ -197,7 +202,12 @@ export class ConsentService {
   async forCustomer(customerId: string) {
     await this.customer(this.dataSource.manager, customerId, false);
     const ledger: EventRow[] = await this.dataSource.query(
-      `SELECT * FROM consent_events WHERE customer_id = $1 ORDER BY id`,
+      `SELECT e.id, e.customer_id, e.channel, e.topic, e.action, e.source, e.confirmed,
+              e.occurred_at, e.ip, e.user_agent, w.wording, e.wording_hash, e.wording_version,
+              e.actor, e.data
+         FROM consent_events e
+         LEFT JOIN consent_wordings w ON w.hash = e.wording_hash
+        WHERE e.customer_id = $1 ORDER BY e.id`,
       [customerId],
     );
     return {
@@ -272,7 +282,10 @@ export class ConsentService {
       throw new BadRequestException([`${next.message} (${c.channel}/${c.topic})`]);
 
     const ev = c.evidence ?? {};
-    const [row]: EventRow[] = await m.query(
+    // The version label lands in append-only rows: an address or number in it is masked.
+    const wordingVersion = ev.wordingVersion ? maskPersonal(ev.wordingVersion) : null;
+    // A trigger moves the wording to the mutable consent_wordings; the ledger keeps its hash.
+    const [inserted]: EventRow[] = await m.query(
       `INSERT INTO consent_events (customer_id, channel, topic, action, source, confirmed, occurred_at,
          ip, user_agent, wording, wording_version, actor, data)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
@@ -287,11 +300,12 @@ export class ConsentService {
         ev.ip ?? null,
         ev.userAgent ?? null,
         ev.wording ?? null,
-        ev.wordingVersion ?? null,
+        wordingVersion,
         c.actor,
         JSON.stringify(c.data ?? {}),
       ],
     );
+    const row: EventRow = { ...inserted, wording: ev.wording ?? null };
     if (next.kind === 'set') {
       await m.query(
         `INSERT INTO consent_state (customer_id, channel, topic, status, since, last_event_id)
@@ -328,7 +342,7 @@ export class ConsentService {
           consentEventId: String(row.id),
           status: next.kind === 'set' ? next.status : current?.status,
           confirmed,
-          wordingVersion: ev.wordingVersion ?? null,
+          wordingVersion,
           ...(c.action === 'withdraw' ? { cancelledDeliveries } : {}),
         },
       },

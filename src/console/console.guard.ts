@@ -24,6 +24,7 @@ import {
 } from './session.service';
 import { TEXTS, type ConsoleLang } from './texts';
 import { renderPage, sendHtml } from './views';
+import { redactPath, safeError } from '../common/log-safety';
 
 const ANONYMOUS_KEY = 'tactful:console-anonymous';
 const ANY_SESSION_KEY = 'tactful:console-any-session';
@@ -124,7 +125,10 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
         typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : body;
       messages = Array.isArray(m) ? m.map(String) : [String(m ?? exception.message)];
     } else {
-      this.logger.error({ err: exception }, 'console error');
+      this.logger.error(
+        { error: safeError(exception), method: req.method, path: redactPath(req.originalUrl) },
+        'console error',
+      );
     }
     if (wantsJson) {
       res.status(status).json({ statusCode: status, message: messages });

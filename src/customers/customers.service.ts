@@ -14,7 +14,9 @@ import { Clock } from '../common/clock';
 import { lockContacts } from '../common/contact-lock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
+import type { PersonalValues } from '../common/mask-personal';
 import { blankConsentEvidence } from '../consent/consent-erasure';
+import { forgetWordings } from '../consent/consent-wordings';
 import { cancelAllPendingDeliveries } from '../consent/cancel-pending';
 import { SuppressionService } from '../suppression/suppression.service';
 import {
@@ -29,6 +31,7 @@ import { ListCustomersQuery, PatchCustomerDto, UpsertCustomerDto } from './custo
 import { CustomerEntity } from './customer.entity';
 import { toCustomerResponse } from './customer.mapper';
 import { CustomersRepository } from './customers.repository';
+import { scrubCustomerHistory } from './erasure-scrub';
 import { toE164 } from './validators';
 
 const PAGE = 50;
@@ -211,6 +214,11 @@ export class CustomersService {
       // waits and then reads the customer as erased.
       await lockContacts(m, [id]);
       const who = actorRef(actor);
+      const person: PersonalValues = {
+        names: [c.name, c.company, c.accountManagerName],
+        emails: [c.email],
+        phones: [c.phone, c.accountManagerPhone],
+      };
       if (c.email)
         await this.suppressions.add(
           { type: 'email', value: c.email, reason: 'erasure', customerId: id },
@@ -230,8 +238,12 @@ export class CustomersService {
          WHERE id = $1`,
         [id],
       );
-      // The consent ledger stays (proof of what was agreed); its IP and user agent go.
+      // The consent ledger stays (proof of what was agreed); its IP and user agent go, and so
+      // does the text of a wording that quotes the person or was theirs alone (its hash stays).
       await blankConsentEvidence(m, id);
+      await forgetWordings(m, id, person);
+      // The CRM's free-form event details, provider diagnostics and send errors.
+      await scrubCustomerHistory(m, id, person);
       // Rendered messages hold the name and address: only their hashes stay. Double opt-in
       // requests go (the address hash lives on in the suppression). Nothing planned is sent.
       await this.auditContent.forgetCustomer(id, m);

@@ -12,6 +12,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { contentHash } from '../audit/audit-content.service';
 import { AuditService, type AuditEntry } from '../audit/audit.service';
 import { Clock } from '../common/clock';
+import { safeError } from '../common/log-safety';
+import { maskPersonal, type PersonalValues } from '../common/mask-personal';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { FLOW_SOURCES } from '../consent/consent-sources';
@@ -213,7 +215,9 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     if (!this.settings.roles.includes('worker')) return;
     const timer = setInterval(() => {
-      this.tick().catch((err: Error) => this.logger.error(`sender tick failed: ${err.message}`));
+      this.tick().catch((err: unknown) =>
+        this.logger.error({ error: safeError(err) }, 'sender tick failed'),
+      );
     }, WORKER_INTERVAL_MS);
     this.scheduler.addInterval('delivery-sender', timer);
     this.logger.log(`sender ${this.instanceId} started`);
@@ -410,8 +414,11 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     // Suppressions and withdrawals in their own transactions: they take the customer lock that
     // other senders may share, and a failure here must not undo the record of what was sent.
     for (const effect of sideEffects) {
-      await this.applyAction(effect.row, effect.customer, effect.action).catch((err: Error) =>
-        this.logger.error(`delivery ${effect.row.id}: ${effect.action} failed: ${err.message}`),
+      await this.applyAction(effect.row, effect.customer, effect.action).catch((err: unknown) =>
+        this.logger.error(
+          { error: safeError(err), deliveryId: effect.row.id, action: effect.action },
+          'delivery side effect failed',
+        ),
       );
     }
     return outcomes;
@@ -550,7 +557,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         ),
       );
     } catch (err) {
-      return { kind: 'failed', code: 'render_error', error: (err as Error).message.slice(0, 300) };
+      const error = maskPersonal((err as Error).message, personOf(customer)).slice(0, 300);
+      return { kind: 'failed', code: 'render_error', error };
     }
     const messageId = `<${row.id}@${this.mailDomain}>`;
     const headers: Record<string, string> | undefined =
@@ -589,24 +597,27 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         err instanceof SendFailure
           ? err
           : new SendFailure('ambiguous', 'error', (err as Error)?.message ?? String(err));
-      return this.afterFailure(row, f, now);
+      return this.afterFailure(row, f, now, customer);
     }
   }
 
-  private afterFailure(row: ClaimedRow, f: SendFailure, now: Date): Outcome {
-    const error = f.message.slice(0, 300);
-    if (f.kind === 'permanent') return { kind: 'failed', code: f.code, error, action: f.action };
+  private afterFailure(row: ClaimedRow, f: SendFailure, now: Date, c: CustomerRow): Outcome {
+    // SMTP answers and Twilio messages quote the address, number or name; the audit row is
+    // append-only, so they are masked before anything is stored.
+    const error = maskPersonal(f.message, personOf(c)).slice(0, 300);
+    const code = maskPersonal(f.code).slice(0, 60);
+    if (f.kind === 'permanent') return { kind: 'failed', code, error, action: f.action };
     // At most once: marketing that may have gone out is never tried again.
     if (f.kind === 'ambiguous' && row.category !== 'service') {
-      return { kind: 'unknown', code: f.code, error };
+      return { kind: 'unknown', code, error };
     }
     if (row.attempts >= this.settings.delivery.maxAttempts) {
-      return { kind: 'failed', code: f.code, error: `${error} (after ${row.attempts} attempts)` };
+      return { kind: 'failed', code, error: `${error} (after ${row.attempts} attempts)` };
     }
     return {
       kind: 'retry',
       until: new Date(now.getTime() + retryDelayMs(row.attempts)),
-      code: f.code,
+      code,
       error,
     };
   }
@@ -782,6 +793,13 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 }
+
+/** The values of the recipient that diagnostics may quote. */
+const personOf = (c: CustomerRow): PersonalValues => ({
+  names: [c.name, c.company],
+  emails: [c.email],
+  phones: [c.phone, c.account_manager_phone],
+});
 
 function auditData(row: ClaimedRow, o: Outcome): Record<string, unknown> {
   const base = { attempts: row.attempts, step: row.step, topic: row.topic };

@@ -30,6 +30,7 @@ import { DEFAULT_DOUBLE_OPT_IN } from '../policy/engine/consent';
 import { PoliciesService } from '../policy/policies.service';
 import { DecisionContextLoader } from './decision-context.loader';
 import { planBatch, type PlanItem, type PlannedBatch } from './plan-batch';
+import { safeError } from '../common/log-safety';
 
 /** What a written batch reports: how many were decided and how. */
 export interface BatchSummary {
@@ -179,7 +180,7 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
     const handle = setInterval(() => {
       if (this.ticking === null && !this.stopped)
         this.tick().catch((err: unknown) =>
-          this.logger.error({ err: (err as Error).message }, 'planner tick failed'),
+          this.logger.error({ error: safeError(err) }, 'planner tick failed'),
         );
     }, this.options.intervalMs);
     this.scheduler.addInterval('planner', handle);

@@ -14,6 +14,7 @@ import { cadenceText, localized } from '../preferences/topic-texts';
 import { addressHash } from '../suppression/suppression.service';
 import { DEFAULT_TTL_MS, LinkTokenService } from '../tokens/link-token.service';
 import type { SubscribeDto } from './subscribe.dto';
+import { safeError } from '../common/log-safety';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
@@ -282,7 +283,10 @@ export class SubscribeService {
       this.dispatch(to, o);
     } catch (err) {
       // The grant is recorded; a template fault must not turn into a different HTTP answer.
-      this.logger.error(`confirmation ${o.requestId} could not be rendered: ${String(err)}`);
+      this.logger.error(
+        { error: safeError(err), requestId: o.requestId },
+        'confirmation could not be rendered',
+      );
     }
   }
 

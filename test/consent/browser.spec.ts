@@ -158,7 +158,7 @@ describe('double opt-in and the preference page in real headless Chromium', () =
         'email:offers': 'confirmed',
       });
       const [withdrawal] = await t.db.query(
-        `SELECT source, user_agent, wording FROM consent_events
+        `SELECT source, user_agent, (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording FROM consent_events
          WHERE customer_id = $1 AND action = 'withdraw' ORDER BY id DESC LIMIT 1`,
         [customerId],
       );

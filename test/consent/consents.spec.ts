@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cancelPendingDeliveries, ConsentService } from '../../src/consent';
 import { marketingConsentProblem } from '../../src/policy/engine/consent';
 import {
@@ -286,9 +287,10 @@ describe('/v1/customers/:id/consents', () => {
     const wording = '<b>Да</b>, присылайте <script>alert("x")</script> & «советы»';
     const res = await post(id, { ...grant, evidence: { ...evidence, wording } });
     expect(res.status).toBe(201);
-    const [row] = await t.db.query('SELECT wording FROM consent_events WHERE id = $1', [
-      res.body.event.id,
-    ]);
+    const [row] = await t.db.query(
+      `SELECT (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording FROM consent_events WHERE id = $1`,
+      [res.body.event.id],
+    );
     expect(row.wording).toBe(wording);
   });
 
@@ -310,7 +312,11 @@ describe('/v1/customers/:id/consents', () => {
     const read = await t.as(auditor).get(`/v1/customers/${id}/consents`);
     expect(read.status).toBe(200);
     expect(read.body.ledger.length).toBeGreaterThan(3);
-    expect(read.body.ledger[0].evidence).toEqual(evidence);
+    // The ledger keeps the wording's sha256; the text itself lives in consent_wordings.
+    expect(read.body.ledger[0].evidence).toEqual({
+      ...evidence,
+      wordingHash: createHash('sha256').update(evidence.wording, 'utf8').digest('hex'),
+    });
   });
 
   it('serialises concurrent changes of one customer: the state matches the last ledger event', async () => {
@@ -510,7 +516,7 @@ describe('/v1/customers/:id/consents', () => {
     });
     expect((await t.admin.delete(`/v1/customers/${c}`)).status).toBe(204);
     const rows = await t.db.query(
-      'SELECT action, ip, user_agent, wording, wording_version FROM consent_events WHERE customer_id = $1 ORDER BY id',
+      `SELECT action, ip, user_agent, (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording, wording_version FROM consent_events WHERE customer_id = $1 ORDER BY id`,
       [c],
     );
     expect(rows).toEqual([

@@ -184,7 +184,7 @@ describe('preference page /p/:token', () => {
       'sms:tips': 'confirmed',
     });
     const events = await t.db.query(
-      `SELECT action, topic, source, host(ip) AS ip, user_agent, wording, wording_version, actor
+      `SELECT action, topic, source, host(ip) AS ip, user_agent, (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording, wording_version, actor
        FROM consent_events WHERE customer_id = $1 AND source = 'preference-page' ORDER BY id`,
       [anna],
     );

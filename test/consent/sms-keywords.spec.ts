@@ -202,7 +202,8 @@ describe('POST /webhooks/twilio/inbound (SMS keywords)', () => {
       expect(await smsAllowed(a, 'tips')).toBe('consent_withdrawn');
 
       const rows = await t.db.query(
-        `SELECT customer_id, channel, topic, action, source, actor, wording, data FROM consent_events
+        `SELECT customer_id, channel, topic, action, source, actor, data,
+                (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording FROM consent_events
          WHERE actor = $1 ORDER BY id`,
         [`sms:${stopSid}`],
       );
@@ -264,7 +265,8 @@ describe('POST /webhooks/twilio/inbound (SMS keywords)', () => {
       expect(await smsAllowed(a, 'offers')).toBeNull();
       expect(await smsAllowed(b, 'offers')).toBeNull();
       const rows = await t.db.query(
-        `SELECT topic, action, source, confirmed, wording, data FROM consent_events
+        `SELECT topic, action, source, confirmed, data,
+                (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording FROM consent_events
          WHERE actor = $1 AND customer_id = $2 ORDER BY id`,
         [`sms:${params.MessageSid}`, a],
       );
@@ -309,7 +311,7 @@ describe('POST /webhooks/twilio/inbound (SMS keywords)', () => {
       expect(res.text).toContain('<Message>');
       expect(await state(id)).toEqual({ '*': 'withdrawn', tips: 'withdrawn', offers: 'withdrawn' });
       const [row] = await t.db.query(
-        `SELECT wording, source FROM consent_events WHERE customer_id = $1 AND topic = '*'`,
+        `SELECT (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording, source FROM consent_events WHERE customer_id = $1 AND topic = '*'`,
         [id],
       );
       expect(row).toEqual({ wording: body, source: 'sms-keyword' });

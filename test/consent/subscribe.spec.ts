@@ -44,7 +44,7 @@ describe('double opt-in: POST /v1/subscribe and GET /confirm/:token', () => {
     )[0] as { id: string; kind: string; name: string | null; locale: string } | undefined;
   const ledger = async (customerId: string) =>
     t.db.query(
-      `SELECT action, source, topic, channel, host(ip) AS ip, user_agent, wording, wording_version, actor, data
+      `SELECT action, source, topic, channel, host(ip) AS ip, user_agent, (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording, wording_version, actor, data
        FROM consent_events WHERE customer_id = $1 ORDER BY id`,
       [customerId],
     ) as Promise<

@@ -61,7 +61,8 @@ describe('npm run demo: the sample company', () => {
       wording: string | null;
       wording_version: string | null;
     }[] = await t.db.query(
-      `SELECT e.source, e.ip, e.user_agent, e.wording, e.wording_version FROM consent_events e
+      `SELECT e.source, e.ip, e.user_agent, w.wording, e.wording_version FROM consent_events e
+         LEFT JOIN consent_wordings w ON w.hash = e.wording_hash
          JOIN customers c ON c.id = e.customer_id
         WHERE c.external_id LIKE 'demo-%' AND e.action = 'grant'`,
     );

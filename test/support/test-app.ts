@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import request from 'supertest';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import type { Clock } from '../../src/common/clock';
@@ -42,6 +44,8 @@ export async function createTestApp(
     shareDatabaseOf?: TestApp;
     /** Override providers before the module is compiled. */
     configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+    /** Capture the app's real pino log lines (level info unless LOG_LEVEL is given). */
+    log?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const database = opts.shareDatabaseOf
@@ -52,14 +56,16 @@ export async function createTestApp(
     TACTFUL_SECRET: 'test-secret-0123456789abcdef0123456789',
     TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-data-')),
     PUBLIC_URL: 'http://tactful.test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: opts.log ? 'info' : 'silent',
     ...opts.env,
   });
   const builder = Test.createTestingModule({
-    imports: [AppModule.forRoot(settings, database.url, opts.clock)],
+    imports: [AppModule.forRoot(settings, database.url, opts.clock, opts.log)],
   });
   const moduleRef = await (opts.configure ? opts.configure(builder) : builder).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
+  // As main.ts does: Nest's loggers write through pino.
+  if (opts.log) app.useLogger(app.get(PinoLogger));
   configureApp(app, settings);
   await app.init();
   const server = app.getHttpServer();

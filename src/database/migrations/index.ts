@@ -12,6 +12,7 @@ import { Console1763928000000 } from './1763928000000-console';
 import { ContactLocks1763931600000 } from './1763931600000-contact-locks';
 import { DeliveryReferences1763935200000 } from './1763935200000-delivery-references';
 import { WritePathIndexes1763938800000 } from './1763938800000-write-path-indexes';
+import { ConsentWordings1765100000000 } from './1765100000000-consent-wordings';
 import { CustomerImports1765600000000 } from './1765600000000-customer-imports';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
@@ -30,5 +31,6 @@ export const MIGRATIONS = [
   ContactLocks1763931600000,
   DeliveryReferences1763935200000,
   WritePathIndexes1763938800000,
+  ConsentWordings1765100000000,
   CustomerImports1765600000000,
 ];

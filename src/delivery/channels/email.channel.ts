@@ -31,7 +31,8 @@ const BEFORE_CONTENT = new Set([
 /** SMTP answers and nodemailer errors as FailureKinds (pure; unit-tested). */
 export function classifySmtpError(err: unknown): SendFailure {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SmtpError;
-  const message = (e.response ?? e.message ?? 'SMTP error').slice(0, 300);
+  // Cut long, not short: the sender masks the address in it before cutting to 300 characters.
+  const message = (e.response ?? e.message ?? 'SMTP error').slice(0, 2000);
   const code = e.responseCode;
   if (typeof code === 'number' && code >= 400 && code < 500) {
     return new SendFailure('transient', `smtp_${code}`, message);

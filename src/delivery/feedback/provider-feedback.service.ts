@@ -9,6 +9,7 @@ import { type TwilioParams, verifyTwilioSignature } from '../../common/twilio-we
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { Clock } from '../../common/clock';
+import { maskDiagnostic, maskPersonal, type PersonalValues } from '../../common/mask-personal';
 import { SETTINGS } from '../../common/tokens';
 import type { Settings } from '../../config/settings';
 import { FLOW_SOURCES } from '../../consent/consent-sources';
@@ -56,6 +57,9 @@ const UNKNOWN_SID_WAIT_MS = 250;
 
 const first = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[0] : v;
+/** An enhanced status code (5.1.1) as reported; anything else is masked and cut. */
+const safeStatus = (status: string): string =>
+  /^[245]\.\d{1,3}\.\d{1,3}$/.test(status) ? status : maskPersonal(status).slice(0, 20);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -98,7 +102,9 @@ export class ProviderFeedbackService {
           : 'MessageSid and MessageStatus are required',
       ]);
     }
-    const errorCode = first(params.ErrorCode) ?? null;
+    // A Twilio error code is a number; anything else is not stored (the audit is append-only).
+    const rawCode = first(params.ErrorCode);
+    const errorCode = rawCode && /^\d{1,10}$/.test(rawCode) ? rawCode : null;
     const kind = isCall ? 'call' : 'message';
     await this.awaitProviderId(sid);
     return this.dataSource.transaction(async (m) => {
@@ -222,14 +228,12 @@ export class ProviderFeedbackService {
     const email = await this.customerEmail(m, d.customer_id);
     if (ownEntries([report], email).foreign)
       return this.ignoreOtherRecipient(m, d, 'arf', 'complaint');
-    const fresh = await this.recordEvent(m, d.id, 'arf', 'complained', null, {
-      feedbackType: report.feedbackType,
-    });
+    // Reported by a third party: stored only masked (the audit row is append-only).
+    const feedbackType = maskPersonal(report.feedbackType).slice(0, 40);
+    const fresh = await this.recordEvent(m, d.id, 'arf', 'complained', null, { feedbackType });
     if (!fresh) return { deliveryId: d.id, status: d.status, ignored: true };
     const now = this.clock.now();
-    await this.transition(m, d, 'complained', report.feedbackType, 'arf', {
-      feedbackType: report.feedbackType,
-    });
+    await this.transition(m, d, 'complained', feedbackType, 'arf', { feedbackType });
     // The delivery's own address, never the one the report names.
     if (email) {
       await this.suppression.add(
@@ -251,7 +255,7 @@ export class ProviderFeedbackService {
         topic: d.topic,
         source: FLOW_SOURCES.complaint,
         actor: 'system',
-        data: { deliveryId: d.id, feedbackType: report.feedbackType, at: now.toISOString() },
+        data: { deliveryId: d.id, feedbackType, at: now.toISOString() },
       },
       m,
     );
@@ -271,18 +275,23 @@ export class ProviderFeedbackService {
     const soft = own.entries.find((r) => r.status.startsWith('4.'));
     const r = hard ?? soft;
     if (!r) return { deliveryId: d.id, status: d.status, ignored: true };
+    const person = await this.person(m, d.customer_id);
+    // The diagnostic quotes the address and often the name: masked before it is stored (the
+    // audit row is append-only and could never be scrubbed later).
+    const diagnostic = maskDiagnostic(r.diagnostic, {
+      ...person.values,
+      emails: [...(person.values.emails ?? []), r.recipient],
+    });
+    const status = safeStatus(r.status);
     const eventStatus = hard ? 'bounced' : 'soft_bounce';
     const fresh = await this.recordEvent(m, d.id, 'dsn', eventStatus, null, {
-      status: r.status,
-      action: r.action,
-      diagnostic: r.diagnostic?.slice(0, 300) ?? null,
+      status,
+      action: r.action ? maskPersonal(r.action).slice(0, 40) : null,
+      diagnostic,
     });
     if (!fresh) return { deliveryId: d.id, status: d.status, ignored: true };
     if (hard) {
-      await this.transition(m, d, 'bounced', r.status, 'dsn', {
-        status: r.status,
-        diagnostic: r.diagnostic?.slice(0, 300) ?? null,
-      });
+      await this.transition(m, d, 'bounced', status, 'dsn', { status, diagnostic });
       if (email) {
         await this.suppression.add(
           {
@@ -290,7 +299,7 @@ export class ProviderFeedbackService {
             value: email,
             reason: 'hard_bounce',
             customerId: d.customer_id,
-            note: `bounce ${r.status}`,
+            note: `bounce ${status}`,
           },
           `delivery:${d.id}`,
           m,
@@ -317,10 +326,10 @@ export class ProviderFeedbackService {
         campaignId: d.campaign_id,
         deliveryId: d.id,
         channel: 'email',
-        reason: r.status,
+        reason: status,
         actor: 'dsn',
         at: this.clock.now(),
-        data: { status: r.status, count: row.count },
+        data: { status, count: row.count },
       },
       m,
     );
@@ -331,7 +340,7 @@ export class ProviderFeedbackService {
           value: email,
           reason: 'hard_bounce',
           customerId: d.customer_id,
-          note: `${row.count} soft bounces (last ${r.status})`,
+          note: `${row.count} soft bounces (last ${status})`,
         },
         `delivery:${d.id}`,
         m,
@@ -437,10 +446,31 @@ export class ProviderFeedbackService {
   }
 
   private async customerEmail(m: EntityManager, customerId: string): Promise<string | null> {
-    const rows: { email: string | null }[] = await m.query(
-      `SELECT email FROM customers WHERE id = $1`,
+    return (await this.person(m, customerId)).email;
+  }
+
+  /** The recipient's e-mail and the values of theirs a diagnostic may quote. */
+  private async person(
+    m: EntityManager,
+    customerId: string,
+  ): Promise<{ email: string | null; values: PersonalValues }> {
+    const [c]: {
+      name: string | null;
+      email: string | null;
+      phone: string | null;
+      company: string | null;
+      account_manager_phone: string | null;
+    }[] = await m.query(
+      `SELECT name, email, phone, company, account_manager_phone FROM customers WHERE id = $1`,
       [customerId],
     );
-    return rows[0]?.email ?? null;
+    return {
+      email: c?.email ?? null,
+      values: {
+        names: [c?.name, c?.company],
+        emails: [c?.email],
+        phones: [c?.phone, c?.account_manager_phone],
+      },
+    };
   }
 }

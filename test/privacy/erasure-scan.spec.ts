@@ -1,0 +1,342 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import twilio from 'twilio';
+import { LinkTokenService } from '../../src/tokens/link-token.service';
+import {
+  createDeliveryApp,
+  delivery,
+  insertCampaign,
+  insertDelivery,
+  type DeliveryTestApp,
+} from '../delivery/delivery-app';
+import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp';
+import { createTopics } from '../support/test-app';
+
+/**
+ * Issue 14 item 4: a customer who went through every flow is erased; then every text, varchar and
+ * jsonb column of every table (enumerated, so a table added later is covered), the audit export,
+ * the timeline and the evidence hold nothing of their name, e-mail or phone.
+ */
+const PUBLIC_URL = 'http://tactful.test';
+const TWILIO_TOKEN = 'test-twilio-auth-token-0123456789';
+const NAME = 'Zinaida Privatova';
+const EMAIL = 'Zina.Privatova@Example.ORG';
+const PHONE_INPUT = '+7 (916) 555-44-77';
+const PHONE = '+79165554477';
+// Every form of the person's values a careless store could keep, compared lower-case.
+const SECRETS = [
+  NAME,
+  'zinaida',
+  'privatova',
+  EMAIL,
+  'zina.privatova',
+  PHONE,
+  '79165554477',
+  '89165554477',
+  '9165554477',
+  '916) 555-44-77',
+  '555-44-77',
+  '5554477',
+].map((s) => s.toLowerCase());
+const SHARED_WORDING = 'Yes, send me offers by e-mail';
+
+/** Double opt-in confirm: one helper, so the switch to POST /confirm/:token is one line. */
+async function confirmSubscription(t: DeliveryTestApp, path: string): Promise<void> {
+  const res = await t.http.get(path).set('User-Agent', `Browser of ${NAME}`);
+  expect(res.status).toBe(200);
+}
+
+const confirmPath = (mail: ReceivedMail): string => {
+  const m = /http:\/\/tactful\.test(\/confirm\/[A-Za-z0-9_.-]+)/.exec(mail.parsed.text ?? '');
+  if (!m) throw new Error('no confirmation link in the mail');
+  return m[1];
+};
+
+const dsn = (vars: Record<string, string>) =>
+  Object.entries(vars).reduce(
+    (text, [k, v]) => text.replaceAll(`{{${k}}}`, v),
+    readFileSync(join(__dirname, '../delivery/fixtures/dsn-hard.eml'), 'utf8'),
+  );
+
+/** Every (table, column) of a text-like type in the public schema, from the catalogue. */
+async function textColumns(t: DeliveryTestApp): Promise<{ table: string; column: string }[]> {
+  return t.db.query(
+    `SELECT c.table_name AS table, c.column_name AS column
+       FROM information_schema.columns c
+       JOIN information_schema.tables tb
+         ON tb.table_schema = c.table_schema AND tb.table_name = c.table_name
+      WHERE c.table_schema = 'public' AND tb.table_type = 'BASE TABLE'
+        AND c.data_type IN ('text', 'character varying', 'character', 'jsonb', 'json', 'ARRAY', 'inet')
+      ORDER BY 1, 2`,
+  );
+}
+
+/** `table.column: secret` for every stored value that contains a secret. */
+async function scanDatabase(t: DeliveryTestApp, secrets: string[]): Promise<string[]> {
+  const hits: string[] = [];
+  for (const { table, column } of await textColumns(t)) {
+    const rows: { secret: string }[] = await t.db.query(
+      `SELECT s AS secret FROM unnest($1::text[]) AS s
+        WHERE EXISTS (SELECT 1 FROM "${table}" WHERE strpos(lower("${column}"::text), s) > 0)`,
+      [secrets],
+    );
+    for (const r of rows) hits.push(`${table}.${column}: ${r.secret}`);
+  }
+  return hits;
+}
+
+const found = (text: string, secrets: string[]) =>
+  secrets.filter((s) => text.toLowerCase().includes(s));
+
+describe('erasure leaves nothing personal anywhere', () => {
+  let t: DeliveryTestApp;
+  let smtp: TestSmtpServer;
+  let id: string;
+  let other: string;
+  let auditor: string;
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    t = await createDeliveryApp({
+      env: {
+        SMTP_URL: smtp.url,
+        PUBLIC_URL,
+        TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_FROM: '+15005550006',
+        SEND_MAX_ATTEMPTS: '1',
+      },
+    });
+    await createTopics(t);
+    auditor = await t.keyFor('auditor');
+    const integration = await t.keyFor('integration');
+
+    // Subscribe and confirm (double opt-in), with a form wording that quotes the person.
+    await t.http
+      .post('/v1/subscribe')
+      .set('User-Agent', `Browser of ${NAME}`)
+      .send({
+        email: EMAIL,
+        name: NAME,
+        topics: ['tips'],
+        locale: 'en',
+        wordingVersion: 'form-1',
+        wording: `I, ${NAME} (${EMAIL}), want tips`,
+      })
+      .expect(202);
+    const [mail] = await smtp.waitFor(1);
+    await confirmSubscription(t, confirmPath(mail));
+    [{ id }] = await t.db.query(`SELECT id FROM customers WHERE email = $1`, [EMAIL.toLowerCase()]);
+    const patched = await t.admin
+      .patch(`/v1/customers/${id}`)
+      .send({ phone: PHONE_INPUT, attributes: { note: `${NAME} prefers calls` } });
+    expect(patched.status).toBe(200);
+
+    // Consents with evidence: one wording quoting the person, one shared with another customer.
+    const consent = (customer: string, body: object) =>
+      t.admin.post(`/v1/customers/${customer}/consents`).send({ source: 'web-form', ...body });
+    const sms = await consent(id, {
+      channel: 'sms',
+      topic: 'tips',
+      action: 'grant',
+      confirmed: true,
+      evidence: {
+        wording: `SMS to ${PHONE_INPUT} for ${NAME}`,
+        wordingVersion: 'sms-1',
+        ip: '203.0.113.7',
+        userAgent: `App of ${NAME}`,
+      },
+    });
+    expect(sms.status).toBe(201);
+    const offers = { channel: 'email', topic: 'offers', action: 'grant' };
+    const shared = { wording: SHARED_WORDING, wordingVersion: 'offers-1' };
+    expect((await consent(id, { ...offers, evidence: shared })).status).toBe(201);
+    const made = await t.admin.post('/v1/customers').send({
+      externalId: 'someone-else',
+      kind: 'consumer',
+      email: 'someone.else@example.net',
+    });
+    other = made.body.id;
+    expect((await consent(other, { ...offers, evidence: shared })).status).toBe(201);
+
+    // Events with free-form data from the CRM (a dozen, in one batch and one by one).
+    for (let i = 0; i < 12; i++) {
+      const event = await t.admin.post('/v1/events').send({
+        type: i % 2 ? 'purchase' : 'engagement',
+        customerId: id,
+        ...(i % 2 ? { amount: 42 + i, currency: 'RUB' } : { action: 'click' }),
+        data: { note: `gift ${i} for ${NAME}, call ${PHONE}`, contact: { email: EMAIL } },
+      });
+      expect(event.status).toBe(201);
+    }
+
+    // A send refused by SMTP with an answer quoting the address and name (4.x.x: no suppression;
+    // one attempt allowed, so it fails) …
+    const campaign = await insertCampaign(t, { topic: 'tips' });
+    smtp.setResponder((rcpt) => ({
+      code: 452,
+      message: `4.2.2 <${rcpt}> (${NAME}, ${PHONE_INPUT}): mailbox full`,
+    }));
+    const failed = await insertDelivery(t, { campaignId: campaign, customerId: id, topic: 'tips' });
+    await t.sender.tick();
+    expect((await delivery(t, failed)).status).toBe('failed');
+    // … and a sent one that bounces later with a DSN quoting them.
+    smtp.setResponder(null);
+    const bounced = await insertDelivery(t, {
+      campaignId: campaign,
+      customerId: id,
+      topic: 'tips',
+      step: 1,
+    });
+    await t.sender.tick();
+    const sent = await delivery(t, bounced);
+    expect(sent.status).toBe('sent');
+    const report = await t
+      .as(integration)
+      .post('/webhooks/email/dsn')
+      .set('Content-Type', 'message/rfc822')
+      .send(
+        dsn({
+          RECIPIENT: EMAIL,
+          STATUS: '5.1.1',
+          // A NUL byte too: PostgreSQL cannot store it in text or jsonb.
+          DIAGNOSTIC: `550 5.1.1 <${EMAIL}>: mailbox of ${NAME} (${PHONE}) unknown\u0000`,
+          MESSAGE_ID: sent.provider_id!,
+        }),
+      );
+    expect(report.status).toBe(200);
+    expect((await delivery(t, bounced)).status).toBe('bounced');
+
+    // SMS STOP from the person's phone.
+    const params = {
+      AccountSid: `AC${'a'.repeat(32)}`,
+      MessageSid: `SM${'1'.repeat(32)}`,
+      From: PHONE,
+      To: '+15005550006',
+      Body: 'STOP',
+    };
+    const url = `${PUBLIC_URL}/webhooks/twilio/inbound`;
+    const stop = await t.http
+      .post('/webhooks/twilio/inbound')
+      .type('form')
+      .set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, params))
+      .send(params);
+    expect(stop.status).toBe(200);
+
+    // A preference page save.
+    const token = t.app.get(LinkTokenService).issue({
+      purpose: 'preferences',
+      customerId: id,
+      channel: 'email',
+      topic: '*',
+    });
+    const page = await t.http.get(`/p/${token}`);
+    expect(page.status).toBe(200);
+    // The form as the browser sends it, every shown box ticked (grants on the page).
+    const html = page.text;
+    const fields: Record<string, string | string[]> = {
+      csrf: /name='csrf' value='([^']+)'/.exec(html)?.[1] ?? '',
+      action: 'save',
+      shown: [...html.matchAll(/name='shown' value='([^']+)'/g)].map((m) => m[1]),
+      maxFrequency: 'quarter',
+      pausedUntil: '',
+    };
+    for (const m of html.matchAll(/type='checkbox' id='[^']+' name='([^']+)'/g))
+      fields[m[1]] = 'on';
+    const saved = await t.http
+      .post(`/p/${token}`)
+      .set('User-Agent', `Browser of ${NAME}`)
+      .type('form')
+      .send(fields);
+    expect({ status: saved.status, text: saved.status < 400 ? '' : saved.text }).toEqual({
+      status: 200,
+      text: '',
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  it('finds the person before the erasure (the scan works)', async () => {
+    const hits = await scanDatabase(t, SECRETS);
+    expect(hits).toEqual(expect.arrayContaining([`customers.name: ${NAME.toLowerCase()}`]));
+    expect(hits.some((h) => h.startsWith('customers.phone'))).toBe(true);
+  });
+
+  it('never stored diagnostics, consent wording or send errors unmasked in append-only tables', async () => {
+    // IP and user agent of the ledger are the one exception erasure may blank (by trigger).
+    const hits = (await scanDatabase(t, SECRETS)).filter(
+      (h) =>
+        /^(audit_events|audit_events_\w+|consent_events)\./.test(h) &&
+        !/^consent_events\.(user_agent|ip):/.test(h),
+    );
+    expect(hits).toEqual([]);
+  });
+
+  it('after erasure no column of any table holds the name, e-mail or phone in any form', async () => {
+    expect((await t.admin.delete(`/v1/customers/${id}`)).status).toBe(204);
+    expect(await scanDatabase(t, SECRETS)).toEqual([]);
+  });
+
+  it('keeps the typed facts of the events, without the free-form details', async () => {
+    const rows: { type: string; data: Record<string, unknown> }[] = await t.db.query(
+      `SELECT type, data FROM customer_events WHERE customer_id = $1 ORDER BY id`,
+      [id],
+    );
+    expect(rows).toHaveLength(12);
+    rows.forEach((r, i) =>
+      expect(r.data).toEqual(i % 2 ? { amount: 42 + i, currency: 'RUB' } : { action: 'click' }),
+    );
+  });
+
+  it('keeps the hashed suppressions', async () => {
+    const rows = await t.db.query(
+      `SELECT address_type, reason FROM suppressions WHERE customer_id = $1 ORDER BY address_type, reason`,
+      [id],
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { address_type: 'email', reason: 'erasure' },
+        { address_type: 'phone', reason: 'erasure' },
+        { address_type: 'email', reason: 'hard_bounce' },
+      ]),
+    );
+  });
+
+  it('serves nothing personal in the audit export (ndjson and csv), the timeline and the evidence', async () => {
+    for (const format of ['ndjson', 'csv']) {
+      const res = await t.as(auditor).get(`/v1/audit/export?format=${format}`);
+      expect(res.status).toBe(200);
+      expect(res.text.length).toBeGreaterThan(500);
+      expect(found(res.text, SECRETS)).toEqual([]);
+    }
+    for (const lang of ['en', 'ru']) {
+      const timeline = await t
+        .as(auditor)
+        .get(`/v1/customers/${id}/timeline?locale=${lang}&limit=1000`);
+      expect(timeline.status).toBe(200);
+      expect(found(JSON.stringify(timeline.body), SECRETS)).toEqual([]);
+    }
+    const evidence = await t.as(auditor).get(`/v1/customers/${id}/evidence?format=json`);
+    expect(evidence.status).toBe(200);
+    expect(found(JSON.stringify(evidence.body), SECRETS)).toEqual([]);
+    const html = await t.as(auditor).get(`/v1/customers/${id}/evidence?format=html`);
+    expect(html.status).toBe(200);
+    expect(found(html.text, SECRETS)).toEqual([]);
+  });
+
+  it('keeps the evidence meaningful: the hash of every wording, the text of a shared one', async () => {
+    const evidence = await t.as(auditor).get(`/v1/customers/${id}/evidence?format=json`);
+    const grants = evidence.body.consents.filter((c: { action: string }) => c.action === 'grant');
+    expect(grants.length).toBeGreaterThanOrEqual(3);
+    for (const g of grants) expect(g.wordingHash).toMatch(/^[0-9a-f]{64}$/);
+    const offers = grants.find((g: { topic: string }) => g.topic === 'offers');
+    expect(offers.wording).toBe(SHARED_WORDING);
+    const sms = grants.find((g: { channel: string }) => g.channel === 'sms');
+    expect(sms.wording).toBeNull();
+    // The other customer's evidence still reads the shared wording.
+    const theirs = await t.as(auditor).get(`/v1/customers/${other}/evidence?format=json`);
+    expect(theirs.body.consents[0].wording).toBe(SHARED_WORDING);
+  });
+});
