@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { publicRateLimit } from './common/public-rate-limit';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -66,7 +67,7 @@ export class TactfulModule {
         ...(options.databaseUrl
           ? [TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl))]
           : []),
-        ThrottlerModule.forRoot([{ ttl: 60_000, limit: options.settings.publicRateLimit }]),
+        ThrottlerModule.forRoot(publicRateLimit(options.settings.publicRateLimit)),
         AuditModule,
         SuppressionModule,
         AuthModule,
