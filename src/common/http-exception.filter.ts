@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isDatabaseUnavailable, sendDatabaseUnavailable } from './database-unavailable';
 
 /** Every error leaves as `{ statusCode, error, message }`; unexpected ones reveal nothing. */
 @Catch()
@@ -9,6 +10,7 @@ export class JsonExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    if (isDatabaseUnavailable(exception)) return sendDatabaseUnavailable(res);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
