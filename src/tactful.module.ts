@@ -12,6 +12,7 @@ import { CustomersModule } from './customers/customers.module';
 import { dataSourceOptions } from './database/data-source';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { PoliciesModule } from './policy/policies.module';
 import { SmsModule } from './sms/sms.module';
 import { SuppressionModule } from './suppression/suppression.module';
@@ -71,6 +72,7 @@ export class TactfulModule {
         AuditModule,
         SuppressionModule,
         AuthModule,
+        IdempotencyModule,
         CustomersModule,
         EventsModule,
         PoliciesModule,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/commo
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Actor, actorRef, CurrentActor } from '../auth/actor';
 import { Roles } from '../auth/roles.decorator';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { RecordConsentDto } from './consent.dto';
 import { ConsentService } from './consent.service';
 
@@ -12,6 +13,7 @@ export class ConsentController {
   constructor(private readonly consents: ConsentService) {}
 
   @Post()
+  @Idempotent()
   @Roles('integration', 'marketer')
   async record(
     @Param('id', ParseUUIDPipe) id: string,

@@ -12,6 +12,7 @@ import { Console1763928000000 } from './1763928000000-console';
 import { ContactLocks1763931600000 } from './1763931600000-contact-locks';
 import { DeliveryReferences1763935200000 } from './1763935200000-delivery-references';
 import { WritePathIndexes1763938800000 } from './1763938800000-write-path-indexes';
+import { IdempotentIngestion1765700000000 } from './1765700000000-idempotent-ingestion';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ContactLocks1763931600000,
   DeliveryReferences1763935200000,
   WritePathIndexes1763938800000,
+  IdempotentIngestion1765700000000,
 ];
