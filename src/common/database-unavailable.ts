@@ -1,5 +1,5 @@
-import { HttpStatus } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import type { Request, Response } from 'express';
 
 /** Seconds a client is asked to wait before retrying while the database is unreachable. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -39,16 +39,31 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   );
 }
 
-/** 503 with Retry-After: what mailbox providers and API clients retry (a 500 they may not). */
-export function sendDatabaseUnavailable(res: Response): void {
+const UNAVAILABLE_MESSAGE = 'the service is temporarily unavailable; retry later';
+const UNAVAILABLE_HTML =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Temporarily unavailable</title></head>' +
+  '<body><h1>Temporarily unavailable</h1><p>Please try again in a minute.</p>' +
+  '<p lang="ru">Сервис временно недоступен. Пожалуйста, повторите через минуту.</p></body></html>\n';
+
+/**
+ * 503 with Retry-After: what mailbox providers and API clients retry (a 500 they may not).
+ * JSON like every other error; a small page for a browser that asked for HTML (/p, /u, /confirm).
+ */
+export function sendDatabaseUnavailable(req: Request, res: Response): void {
   const status = HttpStatus.SERVICE_UNAVAILABLE;
   res
     .status(status)
     .set('Retry-After', String(RETRY_AFTER_SECONDS))
-    .set('Cache-Control', 'no-store')
-    .json({
-      statusCode: status,
-      error: 'Service Unavailable',
-      message: ['the service is temporarily unavailable; retry later'],
-    });
+    .set('Cache-Control', 'no-store');
+  if (req.accepts(['application/json', 'text/html']) === 'text/html' && req.get('accept')) {
+    res.type('text/html; charset=utf-8').send(UNAVAILABLE_HTML);
+    return;
+  }
+  res.json({ statusCode: status, error: 'Service Unavailable', message: [UNAVAILABLE_MESSAGE] });
+}
+
+/** The same answer as an exception, for filters that render their own error pages (console). */
+export function databaseUnavailableException(res: Response): ServiceUnavailableException {
+  res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  return new ServiceUnavailableException([UNAVAILABLE_MESSAGE]);
 }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { isDatabaseUnavailable, sendDatabaseUnavailable } from './database-unavailable';
 
 /** Every error leaves as `{ statusCode, error, message }`; unexpected ones reveal nothing. */
@@ -10,7 +10,8 @@ export class JsonExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
-    if (isDatabaseUnavailable(exception)) return sendDatabaseUnavailable(res);
+    if (isDatabaseUnavailable(exception))
+      return sendDatabaseUnavailable(host.switchToHttp().getRequest<Request>(), res);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();

@@ -14,6 +14,10 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { Role } from '../auth/api-key.entity';
 import {
+  databaseUnavailableException,
+  isDatabaseUnavailable,
+} from '../common/database-unavailable';
+import {
   ConsoleSessionService,
   LANG_COOKIE,
   parseCookies,
@@ -94,10 +98,11 @@ export class ConsoleGuard implements CanActivate {
 export class ConsoleExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('console');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(error: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<ConsoleRequest>();
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    const exception = isDatabaseUnavailable(error) ? databaseUnavailableException(res) : error;
     const lang = req.console?.lang ?? langOf(req);
     const t = TEXTS[lang];
     const wantsJson = req.path.startsWith('/console/api/');

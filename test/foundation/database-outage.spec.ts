@@ -98,6 +98,31 @@ describe('database outage', () => {
     expect(health.body).toMatchObject({ status: 'unhealthy', database: 'unreachable' });
   });
 
+  it('a browser gets a small page, the console its own error page, both 503 with Retry-After', async () => {
+    const r = requests();
+    // Before the outage: the console's sign-in form (its pre-session cookie and token).
+    const form = await t.http.get('/console/login');
+    const pre = /tactful_console_pre=([^;]+)/.exec(
+      (form.headers['set-cookie'] as unknown as string[]).join('\n'),
+    )?.[1];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
+    proxy.cut();
+    const page = await r.preferencePage().set('Accept', 'text/html,application/xhtml+xml');
+    expect(page.status).toBe(503);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toMatch(/Temporarily unavailable/);
+    expect(Number(page.headers['retry-after'])).toBeGreaterThan(0);
+    const signIn = await t.http
+      .post('/console/login')
+      .set('Cookie', `tactful_console_pre=${pre}`)
+      .type('form')
+      .send({ key: 'tk_some-key', _csrf: csrf });
+    expect(signIn.status).toBe(503);
+    expect(signIn.headers['content-type']).toMatch(/^text\/html/);
+    expect(Number(signIn.headers['retry-after'])).toBeGreaterThan(0);
+    proxy.restore();
+  });
+
   it('recovers by itself when the database returns: the same requests succeed, no restart', async () => {
     const r = requests();
     proxy.cut();
