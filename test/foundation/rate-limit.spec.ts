@@ -68,3 +68,50 @@ describe('public rate limit per client', () => {
     expect([403, 503]).toContain(webhook.status);
   });
 });
+
+describe('failed sign-ins count per client too', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { PUBLIC_RATE_LIMIT: '3', TRUST_PROXY: 'true' } });
+  });
+  afterAll(() => t.close());
+
+  it('API keys: guesses from different addresses of one /64 share the allowance', async () => {
+    for (let i = 1; i <= 3; i++) {
+      const res = await t
+        .as(`tk_guess-${i}`)
+        .get('/v1/customers')
+        .set('X-Forwarded-For', `2001:db8:c1::${i}`);
+      expect(res.status).toBe(401);
+    }
+    const blocked = await t
+      .as('tk_guess-4')
+      .get('/v1/customers')
+      .set('X-Forwarded-For', '2001:db8:c1::99');
+    expect(blocked.status).toBe(429);
+    const neighbour = await t
+      .as('tk_guess-5')
+      .get('/v1/customers')
+      .set('X-Forwarded-For', '2001:db8:c2::1');
+    expect(neighbour.status).toBe(401);
+  });
+
+  it('console: failed sign-ins from different addresses of one /64 share the allowance', async () => {
+    const attempt = async (ip: string) => {
+      const form = await t.http.get('/console/login').set('X-Forwarded-For', ip);
+      const pre = /tactful_console_pre=([^;]+)/.exec(
+        (form.headers['set-cookie'] as unknown as string[]).join('\n'),
+      )?.[1];
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
+      return t.http
+        .post('/console/login')
+        .set('X-Forwarded-For', ip)
+        .set('Cookie', `tactful_console_pre=${pre}`)
+        .type('form')
+        .send({ key: 'tk_not-a-key', _csrf: csrf });
+    };
+    for (let i = 1; i <= 3; i++) expect((await attempt(`2001:db8:d1::${i}`)).status).toBe(401);
+    expect((await attempt('2001:db8:d1::abcd')).status).toBe(429);
+    expect((await attempt('2001:db8:d2::1')).status).toBe(401);
+  });
+});
