@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { publicRateLimit } from './common/public-rate-limit';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -11,6 +12,7 @@ import { CustomersModule } from './customers/customers.module';
 import { dataSourceOptions } from './database/data-source';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { PoliciesModule } from './policy/policies.module';
 import { SmsModule } from './sms/sms.module';
 import { SuppressionModule } from './suppression/suppression.module';
@@ -67,10 +69,11 @@ export class TactfulModule {
         ...(options.databaseUrl
           ? [TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl))]
           : []),
-        ThrottlerModule.forRoot([{ ttl: 60_000, limit: options.settings.publicRateLimit }]),
+        ThrottlerModule.forRoot(publicRateLimit(options.settings.publicRateLimit)),
         AuditModule,
         SuppressionModule,
         AuthModule,
+        IdempotencyModule,
         CustomersModule,
         EventsModule,
         PoliciesModule,

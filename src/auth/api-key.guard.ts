@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import { clientOf } from '../common/public-rate-limit';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import type { Role } from './api-key.entity';
@@ -28,7 +29,8 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   // Anyone can reach /v1 without a key, so failed attempts are rate-limited per client address
-  // (PUBLIC_RATE_LIMIT per minute, then blocked for a minute): keys cannot be guessed at speed.
+  // (an IPv4 address or IPv6 /64; PUBLIC_RATE_LIMIT per minute, then blocked for a minute):
+  // keys cannot be guessed at speed.
   private async countFailure(ip: string): Promise<void> {
     const record = await this.storage.increment(
       `auth-failure:${ip}`,
@@ -51,7 +53,7 @@ export class ApiKeyGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const ip = req.ip ?? 'unknown';
+    const ip = clientOf(req.ip);
     if (!match) {
       await this.countFailure(ip);
       throw new UnauthorizedException('Authorization: Bearer <api key> is required');

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable, sendDatabaseUnavailable } from './database-unavailable';
 import { redactPath, safeError } from './log-safety';
 
 /** Every error leaves as `{ statusCode, error, message }`; unexpected ones reveal nothing. */
@@ -10,6 +11,8 @@ export class JsonExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    if (isDatabaseUnavailable(exception))
+      return sendDatabaseUnavailable(host.switchToHttp().getRequest<Request>(), res);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/commo
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Actor, actorRef, CurrentActor } from '../auth/actor';
 import { Roles } from '../auth/roles.decorator';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { RecordConsentDto } from './consent.dto';
 import { ConsentService } from './consent.service';
 
@@ -14,6 +15,7 @@ export class ConsentController {
   @Post()
   // Consent is recorded by the system of record (and the customer's own flows, in-process);
   // a marketer would otherwise fabricate the proof the audit rests on.
+  @Idempotent()
   @Roles('integration')
   async record(
     @Param('id', ParseUUIDPipe) id: string,

@@ -32,6 +32,7 @@ import {
   SESSION_COOKIE,
   SESSION_TTL_MS,
 } from './session.service';
+import { clientOf } from '../common/public-rate-limit';
 
 const asset = (name: string) => readFileSync(join(templatesRoot(), 'console', name), 'utf8');
 const ASSETS: Record<string, { type: string; body: () => string }> = {
@@ -117,7 +118,8 @@ export class ConsoleAuthController {
       this.showLogin(req, res, 403, t.forbiddenCsrf);
       return;
     }
-    const ip = req.ip ?? 'unknown';
+    // Per client (an IPv4 address or IPv6 /64), so one line's many addresses share the limit.
+    const ip = clientOf(req.ip);
     if (this.sessions.blocked(ip)) return this.showLogin(req, res, 429, t.signInThrottled);
     const key = str(form.key).trim();
     if (!key) return this.showLogin(req, res, 400, t.signInEmpty);

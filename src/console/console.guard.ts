@@ -15,6 +15,10 @@ import type { Request, Response } from 'express';
 import { mayUse, MIRRORS_KEY, type ApiRoute } from './console-access';
 import { consoleUser } from './console-needs';
 import {
+  databaseUnavailableException,
+  isDatabaseUnavailable,
+} from '../common/database-unavailable';
+import {
   ConsoleSessionService,
   LANG_COOKIE,
   parseCookies,
@@ -99,10 +103,11 @@ export class ConsoleGuard implements CanActivate {
 export class ConsoleExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('console');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(error: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<ConsoleRequest>();
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    const exception = isDatabaseUnavailable(error) ? databaseUnavailableException(res) : error;
     const lang = req.console?.lang ?? langOf(req);
     const t = TEXTS[lang];
     const wantsJson = req.path.startsWith('/console/api/');

@@ -40,6 +40,20 @@ export class CustomerEventDto {
   @Length(1, 200)
   externalId?: string;
 
+  @ApiPropertyOptional({
+    example: 'order-1001',
+    description:
+      'Your own id of the event, unique per customer: sending it again (a retry) records nothing ' +
+      'and answers the first event with `duplicate: true`; the same id with a different event is a 409',
+  })
+  @IsOptional()
+  @IsString({ message: 'eventId must be a string' })
+  @Length(1, 200, { message: 'eventId must be 1 to 200 characters' })
+  // PostgreSQL text cannot hold NUL, and control characters in an id are a client bug.
+  // eslint-disable-next-line no-control-regex
+  @Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'eventId must not contain control characters' })
+  eventId?: string;
+
   @ApiPropertyOptional({ description: 'When it happened; defaults to now' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'occurredAt must be an ISO 8601 date-time' })

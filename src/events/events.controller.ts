@@ -2,6 +2,7 @@ import { Body, Controller, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import { ApiStandardErrors } from '../common/api-errors.decorator';
 import { Roles } from '../auth/roles.decorator';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { CustomerEventDto } from './event.dto';
 import { EventsService } from './events.service';
 
@@ -15,6 +16,7 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Post()
+  @Idempotent()
   @ApiBody({
     description: 'One event or an array of up to 1,000; all are recorded or none',
     schema: {

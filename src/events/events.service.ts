@@ -1,24 +1,49 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
+import { compileValidator } from '../customers/compiled-validator';
+import { stableJson } from '../common/stable-json';
 import { validationMessages } from '../common/validation';
-import { CustomerEventDto } from './event.dto';
+import { CustomerEventDto, type EventType } from './event.dto';
+import { insertEventsAndFacts, lockEventCustomers, type EventRow } from './events.repository';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
+const isValidEvent = compileValidator(CustomerEventDto);
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-// Each event type moves the customer's lifecycle facts; out-of-order events never move them back.
-const FACT_UPDATES: Record<CustomerEventDto['type'], string> = {
-  purchase: `purchase_count = purchase_count + 1,
-             first_purchase_at = LEAST(COALESCE(first_purchase_at, $2), $2),
-             last_purchase_at = GREATEST(COALESCE(last_purchase_at, $2), $2)`,
-  satisfaction: `last_satisfaction_score = CASE WHEN last_satisfaction_at IS NULL OR last_satisfaction_at <= $2
-                                               THEN $3::smallint ELSE last_satisfaction_score END,
-                 last_satisfaction_at = GREATEST(COALESCE(last_satisfaction_at, $2), $2)`,
-  review_posted: `last_review_at = GREATEST(COALESCE(last_review_at, $2), $2)`,
-  complaint: `last_complaint_at = GREATEST(COALESCE(last_complaint_at, $2), $2)`,
-  engagement: `last_engagement_at = GREATEST(COALESCE(last_engagement_at, $2), $2)`,
-};
+export interface RecordedEventItem {
+  id: string;
+  customerId: string;
+  type: EventType;
+  occurredAt: Date;
+  eventId: string | null;
+  /** A repeat of an eventId already recorded (or earlier in the batch): nothing was written. */
+  duplicate: boolean;
+}
+
+export interface RecordedEvents {
+  /** Items accepted: recorded now or already recorded before. */
+  accepted: number;
+  recorded: number;
+  duplicates: number;
+  items: RecordedEventItem[];
+}
+
+const eventData = (e: CustomerEventDto): Record<string, unknown> => ({
+  ...(e.data ?? {}),
+  ...(e.amount !== undefined ? { amount: e.amount, currency: e.currency } : {}),
+  ...(e.score !== undefined ? { score: e.score } : {}),
+  ...(e.action !== undefined ? { action: e.action } : {}),
+  ...(e.campaignId ? { campaignId: e.campaignId } : {}),
+  ...(e.deliveryId ? { deliveryId: e.deliveryId } : {}),
+});
+
+/** Same event for a repeated eventId: same type and data, and the same time if both gave one. */
+const sameEvent = (a: EventRow, b: EventRow) =>
+  a.type === b.type &&
+  stableJson(a.data) === stableJson(b.data) &&
+  (!a.explicitTime || !b.explicitTime || a.occurredAt.getTime() === b.occurredAt.getTime());
 
 @Injectable()
 export class EventsService {
@@ -27,70 +52,115 @@ export class EventsService {
     private readonly clock: Clock,
   ) {}
 
-  /** Validates every event first, then records them all in one transaction: all or nothing. */
-  async record(body: unknown) {
+  /**
+   * Validates every event first, then records them all in one transaction (all or nothing) with a
+   * fixed number of statements whatever the batch size: lock the customers, write the events and
+   * their lifecycle facts. An eventId already recorded for the customer is answered as a duplicate.
+   */
+  async record(body: unknown): Promise<RecordedEvents> {
     const list = Array.isArray(body) ? body : [body];
     if (list.length === 0) throw new BadRequestException(['body must contain at least one event']);
     if (list.length > MAX_EVENTS_PER_REQUEST) {
       throw new BadRequestException([`body may contain at most ${MAX_EVENTS_PER_REQUEST} events`]);
     }
     const prefix = (i: number) => (Array.isArray(body) ? `[${i}].` : '');
+    const now = this.clock.now();
     const errors: string[] = [];
     const events = list.map((raw, i) => {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
         errors.push(`${prefix(i)}event must be a JSON object`);
         return undefined;
       }
-      const dto = plainToInstance(CustomerEventDto, raw);
-      errors.push(...validationMessages(dto).map((m) => `${prefix(i)}${m}`));
+      // Valid events (nearly all) skip class-validator's per-call cost; others get its messages.
+      const valid = isValidEvent(raw as Record<string, unknown>);
+      const dto = valid ? (raw as CustomerEventDto) : plainToInstance(CustomerEventDto, raw);
+      const messages = valid ? [] : validationMessages(dto);
+      errors.push(...messages.map((m) => `${prefix(i)}${m}`));
+      if (!messages.length && dto.occurredAt) {
+        if (new Date(dto.occurredAt).getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
+          errors.push(`${prefix(i)}occurredAt must not be in the future`);
+      }
       return dto;
-    });
+    }) as CustomerEventDto[];
     if (errors.length) throw new BadRequestException(errors);
-    const now = this.clock.now();
 
     return this.dataSource.transaction(async (m) => {
-      const results: { id: string; customerId: string; type: string; occurredAt: Date }[] = [];
-      for (const [i, e] of (events as CustomerEventDto[]).entries()) {
-        const found: { id: string }[] = e.customerId
-          ? await m.query(`SELECT id FROM customers WHERE id = $1 AND erased_at IS NULL`, [
-              e.customerId,
-            ])
-          : await m.query(`SELECT id FROM customers WHERE external_id = $1 AND erased_at IS NULL`, [
-              e.externalId,
-            ]);
-        if (!found.length) {
-          const field = e.customerId ? 'customerId' : 'externalId';
-          throw new BadRequestException([`${prefix(i)}${field} names no known customer`]);
+      const byId = events.flatMap((e) => (e.customerId ? [e.customerId.toLowerCase()] : []));
+      const byExternal = events.flatMap((e) => (e.customerId ? [] : [e.externalId as string]));
+      const found = await lockEventCustomers(m, byId, byExternal);
+      const ids = new Set(found.map((c) => c.id));
+      const externals = new Map(found.map((c) => [c.external_id, c.id]));
+
+      // Resolve customers; a repeated (customer, eventId) inside the batch points at its first.
+      const rows: EventRow[] = [];
+      const rowOf: number[] = [];
+      const firstWith = new Map<string, number>();
+      const conflicts: string[] = [];
+      events.forEach((e, i) => {
+        const customerId = e.customerId
+          ? ids.has(e.customerId.toLowerCase())
+            ? e.customerId.toLowerCase()
+            : undefined
+          : externals.get(e.externalId as string);
+        if (!customerId) {
+          errors.push(
+            `${prefix(i)}${e.customerId ? 'customerId' : 'externalId'} names no known customer`,
+          );
+          return;
         }
-        const customerId = found[0].id;
-        const occurredAt = e.occurredAt ? new Date(e.occurredAt) : now;
-        if (occurredAt.getTime() > now.getTime() + 5 * 60_000) {
-          throw new BadRequestException([`${prefix(i)}occurredAt must not be in the future`]);
-        }
-        const data = {
-          ...(e.data ?? {}),
-          ...(e.amount !== undefined ? { amount: e.amount, currency: e.currency } : {}),
-          ...(e.score !== undefined ? { score: e.score } : {}),
-          ...(e.action !== undefined ? { action: e.action } : {}),
-          ...(e.campaignId ? { campaignId: e.campaignId } : {}),
-          ...(e.deliveryId ? { deliveryId: e.deliveryId } : {}),
+        const row: EventRow = {
+          customerId,
+          type: e.type,
+          occurredAt: e.occurredAt ? new Date(e.occurredAt) : now,
+          data: eventData(e),
+          eventId: e.eventId ?? null,
+          explicitTime: e.occurredAt !== undefined,
         };
-        const [row]: { id: string }[] = await m.query(
-          // recorded_at from the same clock as a campaign's launched_at, which a trigger
-          // campaign compares it with to skip the events recorded before its launch.
-          `INSERT INTO customer_events (customer_id, type, occurred_at, data, recorded_at)
-           VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-          [customerId, e.type, occurredAt, JSON.stringify(data), now],
-        );
-        const params: unknown[] = [customerId, occurredAt];
-        if (e.type === 'satisfaction') params.push(e.score);
-        await m.query(
-          `UPDATE customers SET ${FACT_UPDATES[e.type]}, updated_at = now() WHERE id = $1`,
-          params,
-        );
-        results.push({ id: String(row.id), customerId, type: e.type, occurredAt });
-      }
-      return { accepted: results.length, items: results };
+        const key = row.eventId === null ? null : `${customerId}\u0000${row.eventId}`;
+        const earlier = key === null ? undefined : firstWith.get(key);
+        if (earlier !== undefined) {
+          if (!sameEvent(rows[earlier], row))
+            conflicts.push(
+              `${prefix(i)}eventId was already used for a different event of this customer`,
+            );
+          rowOf[i] = -1 - earlier; // a repeat of rows[earlier]
+          return;
+        }
+        if (key !== null) firstWith.set(key, rows.length);
+        rowOf[i] = rows.length;
+        rows.push(row);
+      });
+      if (errors.length) throw new BadRequestException(errors);
+      if (conflicts.length) throw new ConflictException(conflicts);
+
+      const written = await insertEventsAndFacts(m, rows, now);
+      const items = events.map((e, i): RecordedEventItem => {
+        const repeat = rowOf[i] < 0;
+        const w = written[repeat ? -1 - rowOf[i] : rowOf[i]];
+        if (!w.inserted && !w.same) {
+          conflicts.push(
+            w.id === null
+              ? `${prefix(i)}eventId is being recorded by another request; retry`
+              : `${prefix(i)}eventId was already used for a different event of this customer`,
+          );
+        }
+        return {
+          id: w.id,
+          customerId: w.customerId,
+          type: w.type,
+          occurredAt: w.occurredAt,
+          eventId: e.eventId ?? null,
+          duplicate: repeat || !w.inserted,
+        };
+      });
+      if (conflicts.length) throw new ConflictException(conflicts);
+      const duplicates = items.filter((x) => x.duplicate).length;
+      return {
+        accepted: items.length,
+        recorded: items.length - duplicates,
+        duplicates,
+        items,
+      };
     });
   }
 }

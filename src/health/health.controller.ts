@@ -1,8 +1,10 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/roles.decorator';
+import { RETRY_AFTER_SECONDS } from '../common/database-unavailable';
 
 @ApiTags('health')
 @Public()
@@ -12,11 +14,13 @@ export class HealthController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
-  async check() {
+  async check(@Res({ passthrough: true }) res: Response) {
     try {
       await this.dataSource.query('SELECT 1');
     } catch {
-      throw new ServiceUnavailableException('database is not reachable');
+      // A load balancer takes the instance out; anything else retries after a while.
+      res.status(HttpStatus.SERVICE_UNAVAILABLE).set('Retry-After', String(RETRY_AFTER_SECONDS));
+      return { status: 'unhealthy', database: 'unreachable' };
     }
     return { status: 'ok', database: 'ok' };
   }

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { createTestApp, TestApp } from '../support/test-app';
 
 const DAY = 86_400_000;
@@ -51,8 +52,17 @@ describe('events', () => {
       expect(res.status).toBe(201);
       expect(res.body).toEqual({
         accepted: 1,
+        recorded: 1,
+        duplicates: 0,
         items: [
-          { id: expect.any(String), customerId: ids['ev-1'], type: 'purchase', occurredAt: at },
+          {
+            id: expect.any(String),
+            customerId: ids['ev-1'],
+            type: 'purchase',
+            occurredAt: at,
+            eventId: null,
+            duplicate: false,
+          },
         ],
       });
       const c = await customer(ids['ev-1']);
@@ -298,5 +308,118 @@ describe('events', () => {
       expect(res.status).toBe(403);
       expect(await tables()).toEqual(before);
     });
+  });
+});
+
+describe('events written set-based', () => {
+  let t: TestApp;
+  let integration: string;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { TACTFUL_ROLES: 'api' } });
+    integration = await t.keyFor('integration');
+    for (let i = 0; i < 50; i++) {
+      const res = await t.admin
+        .post('/v1/customers')
+        .send({ externalId: `sb-${i}`, kind: 'consumer' });
+      ids.push(res.body.id);
+    }
+  });
+  afterAll(() => t.close());
+
+  const send = (body: unknown) =>
+    t
+      .as(integration)
+      .post('/v1/events')
+      .send(body as object);
+
+  it('uses the same number of statements for 1, 10 and 1,000 events', async () => {
+    const statements = async (n: number) => {
+      const batch = Array.from({ length: n }, (_, i) => ({
+        type: 'purchase',
+        externalId: `sb-${i % 50}`,
+        amount: i,
+        currency: 'RUB',
+      }));
+      // Warm the key lookup so every request does the same work besides its batch.
+      await t.as(integration).get('/v1/customers?limit=1');
+      const spy = jest.spyOn(Client.prototype, 'query');
+      try {
+        expect((await send(batch)).status).toBe(201);
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const one = await statements(1);
+    expect(one).toBeLessThanOrEqual(6); // key lookup, BEGIN, lock, write, COMMIT
+    expect(await statements(10)).toBe(one);
+    expect(await statements(1000)).toBe(one);
+  });
+
+  it('gives the lifecycle facts the sequential answer for a batch with many events per customer', async () => {
+    const [a, b] = [ids[0], ids[1]];
+    const before = (
+      await t.db.query('SELECT id, purchase_count FROM customers WHERE id = ANY($1) ORDER BY id', [
+        [a, b],
+      ])
+    ).reduce(
+      (acc: Record<string, number>, r: { id: string; purchase_count: number }) => ({
+        ...acc,
+        [r.id]: r.purchase_count,
+      }),
+      {},
+    );
+    const tie = '2026-03-01T10:00:00.000Z';
+    const res = await send([
+      {
+        type: 'purchase',
+        customerId: a,
+        amount: 1,
+        currency: 'RUB',
+        occurredAt: '2026-02-01T00:00:00.000Z',
+      },
+      { type: 'satisfaction', customerId: a, score: 3, occurredAt: tie },
+      {
+        type: 'purchase',
+        customerId: a,
+        amount: 2,
+        currency: 'RUB',
+        occurredAt: '2020-01-01T00:00:00.000Z',
+      },
+      { type: 'satisfaction', customerId: a, score: 4, occurredAt: tie },
+      { type: 'satisfaction', customerId: a, score: 1, occurredAt: '2026-01-01T00:00:00.000Z' },
+      { type: 'review_posted', customerId: b, occurredAt: '2026-02-02T00:00:00.000Z' },
+      { type: 'complaint', customerId: b, occurredAt: '2026-02-03T00:00:00.000Z' },
+      {
+        type: 'engagement',
+        customerId: b,
+        action: 'reply',
+        occurredAt: '2026-02-04T00:00:00.000Z',
+      },
+      {
+        type: 'engagement',
+        customerId: b,
+        action: 'click',
+        occurredAt: '2026-01-04T00:00:00.000Z',
+      },
+    ]);
+    expect(res.status).toBe(201);
+    const [ca] = await t.db.query('SELECT * FROM customers WHERE id = $1', [a]);
+    expect(ca.purchase_count).toBe(before[a] + 2);
+    expect(ca.first_purchase_at.toISOString()).toBe('2020-01-01T00:00:00.000Z');
+    expect(ca.last_purchase_at.getTime()).toBeGreaterThanOrEqual(
+      Date.parse('2026-02-01T00:00:00.000Z'),
+    );
+    expect(ca.last_satisfaction_score).toBe(4); // the later of two at the same time
+    expect(ca.last_satisfaction_at.toISOString()).toBe(tie);
+    const [cb] = await t.db.query('SELECT * FROM customers WHERE id = $1', [b]);
+    expect(cb.last_review_at.toISOString()).toBe('2026-02-02T00:00:00.000Z');
+    expect(cb.last_complaint_at.toISOString()).toBe('2026-02-03T00:00:00.000Z');
+    expect(cb.last_engagement_at.toISOString()).toBe('2026-02-04T00:00:00.000Z');
+    // Events keep the request's order in their ids (trigger campaigns read them by id).
+    const items = res.body.items.map((x: { id: string }) => Number(x.id));
+    expect([...items].sort((x, y) => x - y)).toEqual(items);
   });
 });

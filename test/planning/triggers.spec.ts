@@ -143,6 +143,47 @@ describe('PlannerService: trigger campaigns', () => {
     expect(audit[1].reason).toBe('budget_exhausted');
   });
 
+  it('a CRM retrying a purchase (same eventId, or same Idempotency-Key) gets one care message', async () => {
+    const [byEventId, byKey] = await insertCustomers(t.db, [
+      { group: 'retry', purchaseCount: 0, lastPurchaseAt: null },
+      { group: 'retry', purchaseCount: 0, lastPurchaseAt: null },
+    ]);
+    const campaign = await careAfterPurchase('retry');
+    await planner.tick();
+    const body = (customerId: string, eventId?: string) => ({
+      customerId,
+      type: 'purchase',
+      amount: 100,
+      currency: 'RUB',
+      occurredAt: NOW.toISOString(),
+      ...(eventId ? { eventId } : {}),
+    });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const a = await t.as(integration).post('/v1/events').send(body(byEventId, 'order-5001'));
+      expect(a.status).toBe(201);
+      const b = await t
+        .as(integration)
+        .post('/v1/events')
+        .set('Idempotency-Key', 'crm-request-5002')
+        .send(body(byKey));
+      expect(b.status).toBe(201);
+    }
+    await planner.tick();
+    const rows = await deliveries(campaign);
+    expect(
+      rows.map((r: { customer_id: string; step: number }) => [r.customer_id, r.step]).sort(),
+    ).toEqual(
+      [
+        [byEventId, 1],
+        [byKey, 1],
+      ].sort(),
+    );
+    const counts = await t.db.query(`SELECT purchase_count FROM customers WHERE id = ANY($1)`, [
+      [byEventId, byKey],
+    ]);
+    expect(counts).toEqual([{ purchase_count: 1 }, { purchase_count: 1 }]);
+  });
+
   it('satisfaction ≥ 4 → review request; one reminder after 7 days unless a review was posted', async () => {
     const [happy, unhappy, reviewer] = await insertCustomers(t.db, [
       {

@@ -42,6 +42,8 @@ export async function createTestApp(
     clock?: Clock;
     /** Run as a second instance on this app's database (which that app drops on close). */
     shareDatabaseOf?: TestApp;
+    /** The URL the app connects with, from its cloned database's (e.g. through a TCP proxy). */
+    connectVia?: (databaseUrl: string) => string;
     /** Override providers before the module is compiled. */
     configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
     /** Capture the app's real pino log lines (level info unless LOG_LEVEL is given). */
@@ -60,7 +62,14 @@ export async function createTestApp(
     ...opts.env,
   });
   const builder = Test.createTestingModule({
-    imports: [AppModule.forRoot(settings, database.url, opts.clock, opts.log)],
+    imports: [
+      AppModule.forRoot(
+        settings,
+        opts.connectVia?.(database.url) ?? database.url,
+        opts.clock,
+        opts.log,
+      ),
+    ],
   });
   const moduleRef = await (opts.configure ? opts.configure(builder) : builder).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });

@@ -14,6 +14,7 @@ import { DeliveryReferences1763935200000 } from './1763935200000-delivery-refere
 import { WritePathIndexes1763938800000 } from './1763938800000-write-path-indexes';
 import { ConsentWordings1765100000000 } from './1765100000000-consent-wordings';
 import { CustomerImports1765600000000 } from './1765600000000-customer-imports';
+import { IdempotentIngestion1765700000000 } from './1765700000000-idempotent-ingestion';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   WritePathIndexes1763938800000,
   ConsentWordings1765100000000,
   CustomerImports1765600000000,
+  IdempotentIngestion1765700000000,
 ];
