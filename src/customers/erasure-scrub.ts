@@ -11,7 +11,8 @@ const KEPT_EVENT_FACTS = `jsonb_strip_nulls(jsonb_build_object(
     'deliveryId', CASE WHEN data->>'deliveryId' ~ '^[0-9a-f-]{36}$' THEN data->'deliveryId' END))`;
 
 /**
- * Erasure of the mutable places that may quote the person: the CRM's free-form event details, and
+ * Erasure of the mutable places that may quote the person: the CRM's free-form event details,
+ * answers kept for idempotent retries, and
  * provider diagnostics and send errors (masked when stored since this change; rows stored before
  * may still quote the address or name). Call inside the erasure's transaction.
  */
@@ -25,6 +26,9 @@ export async function scrubCustomerHistory(
       WHERE customer_id = $1 AND data <> ${KEPT_EVENT_FACTS}`,
     [customerId],
   );
+  // Answers kept for Idempotency-Key retries quote what they recorded (evidence, event details);
+  // a retry after the erasure is refused anyway, since the customer is gone.
+  await m.query(`DELETE FROM idempotency_keys WHERE strpos(response, $1) > 0`, [customerId]);
   const events: { id: string; data: unknown }[] = await m.query(
     `SELECT e.id::text, e.data FROM delivery_events e JOIN deliveries d ON d.id = e.delivery_id
       WHERE d.customer_id = $1`,

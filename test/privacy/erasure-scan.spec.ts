@@ -133,8 +133,12 @@ describe('erasure leaves nothing personal anywhere', () => {
     expect(patched.status).toBe(200);
 
     // Consents with evidence: one wording quoting the person, one shared with another customer.
+    // Retries carry an Idempotency-Key: the kept answer quotes the evidence it recorded.
     const consent = (customer: string, body: object) =>
-      t.admin.post(`/v1/customers/${customer}/consents`).send({ source: 'web-form', ...body });
+      t.admin
+        .post(`/v1/customers/${customer}/consents`)
+        .set('Idempotency-Key', `consent-${customer}-${JSON.stringify(body).length}`)
+        .send({ source: 'web-form', ...body });
     const sms = await consent(id, {
       channel: 'sms',
       topic: 'tips',
@@ -161,12 +165,15 @@ describe('erasure leaves nothing personal anywhere', () => {
 
     // Events with free-form data from the CRM (a dozen, in one batch and one by one).
     for (let i = 0; i < 12; i++) {
-      const event = await t.admin.post('/v1/events').send({
-        type: i % 2 ? 'purchase' : 'engagement',
-        customerId: id,
-        ...(i % 2 ? { amount: 42 + i, currency: 'RUB' } : { action: 'click' }),
-        data: { note: `gift ${i} for ${NAME}, call ${PHONE}`, contact: { email: EMAIL } },
-      });
+      const event = await t.admin
+        .post('/v1/events')
+        .set('Idempotency-Key', `event-${i}`)
+        .send({
+          type: i % 2 ? 'purchase' : 'engagement',
+          customerId: id,
+          ...(i % 2 ? { amount: 42 + i, currency: 'RUB' } : { action: 'click' }),
+          data: { note: `gift ${i} for ${NAME}, call ${PHONE}`, contact: { email: EMAIL } },
+        });
       expect(event.status).toBe(201);
     }
 
