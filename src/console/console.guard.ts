@@ -27,6 +27,9 @@ import { renderPage, sendHtml } from './views';
 const EDIT_KEY = 'tactful:console-edit';
 const ANONYMOUS_KEY = 'tactful:console-anonymous';
 
+/** Longest `next` the sign-in redirect carries. */
+const MAX_NEXT = 2000;
+
 /** Roles (besides admin) that may use a route that changes something; reading is for all. */
 export const ConsoleEdit = (...roles: Role[]) => SetMetadata(EDIT_KEY, roles);
 /** The sign-in page: no session needed (it has its own pre-session CSRF check). */
@@ -107,7 +110,12 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
         return;
       }
       if (req.method === 'GET') {
-        res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}`);
+        // A huge URL is not echoed back: a Location header past clients' 16 KB limit breaks them.
+        const next = encodeURIComponent(req.originalUrl);
+        res.redirect(
+          303,
+          next.length <= MAX_NEXT ? `/console/login?next=${next}` : '/console/login',
+        );
         return;
       }
     }
