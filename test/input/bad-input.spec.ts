@@ -204,6 +204,17 @@ describe('bad input is a 400 naming the field, never a 500', () => {
     });
   });
 
+  describe('console redirects', () => {
+    it('a very long URL is not echoed into the sign-in Location header', async () => {
+      const long = `/console/customers?q=${'%C3%A9'.repeat(2000)}`;
+      const res = await t.http.get(long);
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/console/login');
+      const short = await t.http.get('/console/customers?q=x');
+      expect(short.headers.location).toBe('/console/login?next=%2Fconsole%2Fcustomers%3Fq%3Dx');
+    });
+  });
+
   describe('console assets', () => {
     it.each([
       '__proto__',
