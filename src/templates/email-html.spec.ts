@@ -59,7 +59,9 @@ describe('sanitizeEmailHtml', () => {
       '<td style="padding:8px;color:#333" align="center"><img src="https://cdn.example/a.png" alt="Spring" width="200">' +
       '<a href="https://shop.example/spring?a=1&amp;b=2" style="color:#06c">Shop</a> ' +
       '<a href="mailto:help@shop.example">mail</a> <strong>Bold</strong></td></tr></tbody></table>' +
-      '<p style="margin:0 0 8px;font-size:14px">Text &amp; more</p><ul><li>One</li></ul>';
+      '<p style="margin:0 0 8px;font-size:14px">Text &amp; more</p><ul><li>One</li></ul>' +
+      '<div style="background:#eee url(\'https://cdn.example/bg.png\') no-repeat;-webkit-text-size-adjust:100%">Bg</div>' +
+      '<center><font color="#333" face="Arial">Old school</font></center><hr>';
     expect(sanitizeEmailHtml(html)).toBe(html);
   });
 
@@ -70,10 +72,12 @@ describe('sanitizeEmailHtml', () => {
         '<a href="data:text/html,<script>x</script>">d</a>' +
         '<img src="data:image/svg+xml;base64,PHN2Zz4=" onerror="x()">' +
         '<img src="data:image/png;base64,iVBORw0KGgo=">' +
-        '<img src="cid:logo"><div onmouseover="x()" style="background:url(javascript:x)">e</div>',
+        '<img src="cid:logo"><div onmouseover="x()" style="background:url(javascript:x)">e</div>' +
+        '<p style="background:url( data:image/svg+xml,x );color:red;background-image:url(https://a.example/x.png) , url(//b)">f</p>',
     );
     expect(out).toBe(
-      '<a>a</a><a>b</a><a>c</a><a>d</a><img><img src="data:image/png;base64,iVBORw0KGgo="><img src="cid:logo"><div>e</div>',
+      '<a>a</a><a>b</a><a>c</a><a>d</a><img><img src="data:image/png;base64,iVBORw0KGgo="><img src="cid:logo"><div>e</div>' +
+        '<p style="color:red">f</p>',
     );
   });
 

@@ -47,8 +47,17 @@ const DATA_IMAGE = /^data:image\/(png|gif|jpeg|webp);base64,[a-z0-9+/=\s]*$/i;
  * stacking contexts painted above later content) or take content out of view.
  */
 const STYLE_DENIED =
-  /^(position|z-index|inset|top|right|bottom|left|opacity|transform|translate|rotate|scale|filter|backdrop-filter|will-change|isolation|mix-blend-mode|contain|clip|clip-path|mask|mask-.*|-webkit-.*|-moz-.*|behavior|content|perspective|offset.*|zoom)$/;
-const STYLE_VALUE_DENIED = /expression\s*\(|javascript:|vbscript:|url\s*\(|@import|\\|<|>/i;
+  /^(position|z-index|inset|top|right|bottom|left|opacity|transform|translate|rotate|scale|filter|backdrop-filter|will-change|isolation|mix-blend-mode|contain|clip|clip-path|mask|mask-.*|-webkit-(?!text-size-adjust$).*|-moz-.*|behavior|content|perspective|offset.*|zoom)$/;
+const STYLE_VALUE_DENIED = /expression\s*\(|javascript:|vbscript:|@import|\\|<|>/i;
+// Background images are common in e-mail; only plain http(s) addresses, quoted or not.
+const CSS_URL = /url\s*\(\s*(['"]?)(.*?)\1\s*\)/gi;
+
+function cssUrlsAllowed(value: string): boolean {
+  const stripped = value.replace(CSS_URL, (_m, _q, url: string) =>
+    /^https?:\/\/[^\s'"()]+$/i.test(url) ? '' : 'url(',
+  );
+  return !/url\s*\(/i.test(stripped);
+}
 
 /** The scheme a browser would see: it strips ASCII whitespace and control characters first. */
 function urlAllowed(attr: string, tag: string, value: string): boolean {
@@ -71,7 +80,7 @@ function cleanStyle(value: string): string | null {
     const property = declaration.slice(0, colon).trim().toLowerCase();
     const v = declaration.slice(colon + 1).trim();
     if (!/^[a-z-]+$/.test(property) || !v) continue;
-    if (STYLE_DENIED.test(property) || STYLE_VALUE_DENIED.test(v)) continue;
+    if (STYLE_DENIED.test(property) || STYLE_VALUE_DENIED.test(v) || !cssUrlsAllowed(v)) continue;
     // A negative margin lets an element slide over the content after it.
     if (property.startsWith('margin') && /-\s*[\d.]/.test(v)) continue;
     kept.push(`${property}:${v}`);
