@@ -38,6 +38,14 @@ const BODIES: [string, string][] = [
     '<p>Hello {{customer.name}} <a href="https://x.example/',
   ],
   [
+    'end tags that try to close the layout cell and table, then an open textarea',
+    '<p>Hello {{customer.name}}</p></td></tr></table></td></tr></table><textarea>',
+  ],
+  [
+    'an SVG with a huge white rectangle and an open textarea',
+    '<p>Hello {{customer.name}}</p><svg width="3000" height="3000"><rect width="3000" height="3000" fill="#fff"/><foreignObject><textarea>',
+  ],
+  [
     'white overlay positioned over the page',
     '<p>Hello {{customer.name}}</p><div style="position:fixed;top:0;left:0;width:100%;height:100%;background:#fff;z-index:99"></div>',
   ],
