@@ -3,7 +3,7 @@ const swc = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8')
 delete swc.$schema;
 const transform = { '^.+\\.(ts|js|mjs)$': ['@swc/jest', swc] };
 // NestJS 12 and uuid ship as ESM; Jest's module system needs them transpiled to CommonJS.
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|uuid)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|uuid|parse5|entities)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {

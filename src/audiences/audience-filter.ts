@@ -1,3 +1,4 @@
+import { parseStorableInstant } from '../common/strict-values';
 import type { LifecycleStage } from '../customers/lifecycle';
 
 export const LIFECYCLE_STAGES = [
@@ -134,8 +135,9 @@ export function fieldSpec(name: string): FieldSpec | null {
   return { kind: 'attribute', path };
 }
 
+/** A real calendar date or time within the years PostgreSQL and JS agree on (see strict-values). */
 export const isIsoDate = (v: unknown): v is string =>
-  typeof v === 'string' && ISO_DATE.test(v) && !Number.isNaN(Date.parse(v));
+  typeof v === 'string' && ISO_DATE.test(v) && parseStorableInstant(v) !== null;
 
 /** A short, quoted rendering of user input for messages. */
 function shown(v: unknown): string {

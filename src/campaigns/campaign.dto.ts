@@ -1,3 +1,4 @@
+import { InStorableRange } from '../common/strict-values';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -74,6 +75,7 @@ export class CreateCampaignDto {
   @ApiPropertyOptional({ description: 'Announcements: when the change takes effect (ISO 8601)' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'effectiveAt must be an ISO 8601 time' })
+  @InStorableRange('effectiveAt')
   effectiveAt?: string;
 }
 
@@ -129,6 +131,7 @@ export class PatchCampaignDto {
   @ApiPropertyOptional({ nullable: true })
   @ValidateIf((o: PatchCampaignDto) => o.effectiveAt !== undefined && o.effectiveAt !== null)
   @IsISO8601({ strict: true }, { message: 'effectiveAt must be an ISO 8601 time' })
+  @InStorableRange('effectiveAt')
   effectiveAt?: string | null;
 }
 

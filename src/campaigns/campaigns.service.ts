@@ -5,6 +5,7 @@ import {
   Logger,
   NotFoundException,
 } from '@nestjs/common';
+import { isUuid, parseStorableInstant } from '../common/strict-values';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
@@ -604,16 +605,15 @@ function encodeCursor(at: Date, id: string): string {
 
 function decodeCursor(cursor: string): [string, string] {
   try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    const v: unknown =
+      typeof cursor === 'string' ? JSON.parse(Buffer.from(cursor, 'base64url').toString()) : null;
     if (
       Array.isArray(v) &&
       v.length === 2 &&
-      typeof v[0] === 'string' &&
-      !Number.isNaN(Date.parse(v[0])) &&
-      typeof v[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(v[1])
+      parseStorableInstant(v[0], true) !== null &&
+      isUuid(v[1])
     )
-      return [v[0], v[1]];
+      return [v[0] as string, v[1]];
   } catch {
     // fall through to the 400
   }

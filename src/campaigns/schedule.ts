@@ -1,3 +1,4 @@
+import { parseStorableInstant } from '../common/strict-values';
 import { CronExpressionParser } from 'cron-parser';
 import { IANAZone } from 'luxon';
 
@@ -48,8 +49,7 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\
 /** An ISO 8601 instant with an explicit offset; a zone-less time would be ambiguous. */
 export function parseInstant(v: unknown): Date | null {
   if (typeof v !== 'string' || !ISO_INSTANT.test(v)) return null;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return parseStorableInstant(v, true);
 }
 
 export function isKnownZone(zone: unknown): zone is string {

@@ -63,7 +63,8 @@ export class ConsoleAuthController {
   @Get('assets/:name')
   @ConsoleAnonymous()
   assets(@Param('name') name: string, @Res() res: Response): void {
-    const a = ASSETS[name];
+    // Own keys only: `__proto__`, `constructor` … are names like any other unknown one.
+    const a = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!a) {
       res.status(404).type('text/plain').send('not found');
       return;

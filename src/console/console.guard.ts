@@ -33,6 +33,9 @@ import { redactPath, safeError } from '../common/log-safety';
 const ANONYMOUS_KEY = 'tactful:console-anonymous';
 const ANY_SESSION_KEY = 'tactful:console-any-session';
 
+/** Longest `next` the sign-in redirect carries. */
+const MAX_NEXT = 2000;
+
 /** The sign-in page: no session needed (it has its own pre-session CSRF check). */
 export const ConsoleAnonymous = () => SetMetadata(ANONYMOUS_KEY, true);
 /** A route of the console itself that mirrors no API route (sign-out): any console user. */
@@ -117,7 +120,12 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
         return;
       }
       if (req.method === 'GET') {
-        res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}`);
+        // A huge URL is not echoed back: a Location header past clients' 16 KB limit breaks them.
+        const next = encodeURIComponent(req.originalUrl);
+        res.redirect(
+          303,
+          next.length <= MAX_NEXT ? `/console/login?next=${next}` : '/console/login',
+        );
         return;
       }
     }

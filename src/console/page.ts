@@ -50,7 +50,10 @@ export const list = (v: unknown): string[] =>
 /** Only paths inside the console are followed after sign-in or a language switch. */
 export const safeBack = (v: unknown): string => {
   const s = str(v);
-  return /^\/console(\/[^\\]*)?$/.test(s) && !s.startsWith('//') ? s : '/console';
+  // Length-capped: it goes back out in a Location header.
+  return s.length <= 2000 && /^\/console(\/[^\\]*)?$/.test(s) && !s.startsWith('//')
+    ? s
+    : '/console';
 };
 
 /** The first word of a service's 400 message names the field (`schedule.at must …`). */

@@ -5,6 +5,7 @@ import {
   Injectable,
   NotFoundException,
 } from '@nestjs/common';
+import { isUuid } from '../common/strict-values';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditContentService } from '../audit/audit-content.service';
@@ -187,8 +188,9 @@ export class CustomersService {
     }
     if (q.externalId) qb.andWhere('c.externalId = :externalId', { externalId: q.externalId });
     if (q.cursor) {
-      const after = Buffer.from(q.cursor, 'base64url').toString();
-      if (!/^[0-9a-f-]{36}$/.test(after)) throw new BadRequestException(['cursor is not valid']);
+      const after =
+        typeof q.cursor === 'string' ? Buffer.from(q.cursor, 'base64url').toString() : '';
+      if (!isUuid(after)) throw new BadRequestException(['cursor is not valid']);
       qb.andWhere('c.id > :after', { after });
     }
     const rows = await qb.getMany();

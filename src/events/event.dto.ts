@@ -1,3 +1,4 @@
+import { InStorableRange } from '../common/strict-values';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
@@ -57,6 +58,7 @@ export class CustomerEventDto {
   @ApiPropertyOptional({ description: 'When it happened; defaults to now' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'occurredAt must be an ISO 8601 date-time' })
+  @InStorableRange('occurredAt')
   occurredAt?: string;
 
   @ApiPropertyOptional({ example: 4990, description: 'purchase: amount in major units' })

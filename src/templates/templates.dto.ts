@@ -1,3 +1,4 @@
+import { InStorableRange } from '../common/strict-values';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -142,6 +143,7 @@ export class PreviewCampaignDto {
   @ApiPropertyOptional({ example: '2026-12-15T09:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'campaign.effectiveAt must be an ISO 8601 date' })
+  @InStorableRange('campaign.effectiveAt')
   effectiveAt?: string;
 }
 

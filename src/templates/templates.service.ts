@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { lifecycleStage } from '../customers/lifecycle';
+import { sanitizeEmailHtml } from './email-html';
 import { contentCheck, type ContentCheckResult } from './content-check';
 import { smsSegments, SMS_WARN_SEGMENTS, withSmsOptOut, type SmsEncoding } from './sms-segments';
 import {
@@ -607,11 +608,13 @@ export class TemplatesService {
 
     const subject = (run('subject') ?? '').replace(/\s+/g, ' ').trim();
     empty('subject', subject);
-    const htmlPart = run('html');
+    // Cleaned and balanced here, for sending and preview alike: nothing in it can hide the footer.
+    const rawHtml = run('html');
+    const htmlPart = rawHtml === null ? null : sanitizeEmailHtml(rawHtml);
     const textPart = run('text');
     const bodyHtml = htmlPart ?? textToHtml(textPart ?? '');
     const bodyText = textPart !== null ? textPart.trim() : htmlToText(htmlPart ?? '');
-    empty('html', htmlPart);
+    empty('html', rawHtml);
     empty('text', textPart);
 
     const footer = await this.footer(locale, ctx);
