@@ -12,6 +12,8 @@ import { Console1763928000000 } from './1763928000000-console';
 import { ContactLocks1763931600000 } from './1763931600000-contact-locks';
 import { DeliveryReferences1763935200000 } from './1763935200000-delivery-references';
 import { WritePathIndexes1763938800000 } from './1763938800000-write-path-indexes';
+import { PendingSubscriptions1765300000000 } from './1765300000000-pending-subscriptions';
+import { PendingCrossChannelConsent1765301000000 } from './1765301000000-pending-cross-channel-consent';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -29,4 +31,6 @@ export const MIGRATIONS = [
   ContactLocks1763931600000,
   DeliveryReferences1763935200000,
   WritePathIndexes1763938800000,
+  PendingSubscriptions1765300000000,
+  PendingCrossChannelConsent1765301000000,
 ];
