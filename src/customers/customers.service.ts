@@ -10,7 +10,7 @@ import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { blankConsentEvidence } from '../consent/consent-erasure';
 import { cancelAllPendingDeliveries } from '../consent/cancel-pending';
-import { SuppressionService } from '../suppression/suppression.service';
+import { addressHash, SuppressionService } from '../suppression/suppression.service';
 import { normalizeCustomer } from './customer-input';
 import { ListCustomersQuery, PatchCustomerDto, UpsertCustomerDto } from './customer.dto';
 import { CustomerEntity } from './customer.entity';
@@ -163,6 +163,12 @@ export class CustomersService {
       // requests go (the address hash lives on in the suppression). Nothing planned is sent.
       await this.auditContent.forgetCustomer(id, m);
       await m.query(`DELETE FROM subscription_requests WHERE customer_id = $1`, [id]);
+      // A pending request for the address holds it (and IP, user agent) before any customer
+      // is attached: it goes too, found by the address hash.
+      if (c.email)
+        await m.query(`DELETE FROM subscription_requests WHERE address_hash = $1`, [
+          addressHash('email', c.email),
+        ]);
       await cancelAllPendingDeliveries(m, id, who);
       await this.audit.record({ type: 'admin.customer_erased', customerId: id, actor: who }, m);
     });

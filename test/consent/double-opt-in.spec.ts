@@ -254,6 +254,22 @@ describe('double opt-in: nothing before the POST confirmation', () => {
     expect(pending[0].n).toBe(0);
   });
 
+  it('an erasure of the address removes a pending request that holds it, and its link stops working', async () => {
+    const path = await subscribeAndLink('forget.me@example.ru', { name: 'Вера' });
+    const crm = await t.admin
+      .post('/v1/customers')
+      .send({ externalId: 'crm-forget', kind: 'consumer', email: 'Forget.Me@example.ru' })
+      .expect(201);
+    await t.admin.delete(`/v1/customers/${crm.body.id}`).expect((r) => {
+      if (r.status >= 300) throw new Error(`erase: ${r.status}`);
+    });
+    const left = await t.db.query(
+      `SELECT 1 FROM subscription_requests WHERE email = 'forget.me@example.ru' OR name = 'Вера'`,
+    );
+    expect(left).toEqual([]);
+    expect((await t.http.get(path)).status).toBe(404);
+  });
+
   it('stores the server’s wording for the version; an unknown version or a posted text is a 400', async () => {
     const unknown = await subscribe(form('w1@example.ru', { wordingVersion: 'made-up-1' }));
     expect(unknown.status).toBe(400);
