@@ -72,6 +72,8 @@ export interface ConsentStateView {
   status: ConsentStatus;
   since: Date;
   lastEventId: string;
+  /** Present (true) on a grant made through another channel that still awaits its own. */
+  needsConfirmation?: true;
 }
 
 export interface RecordedConsent {
@@ -141,6 +143,7 @@ const toState = (r: StateRow): ConsentStateView => ({
   status: r.status,
   since: r.since,
   lastEventId: String(r.last_event_id),
+  ...(r.needs_confirmation ? { needsConfirmation: true as const } : {}),
 });
 
 /**

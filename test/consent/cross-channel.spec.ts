@@ -174,6 +174,9 @@ describe('preference page: grants on another channel than the link’s are pendi
         confirmed: false,
         data: { needsConfirmation: true },
       });
+      // The API shows it pending too.
+      const api = await t.admin.get(`/v1/customers/${id}/consents`).expect(200);
+      expect(JSON.stringify(api.body)).toContain('"needsConfirmation":true');
       const texts = tw.messagesTo(phone);
       expect(texts).toHaveLength(1);
       expect(texts[0].params.From).toBe(FROM);
