@@ -316,7 +316,6 @@ export class SubscribeService implements OnModuleInit, OnApplicationShutdown {
       );
       if (suppressed.length || !request.email) return null;
       const customerId = await this.customerFor(m, request);
-      if (!customerId) return null;
       await this.recordConfirmation(m, request, customerId, evidence);
       // The address and the form's evidence now live in the customer and the ledger.
       await m.query(
@@ -415,13 +414,15 @@ export class SubscribeService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The customer of the request: the one it was sent for, else one with the address, else new. */
-  private async customerFor(m: EntityManager, request: RequestRow): Promise<string | null> {
+  private async customerFor(m: EntityManager, request: RequestRow): Promise<string> {
     if (request.customer_id) {
+      // Still that customer's address: it may have changed since the request was made.
       const [row]: { id: string }[] = await m.query(
-        `SELECT id FROM customers WHERE id = $1 AND erased_at IS NULL FOR NO KEY UPDATE`,
-        [request.customer_id],
+        `SELECT id FROM customers WHERE id = $1 AND erased_at IS NULL AND lower(email) = $2
+         FOR NO KEY UPDATE`,
+        [request.customer_id, request.email],
       );
-      return row?.id ?? null;
+      if (row) return row.id;
     }
     const [known]: { id: string }[] = await m.query(
       `SELECT id FROM customers WHERE lower(email) = $1 AND erased_at IS NULL
