@@ -38,6 +38,11 @@ export interface ConsentCommand {
   source: string;
   /** grant only: the double opt-in was already completed elsewhere. */
   confirmed?: boolean;
+  /**
+   * grant only: the grant came through another channel than its own (a forwarded e-mail link
+   * granting SMS), so it counts only once confirmed on its own channel; pending until then.
+   */
+  needsConfirmation?: boolean;
   evidence?: ConsentEvidence;
   /** `key:<id>`, `customer`, `sms:<message sid>`, … — never personal data. */
   actor: string;
@@ -72,6 +77,8 @@ export interface ConsentStateView {
   status: ConsentStatus;
   since: Date;
   lastEventId: string;
+  /** Present (true) on a grant made through another channel that still awaits its own. */
+  needsConfirmation?: true;
 }
 
 export interface RecordedConsent {
@@ -106,6 +113,7 @@ interface StateRow {
   status: ConsentStatus;
   since: Date;
   last_event_id: string;
+  needs_confirmation?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -142,6 +150,7 @@ const toState = (r: StateRow): ConsentStateView => ({
   status: r.status,
   since: r.since,
   lastEventId: String(r.last_event_id),
+  ...(r.needs_confirmation ? { needsConfirmation: true as const } : {}),
 });
 
 /**
@@ -183,7 +192,8 @@ export class ConsentService {
     const out = new Map<string, ConsentEntry[]>(customerIds.map((id) => [id, []]));
     if (!customerIds.length) return out;
     const rows: StateRow[] = await (manager ?? this.dataSource.manager).query(
-      `SELECT customer_id, channel, topic, status, since, last_event_id FROM consent_state
+      `SELECT customer_id, channel, topic, status, since, last_event_id, needs_confirmation
+       FROM consent_state
        WHERE customer_id = ANY($1::uuid[]) ORDER BY customer_id, since, last_event_id`,
       [customerIds],
     );
@@ -193,6 +203,7 @@ export class ConsentService {
         topic: r.topic,
         status: r.status,
         since: r.since,
+        ...(r.needs_confirmation ? { needsConfirmation: true } : {}),
       });
     }
     return out;
@@ -264,6 +275,7 @@ export class ConsentService {
       [c.customerId, c.channel, c.topic],
     );
     const confirmed = c.action === 'confirm' || (c.action === 'grant' && c.confirmed === true);
+    const needsConfirmation = c.action === 'grant' && !confirmed && c.needsConfirmation === true;
     let overridden = false;
     if (current && c.topic !== ALL_TOPICS && c.action !== 'withdraw') {
       const [all]: StateRow[] = await m.query(
@@ -302,17 +314,26 @@ export class ConsentService {
         ev.wording ?? null,
         wordingVersion,
         c.actor,
-        JSON.stringify(c.data ?? {}),
+        JSON.stringify(needsConfirmation ? { ...c.data, needsConfirmation } : (c.data ?? {})),
       ],
     );
     const row: EventRow = { ...inserted, wording: ev.wording ?? null };
     if (next.kind === 'set') {
       await m.query(
-        `INSERT INTO consent_state (customer_id, channel, topic, status, since, last_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO consent_state (customer_id, channel, topic, status, since, last_event_id, needs_confirmation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (customer_id, channel, topic)
-         DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since, last_event_id = EXCLUDED.last_event_id`,
-        [c.customerId, c.channel, c.topic, next.status, next.since, row.id],
+         DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since, last_event_id = EXCLUDED.last_event_id,
+           needs_confirmation = EXCLUDED.needs_confirmation`,
+        [
+          c.customerId,
+          c.channel,
+          c.topic,
+          next.status,
+          next.since,
+          row.id,
+          next.status === 'granted' && needsConfirmation,
+        ],
       );
     }
     const cancelledDeliveries =

@@ -19,7 +19,7 @@ import type { PersonalValues } from '../common/mask-personal';
 import { blankConsentEvidence } from '../consent/consent-erasure';
 import { forgetWordings } from '../consent/consent-wordings';
 import { cancelAllPendingDeliveries } from '../consent/cancel-pending';
-import { SuppressionService } from '../suppression/suppression.service';
+import { addressHash, SuppressionService } from '../suppression/suppression.service';
 import {
   changedFields,
   valuesOfCustomer,
@@ -250,6 +250,12 @@ export class CustomersService {
       // requests go (the address hash lives on in the suppression). Nothing planned is sent.
       await this.auditContent.forgetCustomer(id, m);
       await m.query(`DELETE FROM subscription_requests WHERE customer_id = $1`, [id]);
+      // A pending request for the address holds it (and IP, user agent) before any customer
+      // is attached: it goes too, found by the address hash.
+      if (c.email)
+        await m.query(`DELETE FROM subscription_requests WHERE address_hash = $1`, [
+          addressHash('email', c.email),
+        ]);
       await cancelAllPendingDeliveries(m, id, who);
       await this.audit.record({ type: 'admin.customer_erased', customerId: id, actor: who }, m);
     });

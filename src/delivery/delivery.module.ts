@@ -6,7 +6,7 @@ import { PoliciesModule } from '../policy/policies.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { TemplatesService } from '../templates/templates.service';
 import { LinkTokenModule } from '../tokens/link-token.module';
-import { channelSendersProvider } from './channels/channel-registry';
+import { CHANNEL_SENDERS, channelSendersProvider } from './channels/channel-registry';
 import { FeedbackController } from './feedback/feedback.controller';
 import { ProviderFeedbackService } from './feedback/provider-feedback.service';
 import { MessageRenderer } from './renderer';
@@ -33,6 +33,7 @@ import { SenderService } from './sender.service';
     // TemplatesService.render has exactly this contract; tests may bind another renderer.
     { provide: MessageRenderer, useExisting: TemplatesService },
   ],
-  exports: [SenderService, ProviderFeedbackService],
+  // The channels are shared with system messages (the preference page's confirmation SMS).
+  exports: [SenderService, ProviderFeedbackService, CHANNEL_SENDERS],
 })
 export class DeliveryModule {}

@@ -446,8 +446,10 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       status: ConsentEntry['status'];
       since: Date;
       last_event_id: string;
+      needs_confirmation: boolean;
     }[] = await m.query(
-      `SELECT customer_id, channel, topic, status, since, last_event_id::text AS last_event_id
+      `SELECT customer_id, channel, topic, status, since, last_event_id::text AS last_event_id,
+              needs_confirmation
          FROM consent_state WHERE customer_id = ANY($1::uuid[]) ORDER BY customer_id, since, consent_state.last_event_id`,
       [customerIds],
     );
@@ -456,7 +458,13 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const r of rows) {
       let list = entries.get(r.customer_id);
       if (!list) entries.set(r.customer_id, (list = []));
-      list.push({ channel: r.channel, topic: r.topic, status: r.status, since: r.since });
+      list.push({
+        channel: r.channel,
+        topic: r.topic,
+        status: r.status,
+        since: r.since,
+        ...(r.needs_confirmation ? { needsConfirmation: true } : {}),
+      });
       eventIds.set(`${r.customer_id}:${r.channel}:${r.topic}`, r.last_event_id);
     }
     return { entries, eventIds };

@@ -98,7 +98,7 @@ SELECT
   ])}
      FROM customers WHERE id = ANY(${IDS})) AS customers,
   -- Unordered: one row per channel and topic, and ties between a topic and '*' go by since.
-  (SELECT ${columns(['customer_id', 'channel', 'topic', 'status', ms('since'), 'last_event_id::text'])}
+  (SELECT ${columns(['customer_id', 'channel', 'topic', 'status', ms('since'), 'last_event_id::text', 'needs_confirmation'])}
      FROM consent_state WHERE customer_id = ANY(${IDS})) AS consent,
   (SELECT ${columns(['customer_id', 'max_frequency', ms('paused_until'), { array: 'preferred_channels' }])}
      FROM customer_preferences WHERE customer_id = ANY(${IDS})) AS preferences,
@@ -156,6 +156,7 @@ type ConsentColumns = [
   status: ConsentStatus[],
   since: Ms[],
   lastEventId: string[],
+  needsConfirmation: boolean[],
 ];
 type PreferencesColumns = [
   customerId: string[],
@@ -246,7 +247,8 @@ export class DecisionContextLoader {
     if (out.size === 0) return out;
 
     if (result.consent[0] !== null) {
-      const [customerId, channel, topic, status, since, eventId] = result.consent as ConsentColumns;
+      const [customerId, channel, topic, status, since, eventId, pending] =
+        result.consent as ConsentColumns;
       for (let i = 0; i < customerId.length; i++) {
         out.get(customerId[i])?.consent.entries.push({
           channel: channel[i],
@@ -254,6 +256,7 @@ export class DecisionContextLoader {
           status: status[i],
           since: since[i],
           eventId: eventId[i],
+          ...(pending[i] ? { needsConfirmation: true } : {}),
         });
       }
     }

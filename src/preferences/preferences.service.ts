@@ -8,7 +8,8 @@ import type { Settings } from '../config/settings';
 import { ALL_TOPICS, ConsentService, FLOW_SOURCES } from '../consent';
 import { langOf, type PageLang } from '../mail/system-mail';
 import type { Channel, ConsentEntry, MaxFrequency } from '../policy/engine';
-import { marketingConsentProblem } from '../policy/engine/consent';
+import { DEFAULT_DOUBLE_OPT_IN, marketingConsentProblem } from '../policy/engine/consent';
+import { ChannelConfirmationService } from './channel-confirmation';
 import type { LinkTokenPayload } from '../tokens/link-token.service';
 import { LinkTokenService } from '../tokens/link-token.service';
 import { csrfTokenFor, csrfTokenValid } from './csrf';
@@ -65,6 +66,15 @@ interface Loaded {
   pairs: { topic: string; channel: Channel }[];
   entries: ConsentEntry[];
   current: PreferenceChoices;
+  /** Pairs granted but waiting for their channel's confirmation (shown as pending). */
+  pending: Set<string>;
+}
+
+/** A grant made on another channel than the link's: confirmed on its own channel later. */
+interface CrossChannelGrant {
+  topic: string;
+  channel: Channel;
+  title: string;
 }
 
 /** One change, for the page (localized) and the audit (codes only, no personal data). */
@@ -97,6 +107,7 @@ export class PreferencesService {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly confirmations: ChannelConfirmationService,
   ) {}
 
   /** The absolute preference page URL for a customer (for e-mail footers and system mail). */
@@ -154,12 +165,14 @@ export class PreferencesService {
         html: this.render(target, before, before.current, { errors: parsed.errors }),
       };
     }
+    const crossChannel: CrossChannelGrant[] = [];
     const changes = await this.dataSource.transaction(async (m) => {
       await this.lockCustomer(m, target.customer.id);
       // Re-read under the lock so two submissions cannot both act on a stale picture.
       const current = await this.load(target.customer, m);
-      return this.apply(target, current, parsed.choices, evidence, m);
+      return this.apply(target, current, parsed.choices, evidence, m, crossChannel);
     });
+    await this.requestConfirmations(target, crossChannel);
     const after = await this.load(target.customer, this.dataSource.manager);
     return { status: 200, html: this.render(target, after, after.current, { changes }) };
   }
@@ -214,6 +227,7 @@ export class PreferencesService {
     wanted: PreferenceChoices,
     evidence: RequestEvidence,
     m: EntityManager,
+    crossChannel: CrossChannelGrant[],
   ): Promise<Change[]> {
     const t = PAGE_TEXTS[target.lang];
     const labels = CHANNEL_LABELS[target.lang];
@@ -245,6 +259,10 @@ export class PreferencesService {
           m,
         );
       }
+      // The page's own link came through this channel, which proves the address is theirs; a
+      // link can be forwarded, so a grant on another channel waits for that channel's own "yes".
+      const ownChannel = channel === target.link.channel;
+      if (on && !ownChannel) crossChannel.push({ topic, channel, title });
       await this.consents.record(
         {
           customerId,
@@ -252,8 +270,7 @@ export class PreferencesService {
           topic,
           action: on ? 'grant' : 'withdraw',
           source: SOURCE,
-          // The page's own link came through this channel, which proves the address is theirs.
-          ...(on ? { confirmed: channel === target.link.channel } : {}),
+          ...(on ? { confirmed: ownChannel, needsConfirmation: !ownChannel } : {}),
           actor: 'customer',
           evidence: {
             ...evidence,
@@ -345,6 +362,28 @@ export class PreferencesService {
     return changes;
   }
 
+  /** After the commit: an SMS asking for YES, or the e-mail double opt-in, per channel. */
+  private async requestConfirmations(
+    target: PreferenceTarget,
+    grants: CrossChannelGrant[],
+  ): Promise<void> {
+    const { customer, lang } = target;
+    const phoneGrants = grants.filter((g) => g.channel === 'sms' || g.channel === 'voice');
+    if (phoneGrants.length && customer.phone) {
+      const titles = [...new Set(phoneGrants.map((g) => g.title))];
+      await this.confirmations.requestSms(customer.id, customer.phone, titles, lang);
+    }
+    const emailGrants = grants.filter((g) => g.channel === 'email');
+    if (emailGrants.length && customer.email) {
+      await this.confirmations.requestEmail(
+        customer.id,
+        customer.email,
+        emailGrants.map((g) => g.topic),
+        lang,
+      );
+    }
+  }
+
   private async lockCustomer(m: EntityManager, id: string): Promise<void> {
     await m.query(`SELECT id FROM customers WHERE id = $1 FOR NO KEY UPDATE`, [id]);
   }
@@ -368,10 +407,16 @@ export class PreferencesService {
       (await this.consents.stateFor([customer.id], m)).get(customer.id) ?? [];
     const pairs = topics.flatMap((tp) => reachable.map((channel) => ({ topic: tp.key, channel })));
     const topicState = new Map<string, boolean>();
+    const pending = new Set<string>();
     for (const p of pairs) {
       // "On" = a live consent (granted or confirmed) for this topic, directly or via '*'.
-      const problem = marketingConsentProblem({ entries }, p.channel, p.topic);
+      const on = { entries: entries.map((e) => ({ ...e, needsConfirmation: false })) };
+      const problem = marketingConsentProblem(on, p.channel, p.topic);
       topicState.set(pairKey(p.topic, p.channel), problem === null);
+      // Pending: on, but nothing is sent until the channel's confirmation arrives.
+      const strict = { entries, doubleOptIn: DEFAULT_DOUBLE_OPT_IN };
+      if (problem === null && marketingConsentProblem(strict, p.channel, p.topic) !== null)
+        pending.add(pairKey(p.topic, p.channel));
     }
     const [prefs]: {
       max_frequency: MaxFrequency | null;
@@ -387,6 +432,7 @@ export class PreferencesService {
       reachable,
       pairs,
       entries,
+      pending,
       current: {
         topics: topicState,
         channels: prefs?.preferred_channels ?? [],
@@ -446,6 +492,7 @@ export class PreferencesService {
             shown: `topic:${tp.key}:${channel}`,
             label: labels[channel],
             checkedAttr: shown.topics.get(pairKey(tp.key, channel)) === true ? 'checked' : '',
+            pending: loaded.pending.has(pairKey(tp.key, channel)) ? t[`pending_${channel}`] : null,
           })),
         };
       }),

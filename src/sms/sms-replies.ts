@@ -25,3 +25,14 @@ const TEXTS: Record<ReplyLocale, Record<SmsKeyword, (company: string) => string>
 export function keywordReply(keyword: SmsKeyword, locale: ReplyLocale, company: string): string {
   return TEXTS[locale][keyword](company);
 }
+
+const CONFIRMED: Record<ReplyLocale, (company: string) => string> = {
+  en: (c) =>
+    `${c}: thank you, your text message subscription is confirmed. Reply STOP to unsubscribe.`,
+  ru: (c) => `${c}: спасибо, подписка на SMS подтверждена. Чтобы отписаться, ответьте СТОП.`,
+};
+
+/** The reply to YES / ДА that confirmed a pending grant. */
+export function confirmedReply(locale: ReplyLocale, company: string): string {
+  return CONFIRMED[locale](company);
+}

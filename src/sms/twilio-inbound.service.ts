@@ -10,7 +10,7 @@ import { ALL_TOPICS } from '../consent/consent-state';
 import { ConsentService } from '../consent/consent.service';
 import { toE164 } from '../customers/validators';
 import { classifySmsKeyword, type SmsKeyword } from './sms-keywords';
-import { keywordReply, replyLocale } from './sms-replies';
+import { confirmedReply, keywordReply, replyLocale } from './sms-replies';
 import { planRestore, SMS_KEYWORD_SOURCE as SOURCE, type SmsLedgerRow } from './sms-restore';
 
 export const TWILIO_INBOUND_PATH = '/webhooks/twilio/inbound';
@@ -65,14 +65,21 @@ export class TwilioInboundService {
       );
       if (!customers.length) return null;
       let changed = false;
+      let confirmed = false;
       for (const c of customers) {
         if (keyword === 'help') continue;
         if (messageSid && (await this.seen(m, c.id, messageSid))) continue; // a replayed webhook
         if (keyword === 'stop') await this.stop(m, c.id, body, messageSid);
-        else changed = (await this.start(m, c.id, body, messageSid)) || changed;
+        else {
+          // YES / ДА answers the confirmation SMS of grants made through another channel.
+          confirmed = (await this.confirmPending(m, c.id, body, messageSid)) || confirmed;
+          changed = (await this.start(m, c.id, body, messageSid)) || changed;
+        }
       }
+      const locale = replyLocale(customers[0].locale);
+      if (confirmed) return confirmedReply(locale, this.settings.company.name);
       if (keyword === 'start' && !changed) return null;
-      return keywordReply(keyword, replyLocale(customers[0].locale), this.settings.company.name);
+      return keywordReply(keyword, locale, this.settings.company.name);
     });
     return this.twiml(reply);
   }
@@ -127,6 +134,44 @@ export class TwilioInboundService {
       eventIds.push(event.id);
     }
     await this.recordKeyword(m, customerId, 'stop', messageSid, eventIds, lastDeliveryId);
+  }
+
+  /**
+   * Confirms the SMS (and voice: same phone) grants waiting for this phone's own "yes" — those
+   * made from a forwarded e-mail preference link. False when none was waiting.
+   */
+  private async confirmPending(
+    m: EntityManager,
+    customerId: string,
+    body: string,
+    messageSid: string | null,
+  ): Promise<boolean> {
+    const pending: { channel: 'sms' | 'voice'; topic: string }[] = await m.query(
+      `SELECT channel, topic FROM consent_state
+       WHERE customer_id = $1 AND channel IN ('sms', 'voice') AND status = 'granted'
+         AND needs_confirmation ORDER BY channel, topic`,
+      [customerId],
+    );
+    const eventIds: string[] = [];
+    for (const p of pending) {
+      const { event } = await this.consent.record(
+        {
+          customerId,
+          channel: p.channel,
+          topic: p.topic,
+          action: 'confirm',
+          source: SOURCE,
+          actor: this.actor(messageSid),
+          evidence: { wording: body },
+          data: { messageSid },
+        },
+        m,
+      );
+      eventIds.push(event.id);
+    }
+    if (!eventIds.length) return false;
+    await this.recordKeyword(m, customerId, 'start', messageSid, eventIds);
+    return true;
   }
 
   /** Re-grants what the keyword withdrawal took away; false when there is nothing to restore. */

@@ -19,9 +19,12 @@ export class SubscribeController {
   @ApiOperation({
     summary: 'Start a double opt-in (public)',
     description:
-      'Records the grant and e-mails a confirmation link valid for 7 days. The answer is the same ' +
-      'for every address (unknown, known, already confirmed, suppressed or over its limit). ' +
-      'Rate-limited per IP (429) and per address (silently).',
+      'Keeps the request (nothing a campaign can reach) and e-mails a link valid for 7 days to a ' +
+      'page with one button; pressing it creates or attaches the customer and records the grant ' +
+      "and its confirmation. The stored consent text is the server's own for wordingVersion and " +
+      'locale; a posted `wording` is refused. The answer (status, body, headers, timing) is the ' +
+      'same for every address (unknown, known, already confirmed, suppressed, erased or over its ' +
+      'limit): that work happens after answering. Rate-limited per IP (429) and per address (silently).',
   })
   @ApiResponse({ status: 202, description: 'Accepted', schema: { example: SUBSCRIBE_ACCEPTED } })
   @ApiResponse({ status: 400, description: 'Invalid input; each message names the field' })

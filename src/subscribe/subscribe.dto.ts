@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
+  Equals,
   IsArray,
   IsEmail,
   IsIn,
@@ -36,20 +37,28 @@ export class SubscribeDto {
   @IsIn(SUBSCRIBE_LOCALES, { message: 'locale must be one of ru, en' })
   locale!: (typeof SUBSCRIBE_LOCALES)[number];
 
-  @ApiProperty({ example: 'newsletter-form-2026-01', description: 'Version of the form wording' })
+  @ApiProperty({
+    example: 'newsletter-form-2026-01',
+    description: 'Version of the consent wording the form showed (a key of the server registry)',
+  })
   @IsString({ message: 'wordingVersion must be a string' })
   @IsNotEmpty({ message: 'wordingVersion must not be empty' })
   @MaxLength(100, { message: 'wordingVersion must be at most 100 characters' })
   wordingVersion!: string;
 
   @ApiPropertyOptional({
-    example: 'Да, присылайте мне полезные советы раз в месяц',
-    description: 'The exact consent text the form showed; a standard text per topic when absent',
+    deprecated: true,
+    type: String,
+    description:
+      "Refused (400). The stored consent text is the server's own text for wordingVersion and " +
+      'locale (templates/wordings/consent-wordings.json), never a text the client sends.',
   })
-  @IsOptional()
-  @IsString({ message: 'wording must be a string' })
-  @IsNotEmpty({ message: 'wording must not be empty' })
-  @MaxLength(5000, { message: 'wording must be at most 5000 characters' })
+  // Refused rather than ignored: a form that sends its own text believes that text is stored;
+  // a 400 makes the mismatch visible when the form is built, not in a dispute years later.
+  @Equals(undefined, {
+    message:
+      'wording must not be sent: the server stores its own text for wordingVersion and locale',
+  })
   wording?: string;
 
   @ApiPropertyOptional({ example: 'Анна', description: 'Used only for a customer not yet known' })

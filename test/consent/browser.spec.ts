@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SubscribeService } from '../../src/subscribe/subscribe.service';
 import { freePort, launchBrowser } from '../support/browser';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
@@ -38,7 +39,7 @@ describe('double opt-in and the preference page in real headless Chromium', () =
       email,
       topics: ['tips', 'offers'],
       locale,
-      wordingVersion: 'browser-form-1',
+      wordingVersion: 'newsletter-form-2026-01',
     });
     expect(res.status).toBe(202);
     const [mail] = (await smtp.waitFor(before + 1)).slice(before);
@@ -97,19 +98,34 @@ describe('double opt-in and the preference page in real headless Chromium', () =
     });
     afterAll(() => context.close());
 
-    it('follows the e-mailed link, confirms and opens the preference page', async () => {
+    it('follows the e-mailed link, sees one button, confirms with it and opens the preference page', async () => {
       const link = await subscribeAndReadLink('browser.ru@example.ru', 'ru');
-      customerId = await customerByEmail('browser.ru@example.ru');
-      expect(await state(customerId)).toEqual({
-        'email:tips': 'granted',
-        'email:offers': 'granted',
-      });
+      await t.app.get(SubscribeService).drain();
+      // Nothing a campaign could reach exists before the confirmation.
+      expect(
+        await t.db.query(`SELECT 1 FROM customers WHERE email = 'browser.ru@example.ru'`),
+      ).toEqual([]);
 
       await page.goto(link);
-      await expect(page.locator('h1').textContent()).resolves.toBe(
-        'Спасибо, подписка подтверждена',
-      );
+      await expect(page.locator('h1').textContent()).resolves.toBe('Подтвердите подписку');
+      await expect(page.locator('html').getAttribute('lang')).resolves.toBe('ru');
+      expect(await page.locator('button').count()).toBe(1);
+      expect(await page.locator('li').allTextContents()).toEqual([
+        'Скидки <и акции>',
+        'Полезные советы',
+      ]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'confirm-ru.png') });
+      await noHorizontalScroll(page);
+      // Opening (and reloading) the page confirmed nothing.
+      await page.reload();
+      expect(
+        await t.db.query(`SELECT 1 FROM customers WHERE email = 'browser.ru@example.ru'`),
+      ).toEqual([]);
+
+      await page.click('#confirm-button');
+      await page.locator('h1', { hasText: 'Спасибо, подписка подтверждена' }).waitFor();
       await page.screenshot({ path: join(SCREENSHOTS, 'confirmed-ru.png') });
+      customerId = await customerByEmail('browser.ru@example.ru');
       expect(await state(customerId)).toEqual({
         'email:tips': 'confirmed',
         'email:offers': 'confirmed',
@@ -198,11 +214,11 @@ describe('double opt-in and the preference page in real headless Chromium', () =
     it('confirms, saves and unsubscribes with plain HTML forms', async () => {
       const page = await context.newPage();
       const link = await subscribeAndReadLink('browser.en@example.com', 'en');
-      const customerId = await customerByEmail('browser.en@example.com');
       await page.goto(link);
-      expect(await page.locator('h1').textContent()).toBe(
-        'Thank you, your subscription is confirmed',
-      );
+      expect(await page.locator('h1').textContent()).toBe('Please confirm your subscription');
+      await page.click('#confirm-button');
+      await page.locator('h1', { hasText: 'Thank you, your subscription is confirmed' }).waitFor();
+      const customerId = await customerByEmail('browser.en@example.com');
       await Promise.all([page.waitForURL(/\/p\//), page.click('#preferences-link')]);
       expect(await page.locator('html').getAttribute('lang')).toBe('en');
       expect(await page.locator('h1').textContent()).toBe('Your subscription settings');

@@ -13,6 +13,8 @@ import { ContactLocks1763931600000 } from './1763931600000-contact-locks';
 import { DeliveryReferences1763935200000 } from './1763935200000-delivery-references';
 import { WritePathIndexes1763938800000 } from './1763938800000-write-path-indexes';
 import { ConsentWordings1765100000000 } from './1765100000000-consent-wordings';
+import { PendingSubscriptions1765300000000 } from './1765300000000-pending-subscriptions';
+import { PendingCrossChannelConsent1765301000000 } from './1765301000000-pending-cross-channel-consent';
 import { CustomerImports1765600000000 } from './1765600000000-customer-imports';
 import { IdempotentIngestion1765700000000 } from './1765700000000-idempotent-ingestion';
 
@@ -33,6 +35,8 @@ export const MIGRATIONS = [
   DeliveryReferences1763935200000,
   WritePathIndexes1763938800000,
   ConsentWordings1765100000000,
+  PendingSubscriptions1765300000000,
+  PendingCrossChannelConsent1765301000000,
   CustomerImports1765600000000,
   IdempotentIngestion1765700000000,
 ];

@@ -38,7 +38,10 @@ export function marketingConsentProblem(
   } else effective = specific ?? all;
   if (effective === undefined) return 'no_consent';
   if (effective.status === 'withdrawn') return 'consent_withdrawn';
-  if (effective.status === 'granted' && consent.doubleOptIn?.[channel] === true)
+  if (
+    effective.status === 'granted' &&
+    (consent.doubleOptIn?.[channel] === true || effective.needsConfirmation === true)
+  )
     return 'consent_unconfirmed';
   return null;
 }

@@ -56,6 +56,11 @@ export interface ConsentEntry {
   status: ConsentStatus;
   /** When this state began; breaks ties between a topic entry and a '*' entry. */
   since?: Instant | null;
+  /**
+   * A grant made through another channel (a forwarded e-mail link granting SMS): it is pending
+   * and allows no marketing until confirmed on its own channel, double opt-in or not.
+   */
+  needsConfirmation?: boolean;
 }
 
 export interface ConsentState {
