@@ -204,7 +204,8 @@ describe('preference page: grants on another channel than the link’s are pendi
       expect(res.text).toContain('подписка на SMS подтверждена');
       expect(await stateOf(id)).toEqual({ 'email:tips': 'confirmed', 'sms:tips': 'confirmed' });
       const [confirm] = await t.db.query(
-        `SELECT source, actor, wording FROM consent_events
+        `SELECT source, actor, (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording
+         FROM consent_events
          WHERE customer_id = $1 AND channel = 'sms' AND action = 'confirm'`,
         [id],
       );

@@ -132,7 +132,8 @@ describe('double opt-in: nothing before the POST confirmation', () => {
     const id = await customerIdOf('scanned@example.ru');
     expect(id).toBeDefined();
     const events = await t.db.query(
-      `SELECT action, topic, user_agent, wording, wording_version FROM consent_events
+      `SELECT action, topic, user_agent, (SELECT w.wording FROM consent_wordings w WHERE w.hash = consent_events.wording_hash) AS wording,
+              wording_version FROM consent_events
        WHERE customer_id = $1 ORDER BY id`,
       [id],
     );
@@ -290,7 +291,7 @@ describe('double opt-in: nothing before the POST confirmation', () => {
     await settle();
     expect(await count(`subscription_requests`)).toBeGreaterThan(0);
     const bad = await t.db.query(
-      `SELECT count(*)::int AS n FROM consent_events WHERE wording = 'Я согласен на всё'`,
+      `SELECT count(*)::int AS n FROM consent_wordings WHERE wording = 'Я согласен на всё'`,
     );
     expect(bad[0].n).toBe(0);
     const en = await subscribe(form('w2@example.com', { locale: 'en', topics: ['tips'] }));
