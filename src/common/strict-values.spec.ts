@@ -49,5 +49,8 @@ describe('strict values', () => {
     expect(isBigintId('9223372036854775808')).toBe(false);
     expect(isBigintId('99999999999999999999')).toBe(false);
     expect(isBigintId('-1')).toBe(false);
+    expect(isBigintId('0')).toBe(false);
+    expect(isBigintId('007')).toBe(false);
+    expect(isBigintId('1')).toBe(true);
   });
 });

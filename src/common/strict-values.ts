@@ -12,8 +12,9 @@ export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID
 const BIGINT_MAX = 9223372036854775807n;
 
 /** A positive bigint id as decimal text (audit ids). */
+// Canonical only (no zero, no leading zeros): one id has one cursor, and ids start at 1.
 export const isBigintId = (v: unknown): v is string =>
-  typeof v === 'string' && /^\d{1,19}$/.test(v) && BigInt(v) <= BIGINT_MAX;
+  typeof v === 'string' && /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= BIGINT_MAX;
 
 // A calendar date, or a date-time with an explicit zone; nothing that Date.parse would guess at.
 const ISO_INSTANT =

@@ -70,8 +70,7 @@ describe('database outage', () => {
           email: 'newcomer@example.ru',
           topics: ['tips'],
           locale: 'en',
-          wording: 'Yes, send me tips',
-          wordingVersion: 'v1',
+          wordingVersion: 'newsletter-form-2026-01',
         }),
       api: () => t.admin.get(`/v1/customers/${customerId}`),
       consent: () =>
