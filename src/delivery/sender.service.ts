@@ -8,7 +8,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, type QueryRunner } from 'typeorm';
 import { contentHash } from '../audit/audit-content.service';
 import { AuditService, type AuditEntry } from '../audit/audit.service';
 import { Clock } from '../common/clock';
@@ -32,8 +32,14 @@ import {
   type SuppressionHit,
 } from '../suppression/suppression.service';
 import { LinkTokenService } from '../tokens/link-token.service';
-import { SendFailure, type ChannelSender, type FailureAction } from './channels/channel';
+import {
+  SendFailure,
+  type ChannelSender,
+  type FailureAction,
+  type OutgoingMessage,
+} from './channels/channel';
 import { CHANNEL_SENDERS } from './channels/channel-registry';
+import { HandOverWindow } from './hand-over-window';
 import { MessageRenderer, type RenderedMessage, type TemplateContext } from './renderer';
 import { TokenBucket } from './rate-limiter';
 import { retryDelayMs, sendTimeProblem, sendWindowDelay } from './send-checks';
@@ -92,6 +98,17 @@ type Outcome =
   | { kind: 'retry'; until: Date; code: string; error: string }
   | { kind: 'failed'; code: string; error: string; action?: FailureAction }
   | { kind: 'unknown'; code: string; error: string };
+
+/** A message checked and rendered under the batch's locks, ready to be marked and handed over. */
+interface PreparedMessage {
+  row: ClaimedRow;
+  customer: CustomerRow;
+  sender: ChannelSender;
+  message: OutgoingMessage;
+  contentHash: string;
+  /** consent_events ids of the channel's topic and '*' states read under the batch's locks. */
+  consentAtSend: { topic: string | null; all: string | null };
+}
 
 export interface SenderRunResult {
   claimed: number;
@@ -154,6 +171,12 @@ const WORKER_INTERVAL_MS = 1000;
 const POLICY_TTL_MS = 10_000;
 /** Parallel claim-send-record loops in one tick: the database and the provider overlap. */
 const LOOPS = 4;
+/**
+ * Messages one instance may have marked `sending` without their outcome recorded: all that a crash
+ * of the instance can turn into `unknown`. Two groups of a transport's concurrency (capped at half
+ * of this), so one group is handed over while the other is recorded and the next marked.
+ */
+const IN_FLIGHT = 10;
 
 /**
  * The worker: claims due deliveries with FOR UPDATE SKIP LOCKED and a lease, re-checks consent,
@@ -172,12 +195,15 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly mailDomain: string;
   private readonly companySlug: string;
   /**
-   * Deliveries claimed per batch by the worker tick. A crash turns at most LOOPS × batchSize
-   * claimed marketing deliveries into `unknown`; larger batches amortise the database round trips.
+   * Deliveries claimed per batch by the worker tick. Claimed rows stay `planned` under a lease
+   * (another worker takes them over if this one dies), so the batch size does not bound a crash's
+   * loss: the hand-over window does. Larger batches amortise the checks' round trips.
    */
   batchSize = DEFAULT_BATCH;
   /** Claim-send-record loops run in parallel by one tick, so database work and sends overlap. */
   loops = LOOPS;
+  /** Marked and not yet recorded, across all loops of this instance (see IN_FLIGHT). */
+  readonly window = new HandOverWindow(IN_FLIGHT);
   private readonly policyCache = new Map<CustomerKind, { policy: ContactPolicy; until: number }>();
 
   constructor(
@@ -272,9 +298,11 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * At most once: a lease that ran out while `sending` means the process died between claim and
-   * record — the message may or may not have gone out. Marketing becomes `unknown` and is never
-   * re-sent; service messages go back to `planned` (or fail when out of attempts).
+   * At most once: a lease that ran out while `sending` means the process died between marking a
+   * group just before its hand-over and recording it — the message may or may not have gone out.
+   * Marketing becomes `unknown` and is never re-sent; service messages go back to `planned` (or
+   * fail when out of attempts). Claimed rows that were never marked are still `planned` and are
+   * simply claimed again once their lease has run out.
    */
   async recoverExpiredLeases(): Promise<number> {
     const now = this.clock.now();
@@ -315,7 +343,10 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     return n;
   }
 
-  /** Claims due deliveries of running campaigns; the lease marks them as being handed over. */
+  /**
+   * Claims due deliveries of running campaigns: a lease, not a status. The rows stay `planned`
+   * (cancellable by a withdrawal or a campaign cancel) until their own group is marked `sending`.
+   */
   private async claim(now: Date, limit: number): Promise<ClaimedRow[]> {
     const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
     return this.dataSource.query(
@@ -324,14 +355,14 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
            JOIN campaigns c ON c.id = d.campaign_id
           WHERE d.status = 'planned' AND d.not_before <= $1
             AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= $1)
+            AND (d.lease_until IS NULL OR d.lease_until < $1)
             AND c.status = 'running'
           ORDER BY d.not_before
           FOR UPDATE OF d SKIP LOCKED
           LIMIT $2
        ), claimed AS (
          UPDATE deliveries d
-            SET status = 'sending', lease_until = $3, leased_by = $4, attempts = d.attempts + 1,
-                updated_at = $1
+            SET lease_until = $3, leased_by = $4, updated_at = $1
            FROM due WHERE d.id = due.id
          RETURNING d.*
        )
@@ -345,67 +376,86 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  /** Check, render, hand over and record one claimed batch. */
+  /**
+   * Check, render, hand over and record one claimed batch. One transaction holds the batch's rows
+   * (FOR KEY SHARE: no other worker claims or recovers them, yet they can be updated) and its
+   * customers FOR SHARE from the consent re-check through every hand-over, so a withdrawal waits
+   * or is seen. A second connection marks each small group `sending` and commits just before the
+   * group is handed over, and records its outcome right after: a crash leaves at most the
+   * hand-over window `sending` (→ unknown) and the rest of the batch `planned`.
+   */
   private async process(claimed: ClaimedRow[]): Promise<Map<string, Outcome>> {
     const outcomes = new Map<string, Outcome>();
     const sideEffects: { row: ClaimedRow; customer: CustomerRow; action: FailureAction }[] = [];
-    await this.dataSource.transaction(async (m) => {
-      // Rows still ours (a lease recovered elsewhere would no longer match) stay locked until the
-      // outcome is recorded, so no other instance can declare them unknown meanwhile.
-      const held: { id: string }[] = await m.query(
-        `SELECT id FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'sending' AND leased_by = $2
-         ORDER BY id FOR UPDATE`,
-        [claimed.map((r) => r.id), this.instanceId],
-      );
-      const heldIds = new Set(held.map((h) => h.id));
-      const rows = claimed.filter((r) => heldIds.has(r.id));
-      if (!rows.length) return;
-      const customers = await this.lockCustomers(
-        m,
-        rows.map((r) => r.customer_id),
-      );
-      // Read after the share lock: a withdrawal in flight has committed (or waits for us).
-      const consent = await this.consentState(m, [...customers.keys()]);
-      const suppressed = await suppressionsByCustomer(m, [...customers.values()]);
-      const policies = await this.policiesFor(rows, customers);
-      const now = this.clock.now();
+    // Taken before any lock: waiting for a pooled connection while holding customer locks could
+    // wait on a withdrawal that waits on those locks.
+    const writer = this.dataSource.createQueryRunner();
+    await writer.connect();
+    try {
+      await this.dataSource.transaction(async (m) => {
+        const held: { id: string }[] = await m.query(
+          `SELECT id FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'planned' AND leased_by = $2
+           ORDER BY id FOR KEY SHARE`,
+          [claimed.map((r) => r.id), this.instanceId],
+        );
+        const heldIds = new Set(held.map((h) => h.id));
+        const rows = claimed.filter((r) => heldIds.has(r.id));
+        if (!rows.length) return;
+        const customers = await this.lockCustomers(
+          m,
+          rows.map((r) => r.customer_id),
+        );
+        // Read after the share lock: a withdrawal in flight has committed (or waits for us).
+        const consent = await this.consentState(m, [...customers.keys()]);
+        const suppressed = await suppressionsByCustomer(m, [...customers.values()]);
+        const policies = await this.policiesFor(rows, customers);
+        const now = this.clock.now();
 
-      const toSend: { row: ClaimedRow; customer: CustomerRow }[] = [];
-      for (const row of rows) {
-        const customer = customers.get(row.customer_id);
-        const pre = customer
-          ? this.preCheck(
-              row,
-              customer,
-              consent.entries.get(customer.id) ?? [],
-              suppressed.get(customer.id) ?? [],
-              policies,
-              now,
-            )
-          : ({ kind: 'cancelled', reason: 'unreachable' } as const);
-        if (pre) outcomes.set(row.id, pre);
-        else toSend.push({ row, customer: customer! });
-      }
-
-      await Promise.all(
-        toSend.map(async ({ row, customer }) => {
-          const outcome = await this.sendOne(row, customer, now);
-          if (outcome.kind === 'sent') {
-            // Promise 7: the consent rows in force at the hand-over, not only at planning.
-            const key = `${customer.id}:${row.channel}`;
-            outcome.consentAtSend = {
+        const settled: ClaimedRow[] = [];
+        const toSend: PreparedMessage[] = [];
+        for (const row of rows) {
+          const customer = customers.get(row.customer_id);
+          const pre = customer
+            ? this.preCheck(
+                row,
+                customer,
+                consent.entries.get(customer.id) ?? [],
+                suppressed.get(customer.id) ?? [],
+                policies,
+                now,
+              )
+            : ({ kind: 'cancelled', reason: 'unreachable' } as const);
+          // Promise 7: the consent rows in force at the hand-over, not only at planning.
+          const key = `${row.customer_id}:${row.channel}`;
+          const prepared =
+            pre ??
+            (await this.prepare(row, customer!, now, {
               topic: consent.eventIds.get(`${key}:${row.topic}`) ?? null,
               all: consent.eventIds.get(`${key}:*`) ?? null,
-            };
+            }));
+          if ('kind' in prepared) {
+            outcomes.set(row.id, prepared);
+            settled.push(row);
+          } else {
+            toSend.push(prepared);
           }
-          outcomes.set(row.id, outcome);
-          if (outcome.kind === 'failed' && outcome.action) {
-            sideEffects.push({ row, customer, action: outcome.action });
+        }
+        // Nothing was handed over for these: recorded only if still planned and ours.
+        await this.record(writer, settled, outcomes, 'planned');
+
+        for (const group of this.groups(toSend)) {
+          await this.handOver(writer, group, outcomes, now);
+          for (const p of group) {
+            const outcome = outcomes.get(p.row.id);
+            if (outcome?.kind === 'failed' && outcome.action) {
+              sideEffects.push({ row: p.row, customer: p.customer, action: outcome.action });
+            }
           }
-        }),
-      );
-      await this.record(m, rows, outcomes);
-    });
+        }
+      });
+    } finally {
+      await writer.release();
+    }
     // Suppressions and withdrawals in their own transactions: they take the customer lock that
     // other senders may share, and a failure here must not undo the record of what was sent.
     for (const effect of sideEffects) {
@@ -414,6 +464,79 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     return outcomes;
+  }
+
+  /** Consecutive messages of one channel, in groups no larger than its transport's concurrency. */
+  private groups(messages: PreparedMessage[]): PreparedMessage[][] {
+    const byChannel = new Map<Channel, PreparedMessage[]>();
+    for (const p of messages) {
+      const list = byChannel.get(p.row.channel);
+      if (list) list.push(p);
+      else byChannel.set(p.row.channel, [p]);
+    }
+    const out: PreparedMessage[][] = [];
+    for (const list of byChannel.values()) {
+      const size = Math.max(
+        1,
+        Math.min(list[0].sender.concurrency, Math.ceil(this.window.size / 2)),
+      );
+      for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+    }
+    return out;
+  }
+
+  /**
+   * One group: paced by the channel's rate, then room in the hand-over window, then marked
+   * `sending` (committed: from here a crash makes them unknown), handed over together, recorded.
+   * A row that is no longer planned and ours (a campaign cancel took it) is not sent.
+   */
+  private async handOver(
+    writer: QueryRunner,
+    group: PreparedMessage[],
+    outcomes: Map<string, Outcome>,
+    now: Date,
+  ): Promise<void> {
+    const bucket = this.buckets[group[0].row.channel];
+    for (let i = 0; i < group.length; i++) await bucket.take();
+    await this.window.acquire(group.length);
+    try {
+      const marked = await this.markSending(
+        writer,
+        group.map((p) => p.row.id),
+      );
+      const sending = group.filter((p) => marked.has(p.row.id));
+      await Promise.all(
+        sending.map(async (p) => {
+          p.row.attempts = marked.get(p.row.id)!;
+          outcomes.set(p.row.id, await this.deliver(p, now));
+        }),
+      );
+      await this.record(
+        writer,
+        sending.map((p) => p.row),
+        outcomes,
+        'sending',
+      );
+    } finally {
+      this.window.release(group.length);
+    }
+  }
+
+  /** Marks a group as being handed over and commits; returns each marked row's attempt count. */
+  private async markSending(writer: QueryRunner, ids: string[]): Promise<Map<string, number>> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
+    const rows: { id: string; attempts: number }[] = await writer.query(
+      `WITH marked AS (
+         UPDATE deliveries
+            SET status = 'sending', lease_until = $3, attempts = attempts + 1, updated_at = $2
+          WHERE id = ANY($1::uuid[]) AND status = 'planned' AND leased_by = $4
+         RETURNING id, attempts
+       )
+       SELECT id, attempts FROM marked`,
+      [ids, now, leaseUntil, this.instanceId],
+    );
+    return new Map(rows.map((r) => [r.id, r.attempts]));
   }
 
   private async lockCustomers(m: EntityManager, ids: string[]): Promise<Map<string, CustomerRow>> {
@@ -516,7 +639,13 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     return null;
   }
 
-  private async sendOne(row: ClaimedRow, customer: CustomerRow, now: Date): Promise<Outcome> {
+  /** Tokens, links, headers and the rendered message; a failed outcome if it cannot be sent. */
+  private async prepare(
+    row: ClaimedRow,
+    customer: CustomerRow,
+    now: Date,
+    consentAtSend: PreparedMessage['consentAtSend'],
+  ): Promise<PreparedMessage | Outcome> {
     const sender = this.senders.get(row.channel);
     if (!sender) return { kind: 'failed', code: 'no_channel', error: `no ${row.channel} channel` };
     const unsubscribe = this.tokens.issue({
@@ -551,7 +680,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (err) {
       return { kind: 'failed', code: 'render_error', error: (err as Error).message.slice(0, 300) };
     }
-    const messageId = `<${row.id}@${this.mailDomain}>`;
     const headers: Record<string, string> | undefined =
       row.channel === 'email'
         ? {
@@ -561,34 +689,45 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
             'X-Tactful-Delivery': row.id,
           }
         : undefined;
-    // The same canonical hash the audit module keeps beside the (purgeable) content.
-    const hash = contentHash(rendered);
-    await this.buckets[row.channel].take();
-    try {
-      const accepted = await sender.send({
+    return {
+      row,
+      customer,
+      sender,
+      message: {
         deliveryId: row.id,
         channel: row.channel,
         to: (row.channel === 'email' ? customer.email : customer.phone)!,
         rendered,
         locale: customer.locale,
         headers,
-        messageId,
+        messageId: `<${row.id}@${this.mailDomain}>`,
         accountManagerPhone: customer.account_manager_phone,
-      });
+      },
+      // The same canonical hash the audit module keeps beside the (purgeable) content.
+      contentHash: contentHash(rendered),
+      consentAtSend,
+    };
+  }
+
+  /** The hand-over itself; a failure is classified by the channel's taxonomy. */
+  private async deliver(p: PreparedMessage, now: Date): Promise<Outcome> {
+    try {
+      const accepted = await p.sender.send(p.message);
       return {
         kind: 'sent',
-        content: rendered,
+        content: p.message.rendered,
         providerId: accepted.providerId,
         providerStatus: accepted.providerStatus,
-        contentHash: hash,
-        transport: sender.transport,
+        contentHash: p.contentHash,
+        transport: p.sender.transport,
+        consentAtSend: p.consentAtSend,
       };
     } catch (err) {
       const f =
         err instanceof SendFailure
           ? err
           : new SendFailure('ambiguous', 'error', (err as Error)?.message ?? String(err));
-      return this.afterFailure(row, f, now);
+      return this.afterFailure(p.row, f, now);
     }
   }
 
@@ -649,11 +788,33 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     };
   }
 
-  /** One UPDATE and one multi-row audit INSERT for the whole batch, in the batch's transaction. */
+  /**
+   * Records outcomes and commits at once: one UPDATE, one multi-row audit INSERT, the content.
+   * Only rows still in `expected` status and ours are recorded (a campaign cancel may have taken a
+   * planned one meanwhile); the others lose their outcome here, so nothing is audited twice.
+   */
   private async record(
+    writer: QueryRunner,
+    rows: ClaimedRow[],
+    outcomes: Map<string, Outcome>,
+    expected: 'planned' | 'sending',
+  ): Promise<void> {
+    if (!rows.length) return;
+    await writer.startTransaction();
+    try {
+      await this.recordIn(writer.manager, rows, outcomes, expected);
+      await writer.commitTransaction();
+    } catch (err) {
+      await writer.rollbackTransaction();
+      throw err;
+    }
+  }
+
+  private async recordIn(
     m: EntityManager,
     rows: ClaimedRow[],
     outcomes: Map<string, Outcome>,
+    expected: 'planned' | 'sending',
   ): Promise<void> {
     const now = this.clock.now();
     const ids: string[] = [];
@@ -663,7 +824,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const providerStatuses: (string | null)[] = [];
     const hashes: (string | null)[] = [];
     const errors: (string | null)[] = [];
-    const attemptDelta: number[] = [];
     const audits: AuditEntry[] = [];
     for (const row of rows) {
       const o = outcomes.get(row.id);
@@ -679,7 +839,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
           ? `${o.code}: ${o.error}`
           : null,
       );
-      attemptDelta.push(o.kind === 'deferred' ? -1 : 0);
       audits.push({
         type: AUDIT_OF[o.kind],
         customerId: row.customer_id,
@@ -699,25 +858,45 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       });
     }
     if (!ids.length) return;
-    await m.query(
-      `UPDATE deliveries d
+    const updated: { id: string }[] = await m.query(
+      `WITH recorded AS (
+       UPDATE deliveries d
           SET status = v.status,
               next_attempt_at = v.next_at,
               provider_id = coalesce(v.provider_id, d.provider_id),
               provider_status = coalesce(v.provider_status, d.provider_status),
               content_hash = coalesce(v.content_hash, d.content_hash),
               last_error = coalesce(v.error, d.last_error),
-              attempts = d.attempts + v.delta,
-              sent_at = CASE WHEN v.status = 'sent' THEN $9::timestamptz ELSE d.sent_at END,
-              finished_at = CASE WHEN v.status IN ('cancelled', 'failed', 'unknown') THEN $9::timestamptz END,
+              sent_at = CASE WHEN v.status = 'sent' THEN $8::timestamptz ELSE d.sent_at END,
+              finished_at = CASE WHEN v.status IN ('cancelled', 'failed', 'unknown') THEN $8::timestamptz END,
               lease_until = NULL,
-              updated_at = $9
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
-              AS v(id, status, next_at, provider_id, provider_status, content_hash, error, delta)
-        WHERE d.id = v.id`,
-      [ids, statuses, next, providerIds, providerStatuses, hashes, errors, attemptDelta, now],
+              updated_at = $8
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[])
+              AS v(id, status, next_at, provider_id, provider_status, content_hash, error)
+        WHERE d.id = v.id AND d.status = $9 AND d.leased_by = $10
+       RETURNING d.id
+       )
+       SELECT id FROM recorded`,
+      [
+        ids,
+        statuses,
+        next,
+        providerIds,
+        providerStatuses,
+        hashes,
+        errors,
+        now,
+        expected,
+        this.instanceId,
+      ],
     );
-    await this.audit.record(audits, m);
+    if (updated.length < ids.length) {
+      const done = new Set(updated.map((u) => u.id));
+      for (const id of ids) if (!done.has(id)) outcomes.delete(id);
+    }
+    const recorded = audits.filter((a) => outcomes.has(a.deliveryId!));
+    if (!recorded.length) return;
+    await this.audit.record(recorded, m);
     // Rendered content beside the chained audit (purged after the retention period, hash kept).
     const sent = rows.flatMap((r) => {
       const o = outcomes.get(r.id);
