@@ -10,7 +10,6 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, EntityManager, type QueryRunner } from 'typeorm';
 import { contentHash } from '../audit/audit-content.service';
-import { AuditService, type AuditEntry } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
@@ -210,7 +209,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(CHANNEL_SENDERS) senders: ChannelSender[],
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
     private readonly consent: ConsentService,
     private readonly suppression: SuppressionService,
     private readonly policies: PoliciesService,
@@ -799,23 +797,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     outcomes: Map<string, Outcome>,
     expected: 'planned' | 'sending',
   ): Promise<void> {
-    if (!rows.length) return;
-    await writer.startTransaction();
-    try {
-      await this.recordIn(writer.manager, rows, outcomes, expected);
-      await writer.commitTransaction();
-    } catch (err) {
-      await writer.rollbackTransaction();
-      throw err;
-    }
-  }
-
-  private async recordIn(
-    m: EntityManager,
-    rows: ClaimedRow[],
-    outcomes: Map<string, Outcome>,
-    expected: 'planned' | 'sending',
-  ): Promise<void> {
     const now = this.clock.now();
     const ids: string[] = [];
     const statuses: string[] = [];
@@ -824,7 +805,12 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const providerStatuses: (string | null)[] = [];
     const hashes: (string | null)[] = [];
     const errors: (string | null)[] = [];
-    const audits: AuditEntry[] = [];
+    const types: string[] = [];
+    const reasons: (string | null)[] = [];
+    const data: string[] = [];
+    // The content's parameters after the 14 fixed ones (see below).
+    const params: unknown[] = [];
+    const contentRows: string[] = [];
     for (const row of rows) {
       const o = outcomes.get(row.id);
       if (!o) continue;
@@ -839,43 +825,67 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
           ? `${o.code}: ${o.error}`
           : null,
       );
-      audits.push({
-        type: AUDIT_OF[o.kind],
-        customerId: row.customer_id,
-        campaignId: row.campaign_id,
-        deliveryId: row.id,
-        channel: row.channel,
-        policyVersion: row.policy_version,
-        actor: 'system',
-        at: now,
-        reason:
-          o.kind === 'cancelled' || o.kind === 'deferred'
-            ? o.reason
-            : o.kind === 'retry' || o.kind === 'failed' || o.kind === 'unknown'
-              ? o.code
-              : null,
-        data: auditData(row, o),
-      });
+      types.push(AUDIT_OF[o.kind]);
+      reasons.push(
+        o.kind === 'cancelled' || o.kind === 'deferred'
+          ? o.reason
+          : o.kind === 'retry' || o.kind === 'failed' || o.kind === 'unknown'
+            ? o.code
+            : null,
+      );
+      data.push(JSON.stringify(auditData(row, o)));
+      if (o.kind === 'sent') {
+        // One row of scalar parameters per message rather than arrays: a jsonb[] array literal of
+        // whole messages costs escaping here and parsing there, for every quote in the HTML.
+        const b = 14 + params.length;
+        params.push(row.id, JSON.stringify(o.content), o.contentHash);
+        contentRows.push(`($${b + 1}::uuid, $${b + 2}::jsonb, $${b + 3})`);
+      }
     }
     if (!ids.length) return;
-    const updated: { id: string }[] = await m.query(
-      `WITH recorded AS (
-       UPDATE deliveries d
-          SET status = v.status,
-              next_attempt_at = v.next_at,
-              provider_id = coalesce(v.provider_id, d.provider_id),
-              provider_status = coalesce(v.provider_status, d.provider_status),
-              content_hash = coalesce(v.content_hash, d.content_hash),
-              last_error = coalesce(v.error, d.last_error),
-              sent_at = CASE WHEN v.status = 'sent' THEN $8::timestamptz ELSE d.sent_at END,
-              finished_at = CASE WHEN v.status IN ('cancelled', 'failed', 'unknown') THEN $8::timestamptz END,
-              lease_until = NULL,
-              updated_at = $8
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[])
-              AS v(id, status, next_at, provider_id, provider_status, content_hash, error)
-        WHERE d.id = v.id AND d.status = $9 AND d.leased_by = $10
-       RETURNING d.id
-       )
+    // One statement, committed at once: the deliveries still in `expected` status and ours, their
+    // audit rows (as AuditService.record writes them) and the rendered content of the sent ones.
+    const recorded: { id: string }[] = await writer.query(
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                              $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
+           AS v(id, status, next_at, provider_id, provider_status, content_hash, error, type, reason, data)
+       ), recorded AS (
+         UPDATE deliveries d
+            SET status = v.status,
+                next_attempt_at = v.next_at,
+                provider_id = coalesce(v.provider_id, d.provider_id),
+                provider_status = coalesce(v.provider_status, d.provider_status),
+                content_hash = coalesce(v.content_hash, d.content_hash),
+                last_error = coalesce(v.error, d.last_error),
+                sent_at = CASE WHEN v.status = 'sent' THEN $11::timestamptz ELSE d.sent_at END,
+                finished_at = CASE WHEN v.status IN ('cancelled', 'failed', 'unknown') THEN $11::timestamptz END,
+                lease_until = NULL,
+                updated_at = $11
+           FROM v
+          WHERE d.id = v.id AND d.status = $12 AND d.leased_by = $13
+         RETURNING d.id, d.customer_id, d.campaign_id, d.channel, d.policy_version
+       ), audited AS (
+         INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
+                                   policy_version, actor, data)
+         SELECT $11, v.type, r.customer_id, r.campaign_id, r.id, r.channel, v.reason,
+                r.policy_version, $14, v.data
+           FROM recorded r JOIN v ON v.id = r.id
+          ORDER BY array_position($1::uuid[], r.id)
+       )${
+         contentRows.length
+           ? `, stored AS (
+         -- Rendered content beside the chained audit (purged after the retention period, hash kept).
+         INSERT INTO audit_content (delivery_id, customer_id, content, content_hash, stored_at)
+         SELECT c.delivery_id, r.customer_id, c.content, c.content_hash, $11
+           FROM (VALUES ${contentRows.join(', ')}) AS c(delivery_id, content, content_hash)
+           JOIN recorded r ON r.id = c.delivery_id
+         ON CONFLICT (delivery_id) DO UPDATE
+           SET content = EXCLUDED.content, content_hash = EXCLUDED.content_hash,
+               stored_at = EXCLUDED.stored_at, purged_at = NULL
+       )`
+           : ''
+       }
        SELECT id FROM recorded`,
       [
         ids,
@@ -885,40 +895,19 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         providerStatuses,
         hashes,
         errors,
+        types,
+        reasons,
+        data,
         now,
         expected,
         this.instanceId,
+        'system',
+        ...params,
       ],
     );
-    if (updated.length < ids.length) {
-      const done = new Set(updated.map((u) => u.id));
+    if (recorded.length < ids.length) {
+      const done = new Set(recorded.map((u) => u.id));
       for (const id of ids) if (!done.has(id)) outcomes.delete(id);
-    }
-    const recorded = audits.filter((a) => outcomes.has(a.deliveryId!));
-    if (!recorded.length) return;
-    await this.audit.record(recorded, m);
-    // Rendered content beside the chained audit (purged after the retention period, hash kept).
-    const sent = rows.flatMap((r) => {
-      const o = outcomes.get(r.id);
-      return o?.kind === 'sent' ? [{ row: r, o }] : [];
-    });
-    if (sent.length) {
-      // One row of scalar parameters per message rather than arrays: a jsonb[] array literal of
-      // whole messages costs escaping here and parsing there, for every quote in the HTML.
-      const params: unknown[] = [now];
-      const values = sent.map((s) => {
-        const b = params.length;
-        params.push(s.row.id, s.row.customer_id, JSON.stringify(s.o.content), s.o.contentHash);
-        return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::jsonb, $${b + 4}, $1::timestamptz)`;
-      });
-      await m.query(
-        `INSERT INTO audit_content (delivery_id, customer_id, content, content_hash, stored_at)
-         VALUES ${values.join(', ')}
-         ON CONFLICT (delivery_id) DO UPDATE
-           SET content = EXCLUDED.content, content_hash = EXCLUDED.content_hash,
-               stored_at = EXCLUDED.stored_at, purged_at = NULL`,
-        params,
-      );
     }
   }
 
