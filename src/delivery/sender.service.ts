@@ -58,6 +58,8 @@ interface ClaimedRow {
   policy_version: number;
   consent_event_id: string | null;
   attempts: number;
+  /** The claim's lease token (`<instance>/<claim>`): only its holder marks and records the row. */
+  lease: string;
   campaign_name: string;
   effective_at: Date | null;
   topic_title: Record<string, string> | null;
@@ -190,6 +192,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly buckets: Record<Channel, TokenBucket>;
   private readonly senders: Map<Channel, ChannelSender>;
   private running: Promise<SenderRunResult> | null = null;
+  private claims = 0;
   private stopping = false;
   private readonly mailDomain: string;
   private readonly companySlug: string;
@@ -306,10 +309,14 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.clock.now();
     const rows: { n: string }[] = await this.dataSource.query(
       `WITH expired AS (
-         SELECT id FROM deliveries
-          WHERE status = 'sending' AND lease_until < $1
-          ORDER BY lease_until
-          FOR UPDATE SKIP LOCKED
+         SELECT d.id FROM deliveries d
+           JOIN customers c ON c.id = d.customer_id
+          WHERE d.status = 'sending' AND d.lease_until < $1
+          ORDER BY d.lease_until
+          -- A live sender holds its batch's customers FOR SHARE until every outcome is recorded:
+          -- its rows are being handed over, however long that takes, and are left alone.
+          FOR UPDATE OF d SKIP LOCKED
+          FOR NO KEY UPDATE OF c SKIP LOCKED
           LIMIT 1000
        ), moved AS (
          UPDATE deliveries d
@@ -347,6 +354,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async claim(now: Date, limit: number): Promise<ClaimedRow[]> {
     const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
+    // One token per claim, so two loops of this instance never both hold a row whose lease ran out.
+    const lease = `${this.instanceId}/${++this.claims}`;
     return this.dataSource.query(
       `WITH due AS (
          SELECT d.id FROM deliveries d
@@ -366,21 +375,21 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
        )
        SELECT cl.id, cl.campaign_id, cl.step, cl.customer_id, cl.channel, cl.category, cl.topic, cl.goal,
               cl.template_name, cl.template_version, cl.policy_version, cl.consent_event_id::text AS consent_event_id,
-              cl.attempts, c.name AS campaign_name, c.effective_at, t.title AS topic_title
+              cl.attempts, cl.leased_by AS lease, c.name AS campaign_name, c.effective_at, t.title AS topic_title
          FROM claimed cl
          JOIN campaigns c ON c.id = cl.campaign_id
          LEFT JOIN topics t ON t.key = cl.topic`,
-      [now, limit, leaseUntil, this.instanceId],
+      [now, limit, leaseUntil, lease],
     );
   }
 
   /**
-   * Check, render, hand over and record one claimed batch. One transaction holds the batch's rows
-   * (FOR KEY SHARE: no other worker claims or recovers them, yet they can be updated) and its
+   * Check, render, hand over and record one claimed batch. One transaction holds the batch's
    * customers FOR SHARE from the consent re-check through every hand-over, so a withdrawal waits
-   * or is seen. A second connection marks each small group `sending` and commits just before the
-   * group is handed over, and records its outcome right after: a crash leaves at most the
-   * hand-over window `sending` (→ unknown) and the rest of the batch `planned`.
+   * or is seen (and lease recovery leaves the batch alone). A second connection marks each small
+   * group `sending` and commits just before the group is handed over, and records its outcome
+   * right after, both only while the claim's lease token still holds the row: a crash leaves at
+   * most the hand-over window `sending` (→ unknown) and the rest of the batch `planned`.
    */
   private async process(claimed: ClaimedRow[]): Promise<Map<string, Outcome>> {
     const outcomes = new Map<string, Outcome>();
@@ -391,10 +400,11 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     await writer.connect();
     try {
       await this.dataSource.transaction(async (m) => {
+        // No row lock: marks and records are conditional on the lease token, and a row lock here
+        // would turn each of their updates into a multixact.
         const held: { id: string }[] = await m.query(
-          `SELECT id FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'planned' AND leased_by = $2
-           ORDER BY id FOR KEY SHARE`,
-          [claimed.map((r) => r.id), this.instanceId],
+          `SELECT id FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'planned' AND leased_by = $2`,
+          [claimed.map((r) => r.id), claimed[0].lease],
         );
         const heldIds = new Set(held.map((h) => h.id));
         const rows = claimed.filter((r) => heldIds.has(r.id));
@@ -501,6 +511,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       const marked = await this.markSending(
         writer,
         group.map((p) => p.row.id),
+        group[0].row.lease,
       );
       const sending = group.filter((p) => marked.has(p.row.id));
       await Promise.all(
@@ -521,7 +532,11 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Marks a group as being handed over and commits; returns each marked row's attempt count. */
-  private async markSending(writer: QueryRunner, ids: string[]): Promise<Map<string, number>> {
+  private async markSending(
+    writer: QueryRunner,
+    ids: string[],
+    lease: string,
+  ): Promise<Map<string, number>> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
     const rows: { id: string; attempts: number }[] = await writer.query(
@@ -532,7 +547,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
          RETURNING id, attempts
        )
        SELECT id, attempts FROM marked`,
-      [ids, now, leaseUntil, this.instanceId],
+      [ids, now, leaseUntil, lease],
     );
     return new Map(rows.map((r) => [r.id, r.attempts]));
   }
@@ -900,7 +915,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         data,
         now,
         expected,
-        this.instanceId,
+        rows[0].lease,
         'system',
         ...params,
       ],

@@ -116,4 +116,53 @@ describe('hand-over in small groups', () => {
       );
     }
   });
+
+  it('leases that run out mid-batch: recovery leaves the live batch alone, a second claimer takes only what was not marked; each sent once', async () => {
+    const before = smtp.messages.length;
+    const { campaign, ids } = await seed(60, 'slow');
+    t.sender.batchSize = 60;
+    const start = t.clock.current;
+    try {
+      const run = t.sender.tick();
+      await smtp.waitFor(before + 3, 20_000);
+      // Every lease (on the business clock) has run out while the batch is still being sent.
+      t.clock.current = new Date(start.getTime() + 10 * 60_000);
+      let done = false;
+      let recovered = 0;
+      let expiredSeen = 0;
+      const recovering = (async () => {
+        while (!done) {
+          const [row] = await t.db.query(
+            `SELECT count(*)::int AS n FROM deliveries
+              WHERE campaign_id = $1 AND status = 'sending' AND lease_until < $2`,
+            [campaign, t.clock.current],
+          );
+          expiredSeen = Math.max(expiredSeen, row.n);
+          recovered += await t.sender.recoverExpiredLeases();
+        }
+      })();
+      // Another claim by the same instance: it takes over the rows not yet marked.
+      const second = await t.sender.runOnce(60, false);
+      const first = await run;
+      done = true;
+      await recovering;
+      expect(expiredSeen).toBeGreaterThan(0);
+      expect(recovered).toBe(0);
+      expect(second.claimed).toBeGreaterThan(0);
+      expect(first.sent + second.sent).toBe(60);
+      expect(await statusCounts(campaign)).toEqual({ sent: 60 });
+      await new Promise((r) => setTimeout(r, 200));
+      const arrived = smtp.messages.slice(before).map((m) => m.parsed.messageId);
+      expect(arrived).toHaveLength(60);
+      expect(new Set(arrived).size).toBe(60);
+      const [audit] = await t.db.query(
+        `SELECT count(*)::int AS n, count(DISTINCT delivery_id)::int AS d FROM audit_events
+          WHERE delivery_id = ANY($1::uuid[])`,
+        [ids],
+      );
+      expect(audit).toEqual({ n: 60, d: 60 });
+    } finally {
+      t.clock.current = start;
+    }
+  });
 });
