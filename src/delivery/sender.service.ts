@@ -8,6 +8,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import type { PoolClient } from 'pg';
 import { DataSource, EntityManager, type QueryRunner } from 'typeorm';
 import { contentHash } from '../audit/audit-content.service';
 import { Clock } from '../common/clock';
@@ -58,8 +59,6 @@ interface ClaimedRow {
   policy_version: number;
   consent_event_id: string | null;
   attempts: number;
-  /** The claim's lease token (`<instance>/<claim>`): only its holder marks and records the row. */
-  lease: string;
   campaign_name: string;
   effective_at: Date | null;
   topic_title: Record<string, string> | null;
@@ -178,9 +177,14 @@ const LOOPS = 4;
  * of this), so one group is handed over while the other is recorded and the next marked.
  */
 const IN_FLIGHT = 10;
+/** Advisory lock space (two-int form) of deliveries held by a live sender's batch. */
+const DELIVERY_LOCK_NAMESPACE = 0x7ac7de11;
+/** Due rows looked at per claim, beyond which rows held by other batches are not searched. */
+const CLAIM_LOOKAHEAD = 1000;
 
 /**
- * The worker: claims due deliveries with FOR UPDATE SKIP LOCKED and a lease, re-checks consent,
+ * The worker: claims due deliveries with transaction advisory locks (skipping rows other batches
+ * hold), re-checks consent,
  * suppression and the send window under a share lock on the customer (a withdrawal waits for the
  * hand-over, or the hand-over sees the withdrawal), renders, hands over, records — and never
  * re-sends marketing whose fate is unknown.
@@ -192,14 +196,13 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly buckets: Record<Channel, TokenBucket>;
   private readonly senders: Map<Channel, ChannelSender>;
   private running: Promise<SenderRunResult> | null = null;
-  private claims = 0;
   private stopping = false;
   private readonly mailDomain: string;
   private readonly companySlug: string;
   /**
-   * Deliveries claimed per batch by the worker tick. Claimed rows stay `planned` under a lease
-   * (another worker takes them over if this one dies), so the batch size does not bound a crash's
-   * loss: the hand-over window does. Larger batches amortise the checks' round trips.
+   * Deliveries claimed per batch by the worker tick. Claimed rows stay `planned` (another worker
+   * takes them over at once if this one dies), so the batch size does not bound a crash's loss:
+   * the hand-over window does. Larger batches amortise the checks' round trips.
    */
   batchSize = DEFAULT_BATCH;
   /** Claim-send-record loops run in parallel by one tick, so database work and sends overlap. */
@@ -282,11 +285,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   async runOnce(limit = this.batchSize, recover = true): Promise<SenderRunResult> {
     const result = emptyResult();
     if (recover) result.expired = await this.recoverExpiredLeases();
-    const now = this.clock.now();
-    const rows = await this.claim(now, limit);
-    result.claimed = rows.length;
-    if (!rows.length) return result;
-    const outcomes = await this.process(rows);
+    const { claimed, outcomes } = await this.process(limit);
+    result.claimed = claimed;
     for (const o of outcomes.values()) {
       if (o.kind === 'sent') result.sent++;
       else if (o.kind === 'cancelled') result.cancelled++;
@@ -303,20 +303,19 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
    * group just before its hand-over and recording it — the message may or may not have gone out.
    * Marketing becomes `unknown` and is never re-sent; service messages go back to `planned` (or
    * fail when out of attempts). Claimed rows that were never marked are still `planned` and are
-   * simply claimed again once their lease has run out.
+   * simply claimed again.
    */
   async recoverExpiredLeases(): Promise<number> {
     const now = this.clock.now();
     const rows: { n: string }[] = await this.dataSource.query(
       `WITH expired AS (
          SELECT d.id FROM deliveries d
-           JOIN customers c ON c.id = d.customer_id
           WHERE d.status = 'sending' AND d.lease_until < $1
+            -- A live sender holds its batch's advisory locks until every outcome is recorded: its
+            -- rows are being handed over, however long that takes, and are left alone.
+            AND pg_try_advisory_xact_lock($3, hashtext(d.id::text))
           ORDER BY d.lease_until
-          -- A live sender holds its batch's customers FOR SHARE until every outcome is recorded:
-          -- its rows are being handed over, however long that takes, and are left alone.
-          FOR UPDATE OF d SKIP LOCKED
-          FOR NO KEY UPDATE OF c SKIP LOCKED
+          FOR UPDATE SKIP LOCKED
           LIMIT 1000
        ), moved AS (
          UPDATE deliveries d
@@ -341,7 +340,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
          RETURNING 1
        )
        SELECT count(*)::text AS n FROM audited`,
-      [now, this.settings.delivery.maxAttempts],
+      [now, this.settings.delivery.maxAttempts, DELIVERY_LOCK_NAMESPACE],
     );
     const n = Number(rows[0]?.n ?? 0);
     if (n) this.logger.warn(`${n} deliveries had an expired lease`);
@@ -349,49 +348,49 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Claims due deliveries of running campaigns: a lease, not a status. The rows stay `planned`
-   * (cancellable by a withdrawal or a campaign cancel) until their own group is marked `sending`.
+   * Claims due deliveries of running campaigns inside the batch's transaction: a transaction
+   * advisory lock per row, not a write. The rows stay `planned` (cancellable by a withdrawal or a
+   * campaign cancel) until their own group is marked `sending`; if this process dies, its locks go
+   * with its connection and the rows are at once claimable by another worker.
    */
-  private async claim(now: Date, limit: number): Promise<ClaimedRow[]> {
-    const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
-    // One token per claim, so two loops of this instance never both hold a row whose lease ran out.
-    const lease = `${this.instanceId}/${++this.claims}`;
-    return this.dataSource.query(
-      `WITH due AS (
+  private async claim(m: EntityManager, now: Date, limit: number): Promise<ClaimedRow[]> {
+    return m.query(
+      `WITH due AS MATERIALIZED (
          SELECT d.id FROM deliveries d
            JOIN campaigns c ON c.id = d.campaign_id
           WHERE d.status = 'planned' AND d.not_before <= $1
             AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= $1)
-            AND (d.lease_until IS NULL OR d.lease_until < $1)
             AND c.status = 'running'
           ORDER BY d.not_before
-          FOR UPDATE OF d SKIP LOCKED
-          LIMIT $2
-       ), claimed AS (
-         UPDATE deliveries d
-            SET lease_until = $3, leased_by = $4, updated_at = $1
-           FROM due WHERE d.id = due.id
-         RETURNING d.*
+          LIMIT $3
+       ), claimed AS MATERIALIZED (
+         -- In due order, and only until the batch is full: the lock is taken row by row.
+         SELECT id FROM due WHERE pg_try_advisory_xact_lock($4, hashtext(id::text)) LIMIT $2
        )
-       SELECT cl.id, cl.campaign_id, cl.step, cl.customer_id, cl.channel, cl.category, cl.topic, cl.goal,
-              cl.template_name, cl.template_version, cl.policy_version, cl.consent_event_id::text AS consent_event_id,
-              cl.attempts, cl.leased_by AS lease, c.name AS campaign_name, c.effective_at, t.title AS topic_title
+       SELECT d.id, d.campaign_id, d.step, d.customer_id, d.channel, d.category, d.topic, d.goal,
+              d.template_name, d.template_version, d.policy_version, d.consent_event_id::text AS consent_event_id,
+              d.attempts, c.name AS campaign_name, c.effective_at, t.title AS topic_title
          FROM claimed cl
-         JOIN campaigns c ON c.id = cl.campaign_id
-         LEFT JOIN topics t ON t.key = cl.topic`,
-      [now, limit, leaseUntil, lease],
+         JOIN deliveries d ON d.id = cl.id
+         JOIN campaigns c ON c.id = d.campaign_id
+         LEFT JOIN topics t ON t.key = d.topic`,
+      [now, limit, limit + CLAIM_LOOKAHEAD, DELIVERY_LOCK_NAMESPACE],
     );
   }
 
   /**
-   * Check, render, hand over and record one claimed batch. One transaction holds the batch's
-   * customers FOR SHARE from the consent re-check through every hand-over, so a withdrawal waits
-   * or is seen (and lease recovery leaves the batch alone). A second connection marks each small
-   * group `sending` and commits just before the group is handed over, and records its outcome
-   * right after, both only while the claim's lease token still holds the row: a crash leaves at
-   * most the hand-over window `sending` (→ unknown) and the rest of the batch `planned`.
+   * Claim, check, render, hand over and record one batch. One transaction holds the batch's
+   * advisory locks and its customers FOR SHARE from the claim through every hand-over, so a
+   * withdrawal waits or is seen and lease recovery leaves the batch alone. A second connection
+   * marks each small group `sending` and commits just before the group is handed over, and records
+   * its outcome right after: a crash leaves at most the hand-over window `sending` (→ unknown) and
+   * the rest of the batch `planned`. No row lock is held on the batch (each marking and recording
+   * update of a locked row would make a multixact); the writes check the status instead.
    */
-  private async process(claimed: ClaimedRow[]): Promise<Map<string, Outcome>> {
+  private async process(
+    limit: number,
+  ): Promise<{ claimed: number; outcomes: Map<string, Outcome> }> {
+    let claimed = 0;
     const outcomes = new Map<string, Outcome>();
     const sideEffects: { row: ClaimedRow; customer: CustomerRow; action: FailureAction }[] = [];
     // Taken before any lock: waiting for a pooled connection while holding customer locks could
@@ -400,14 +399,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     await writer.connect();
     try {
       await this.dataSource.transaction(async (m) => {
-        // No row lock: marks and records are conditional on the lease token, and a row lock here
-        // would turn each of their updates into a multixact.
-        const held: { id: string }[] = await m.query(
-          `SELECT id FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'planned' AND leased_by = $2`,
-          [claimed.map((r) => r.id), claimed[0].lease],
-        );
-        const heldIds = new Set(held.map((h) => h.id));
-        const rows = claimed.filter((r) => heldIds.has(r.id));
+        const rows = await this.claim(m, this.clock.now(), limit);
+        claimed = rows.length;
         if (!rows.length) return;
         const customers = await this.lockCustomers(
           m,
@@ -471,7 +464,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.error(`delivery ${effect.row.id}: ${effect.action} failed: ${err.message}`),
       );
     }
-    return outcomes;
+    return { claimed, outcomes };
   }
 
   /** Consecutive messages of one channel, in groups no larger than its transport's concurrency. */
@@ -511,7 +504,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       const marked = await this.markSending(
         writer,
         group.map((p) => p.row.id),
-        group[0].row.lease,
       );
       const sending = group.filter((p) => marked.has(p.row.id));
       await Promise.all(
@@ -532,22 +524,21 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Marks a group as being handed over and commits; returns each marked row's attempt count. */
-  private async markSending(
-    writer: QueryRunner,
-    ids: string[],
-    lease: string,
-  ): Promise<Map<string, number>> {
+  private async markSending(writer: QueryRunner, ids: string[]): Promise<Map<string, number>> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
-    const rows: { id: string; attempts: number }[] = await writer.query(
+    const rows = await prepared<{ id: string; attempts: number }>(
+      writer,
+      'tactful_sender_mark',
       `WITH marked AS (
          UPDATE deliveries
-            SET status = 'sending', lease_until = $3, attempts = attempts + 1, updated_at = $2
-          WHERE id = ANY($1::uuid[]) AND status = 'planned' AND leased_by = $4
+            SET status = 'sending', lease_until = $3, leased_by = $4, attempts = attempts + 1,
+                updated_at = $2
+          WHERE id = ANY($1::uuid[]) AND status = 'planned'
          RETURNING id, attempts
        )
        SELECT id, attempts FROM marked`,
-      [ids, now, leaseUntil, lease],
+      [ids, now, leaseUntil, this.instanceId],
     );
     return new Map(rows.map((r) => [r.id, r.attempts]));
   }
@@ -803,8 +794,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Records outcomes and commits at once: one UPDATE, one multi-row audit INSERT, the content.
-   * Only rows still in `expected` status and ours are recorded (a campaign cancel may have taken a
-   * planned one meanwhile); the others lose their outcome here, so nothing is audited twice.
+   * Only rows still in `expected` status are recorded (a campaign cancel may have taken a planned
+   * one meanwhile); the others lose their outcome here, so nothing is audited twice.
    */
   private async record(
     writer: QueryRunner,
@@ -823,7 +814,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const types: string[] = [];
     const reasons: (string | null)[] = [];
     const data: string[] = [];
-    // The content's parameters after the 14 fixed ones (see below).
+    // The content's parameters after the 13 fixed ones (see below).
     const params: unknown[] = [];
     const contentRows: string[] = [];
     for (const row of rows) {
@@ -852,7 +843,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       if (o.kind === 'sent') {
         // One row of scalar parameters per message rather than arrays: a jsonb[] array literal of
         // whole messages costs escaping here and parsing there, for every quote in the HTML.
-        const b = 14 + params.length;
+        const b = 13 + params.length;
         params.push(row.id, JSON.stringify(o.content), o.contentHash);
         contentRows.push(`($${b + 1}::uuid, $${b + 2}::jsonb, $${b + 3})`);
       }
@@ -860,7 +851,9 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!ids.length) return;
     // One statement, committed at once: the deliveries still in `expected` status and ours, their
     // audit rows (as AuditService.record writes them) and the rendered content of the sent ones.
-    const recorded: { id: string }[] = await writer.query(
+    const recorded = await prepared<{ id: string }>(
+      writer,
+      `tactful_sender_record_${contentRows.length}`,
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
                               $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
@@ -878,13 +871,13 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
                 lease_until = NULL,
                 updated_at = $11
            FROM v
-          WHERE d.id = v.id AND d.status = $12 AND d.leased_by = $13
+          WHERE d.id = v.id AND d.status = $12
          RETURNING d.id, d.customer_id, d.campaign_id, d.channel, d.policy_version
        ), audited AS (
          INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
                                    policy_version, actor, data)
          SELECT $11, v.type, r.customer_id, r.campaign_id, r.id, r.channel, v.reason,
-                r.policy_version, $14, v.data
+                r.policy_version, $13, v.data
            FROM recorded r JOIN v ON v.id = r.id
           ORDER BY array_position($1::uuid[], r.id)
        )${
@@ -915,7 +908,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         data,
         now,
         expected,
-        rows[0].lease,
         'system',
         ...params,
       ],
@@ -993,6 +985,22 @@ function auditData(row: ClaimedRow, o: Outcome): Record<string, unknown> {
     default:
       return base;
   }
+}
+
+/**
+ * A named prepared statement on the writer's connection: parsed and planned once per connection
+ * instead of at every group, which the sender runs twice per handful of messages.
+ */
+async function prepared<T>(
+  writer: QueryRunner,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
+  // TypeORM's PostgresQueryRunner keeps its pg client here once connected.
+  const client = (writer as unknown as { databaseConnection: PoolClient }).databaseConnection;
+  const result = await client.query<T & Record<string, unknown>>({ name, text, values });
+  return result.rows;
 }
 
 function addInto(total: SenderRunResult, r: SenderRunResult): void {
