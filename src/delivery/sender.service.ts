@@ -39,6 +39,7 @@ import {
   type OutgoingMessage,
 } from './channels/channel';
 import { CHANNEL_SENDERS } from './channels/channel-registry';
+import { HandOverPipeline, type HandOverJob } from './hand-over-pipeline';
 import { HandOverWindow } from './hand-over-window';
 import { MessageRenderer, type RenderedMessage, type TemplateContext } from './renderer';
 import { TokenBucket } from './rate-limiter';
@@ -108,6 +109,11 @@ interface PreparedMessage {
   contentHash: string;
   /** consent_events ids of the channel's topic and '*' states read under the batch's locks. */
   consentAtSend: { topic: string | null; all: string | null };
+}
+
+/** A prepared message as a job of the hand-over pipeline. */
+interface SenderJob extends HandOverJob<Outcome> {
+  prepared: PreparedMessage;
 }
 
 export interface SenderRunResult {
@@ -209,6 +215,26 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   loops = LOOPS;
   /** Marked and not yet recorded, across all loops of this instance (see IN_FLIGHT). */
   readonly window = new HandOverWindow(IN_FLIGHT);
+  /**
+   * Two connections of the pipeline, kept for the service's life: one marks, one records, so the
+   * two overlap. Taken before any batch holds locks (see ensureWriters).
+   */
+  private markWriter: QueryRunner | null = null;
+  private recordWriter: QueryRunner | null = null;
+  private readonly pipeline = new HandOverPipeline<Outcome, SenderJob>(this.window, {
+    mark: (keys) => this.withWriter('mark', (w) => this.markSending(w, keys)),
+    record: (done) =>
+      this.withWriter('record', async (w) => {
+        const outcomes = new Map(done.map((d) => [d.job.key, d.result]));
+        await this.record(
+          w,
+          done.map((d) => d.job.prepared.row),
+          outcomes,
+          'sending',
+        );
+        return new Set(outcomes.keys());
+      }),
+  });
   private readonly policyCache = new Map<CustomerKind, { policy: ContactPolicy; until: number }>();
 
   constructor(
@@ -254,6 +280,37 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       this.scheduler.deleteInterval('delivery-sender');
     }
     await this.running?.catch(() => undefined);
+    await this.markWriter?.release();
+    await this.recordWriter?.release();
+    this.markWriter = this.recordWriter = null;
+  }
+
+  /** Connects the pipeline's writers if needed; before any lock, so the pool is never awaited holding one. */
+  private async ensureWriters(): Promise<void> {
+    for (const kind of ['mark', 'record'] as const) {
+      const key = kind === 'mark' ? 'markWriter' : 'recordWriter';
+      if (this[key]) continue;
+      const runner = this.dataSource.createQueryRunner();
+      await runner.connect();
+      this[key] = runner;
+    }
+  }
+
+  /** Runs on a writer; a failed writer is dropped (and connected again before the next batch). */
+  private async withWriter<R>(
+    kind: 'mark' | 'record',
+    fn: (w: QueryRunner) => Promise<R>,
+  ): Promise<R> {
+    const key = kind === 'mark' ? 'markWriter' : 'recordWriter';
+    const writer = this[key];
+    if (!writer) throw new Error(`sender ${kind} connection is not open`);
+    try {
+      return await fn(writer);
+    } catch (err) {
+      if (this[key] === writer) this[key] = null;
+      await writer.release().catch(() => undefined);
+      throw err;
+    }
   }
 
   /**
@@ -393,11 +450,10 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     let claimed = 0;
     const outcomes = new Map<string, Outcome>();
     const sideEffects: { row: ClaimedRow; customer: CustomerRow; action: FailureAction }[] = [];
-    // Taken before any lock: waiting for a pooled connection while holding customer locks could
-    // wait on a withdrawal that waits on those locks.
-    const writer = this.dataSource.createQueryRunner();
-    await writer.connect();
-    try {
+    // Before any lock: waiting for a pooled connection while holding customer locks could wait on
+    // a withdrawal that waits on those locks.
+    await this.ensureWriters();
+    {
       await this.dataSource.transaction(async (m) => {
         const rows = await this.claim(m, this.clock.now(), limit);
         claimed = rows.length;
@@ -441,21 +497,32 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
             toSend.push(prepared);
           }
         }
-        // Nothing was handed over for these: recorded only if still planned and ours.
-        await this.record(writer, settled, outcomes, 'planned');
+        // Nothing was handed over for these: recorded only if still planned.
+        await this.withWriter('record', (w) => this.record(w, settled, outcomes, 'planned'));
 
-        for (const group of this.groups(toSend)) {
-          await this.handOver(writer, group, outcomes, now);
-          for (const p of group) {
-            const outcome = outcomes.get(p.row.id);
-            if (outcome?.kind === 'failed' && outcome.action) {
-              sideEffects.push({ row: p.row, customer: p.customer, action: outcome.action });
-            }
+        const results = await this.pipeline.submit(
+          toSend.map((p) => ({
+            key: p.row.id,
+            lane: p.row.channel,
+            groupLimit: Math.min(p.sender.concurrency, Math.ceil(this.window.size / 2)),
+            pace: () => this.buckets[p.row.channel].take(),
+            run: (attempts) => {
+              p.row.attempts = attempts;
+              return this.deliver(p, now);
+            },
+            prepared: p,
+          })),
+        );
+        toSend.forEach((p, i) => {
+          const outcome = results[i];
+          // Not marked (a campaign cancel took it) or not recorded: nothing to count.
+          if (!outcome) return;
+          outcomes.set(p.row.id, outcome);
+          if (outcome.kind === 'failed' && outcome.action) {
+            sideEffects.push({ row: p.row, customer: p.customer, action: outcome.action });
           }
-        }
+        });
       });
-    } finally {
-      await writer.release();
     }
     // Suppressions and withdrawals in their own transactions: they take the customer lock that
     // other senders may share, and a failure here must not undo the record of what was sent.
@@ -465,62 +532,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     return { claimed, outcomes };
-  }
-
-  /** Consecutive messages of one channel, in groups no larger than its transport's concurrency. */
-  private groups(messages: PreparedMessage[]): PreparedMessage[][] {
-    const byChannel = new Map<Channel, PreparedMessage[]>();
-    for (const p of messages) {
-      const list = byChannel.get(p.row.channel);
-      if (list) list.push(p);
-      else byChannel.set(p.row.channel, [p]);
-    }
-    const out: PreparedMessage[][] = [];
-    for (const list of byChannel.values()) {
-      const size = Math.max(
-        1,
-        Math.min(list[0].sender.concurrency, Math.ceil(this.window.size / 2)),
-      );
-      for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-    }
-    return out;
-  }
-
-  /**
-   * One group: paced by the channel's rate, then room in the hand-over window, then marked
-   * `sending` (committed: from here a crash makes them unknown), handed over together, recorded.
-   * A row that is no longer planned and ours (a campaign cancel took it) is not sent.
-   */
-  private async handOver(
-    writer: QueryRunner,
-    group: PreparedMessage[],
-    outcomes: Map<string, Outcome>,
-    now: Date,
-  ): Promise<void> {
-    const bucket = this.buckets[group[0].row.channel];
-    for (let i = 0; i < group.length; i++) await bucket.take();
-    await this.window.acquire(group.length);
-    try {
-      const marked = await this.markSending(
-        writer,
-        group.map((p) => p.row.id),
-      );
-      const sending = group.filter((p) => marked.has(p.row.id));
-      await Promise.all(
-        sending.map(async (p) => {
-          p.row.attempts = marked.get(p.row.id)!;
-          outcomes.set(p.row.id, await this.deliver(p, now));
-        }),
-      );
-      await this.record(
-        writer,
-        sending.map((p) => p.row),
-        outcomes,
-        'sending',
-      );
-    } finally {
-      this.window.release(group.length);
-    }
   }
 
   /** Marks a group as being handed over and commits; returns each marked row's attempt count. */
