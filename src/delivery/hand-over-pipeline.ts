@@ -14,12 +14,15 @@ export interface HandOverJob<T> {
   run(attempts: number): Promise<T>;
 }
 
-export interface HandOverPorts<T, J extends HandOverJob<T>> {
-  /** Marks the keys `sending` and commits; returns the attempts of those it could mark. */
-  mark(keys: string[]): Promise<Map<string, number>>;
-  /** Records the outcomes and commits; returns the keys it recorded. */
-  record(done: { job: J; result: T }[]): Promise<Set<string>>;
-}
+/**
+ * One statement that records the finished jobs and marks the next group, committed together: the
+ * count of marked-and-unrecorded messages moves atomically. Returns the keys it recorded and the
+ * attempts of the keys it could mark.
+ */
+export type HandOverStep<T, J> = (
+  done: { job: J; result: T }[],
+  mark: string[],
+) => Promise<{ recorded: Set<string>; marked: Map<string, number> }>;
 
 interface Pending<T, J> {
   job: J;
@@ -28,21 +31,21 @@ interface Pending<T, J> {
 }
 
 /**
- * The instance's hand-over pipeline: jobs from every batch queue here; a marker marks the head of
- * the queue in small groups while the window has room, each message is handed over as soon as it
- * is marked, and a recorder records whatever has finished in one statement and gives the room
- * back. Marking, handing over and recording overlap, so the transport is kept busy while no more
- * than the window is ever marked and unrecorded (what a crash turns into `unknown`).
+ * The instance's hand-over pipeline: jobs from every batch queue here. Each step, in one statement,
+ * records whatever has been handed over since the last step and marks the next group from the
+ * head of the queue (one lane, at most its transport's concurrency, only as far as the window
+ * allows); each marked message is handed over at once. Steps run one at a time while messages
+ * are being handed over, so the transport stays busy and no more than the window is ever marked
+ * and unrecorded (what a crash turns into `unknown`).
  */
 export class HandOverPipeline<T, J extends HandOverJob<T> = HandOverJob<T>> {
   private readonly queue: Pending<T, J>[] = [];
   private readonly done: { pending: Pending<T, J>; result: T }[] = [];
-  private marking = false;
-  private recording = false;
+  private stepping = false;
 
   constructor(
     private readonly window: HandOverWindow,
-    private readonly ports: HandOverPorts<T, J>,
+    private readonly step: HandOverStep<T, J>,
   ) {}
 
   /** Hands the jobs over; each resolves with its recorded result, or undefined if not marked. */
@@ -51,44 +54,61 @@ export class HandOverPipeline<T, J extends HandOverJob<T> = HandOverJob<T>> {
       (job) =>
         new Promise<T | undefined>((resolve, reject) => this.queue.push({ job, resolve, reject })),
     );
-    void this.pump();
+    void this.run();
     return Promise.all(all);
   }
 
-  private async pump(): Promise<void> {
-    if (this.marking) return;
-    this.marking = true;
+  private async run(): Promise<void> {
+    if (this.stepping) return;
+    this.stepping = true;
     try {
-      while (this.queue.length && this.window.inUse < this.window.size) {
-        const head = this.queue[0].job;
-        const room = Math.min(this.window.size - this.window.inUse, head.groupLimit);
-        let n = 1;
-        while (n < room && n < this.queue.length && this.queue[n].job.lane === head.lane) n++;
-        const group = this.queue.splice(0, n);
-        for (const p of group) await p.job.pace();
-        await this.window.acquire(group.length);
-        let marked: Map<string, number>;
+      for (;;) {
+        const done = this.done.splice(0);
+        // Room once this step's records are committed.
+        const room = this.window.size - this.window.inUse + done.length;
+        let group: Pending<T, J>[] = [];
+        if (this.queue.length && room > 0) {
+          const head = this.queue[0].job;
+          const limit = Math.min(room, head.groupLimit);
+          let n = 1;
+          while (n < limit && n < this.queue.length && this.queue[n].job.lane === head.lane) n++;
+          group = this.queue.splice(0, n);
+          for (const p of group) await p.job.pace();
+        }
+        if (!done.length && !group.length) return;
+        // Both moves of the count take effect with the statement's commit.
+        this.window.release(done.length);
+        if (group.length) await this.window.acquire(group.length);
+        let result: { recorded: Set<string>; marked: Map<string, number> };
         try {
-          marked = await this.ports.mark(group.map((p) => p.job.key));
+          result = await this.step(
+            done.map((d) => ({ job: d.pending.job, result: d.result })),
+            group.map((p) => p.job.key),
+          );
         } catch (err) {
+          // Nothing committed: the finished ones stay marked (a lease recovery judges them).
+          done.forEach((d) => d.pending.reject(err));
           this.window.release(group.length);
           group.forEach((p) => p.reject(err));
           continue;
         }
+        for (const d of done) {
+          d.pending.resolve(result.recorded.has(d.pending.job.key) ? d.result : undefined);
+        }
         for (const p of group) {
-          const attempts = marked.get(p.job.key);
+          const attempts = result.marked.get(p.job.key);
           if (attempts === undefined) {
             this.window.release(1);
             p.resolve(undefined);
             continue;
           }
           p.job.run(attempts).then(
-            (result) => {
-              this.done.push({ pending: p, result });
-              void this.flush();
+            (r) => {
+              this.done.push({ pending: p, result: r });
+              void this.run();
             },
             (err: unknown) => {
-              // run() classifies failures itself; an exception here is a bug: keep it marked.
+              // run() classifies failures itself; an exception here is a bug. It stays marked.
               this.window.release(1);
               p.reject(err);
             },
@@ -96,32 +116,7 @@ export class HandOverPipeline<T, J extends HandOverJob<T> = HandOverJob<T>> {
         }
       }
     } finally {
-      this.marking = false;
-    }
-  }
-
-  private async flush(): Promise<void> {
-    if (this.recording) return;
-    this.recording = true;
-    try {
-      while (this.done.length) {
-        const batch = this.done.splice(0);
-        try {
-          const recorded = await this.ports.record(
-            batch.map((d) => ({ job: d.pending.job, result: d.result })),
-          );
-          for (const d of batch) {
-            d.pending.resolve(recorded.has(d.pending.job.key) ? d.result : undefined);
-          }
-        } catch (err) {
-          batch.forEach((d) => d.pending.reject(err));
-        } finally {
-          this.window.release(batch.length);
-        }
-        void this.pump();
-      }
-    } finally {
-      this.recording = false;
+      this.stepping = false;
     }
   }
 }

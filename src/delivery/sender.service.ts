@@ -216,25 +216,23 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   /** Marked and not yet recorded, across all loops of this instance (see IN_FLIGHT). */
   readonly window = new HandOverWindow(IN_FLIGHT);
   /**
-   * Two connections of the pipeline, kept for the service's life: one marks, one records, so the
-   * two overlap. Taken before any batch holds locks (see ensureWriters).
+   * The pipeline's connection, kept for the service's life: each statement on it records what has
+   * been handed over and marks the next group. Taken before any batch holds locks (ensureWriter).
    */
-  private markWriter: QueryRunner | null = null;
-  private recordWriter: QueryRunner | null = null;
-  private readonly pipeline = new HandOverPipeline<Outcome, SenderJob>(this.window, {
-    mark: (keys) => this.withWriter('mark', (w) => this.markSending(w, keys)),
-    record: (done) =>
-      this.withWriter('record', async (w) => {
-        const outcomes = new Map(done.map((d) => [d.job.key, d.result]));
-        await this.record(
-          w,
-          done.map((d) => d.job.prepared.row),
-          outcomes,
-          'sending',
-        );
-        return new Set(outcomes.keys());
-      }),
-  });
+  private writer: QueryRunner | null = null;
+  private readonly pipeline = new HandOverPipeline<Outcome, SenderJob>(this.window, (done, mark) =>
+    this.withWriter(async (w) => {
+      const outcomes = new Map(done.map((d) => [d.job.key, d.result]));
+      const marked = await this.record(
+        w,
+        done.map((d) => d.job.prepared.row),
+        outcomes,
+        'sending',
+        mark,
+      );
+      return { recorded: new Set(outcomes.keys()), marked };
+    }),
+  );
   private readonly policyCache = new Map<CustomerKind, { policy: ContactPolicy; until: number }>();
 
   constructor(
@@ -280,34 +278,26 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       this.scheduler.deleteInterval('delivery-sender');
     }
     await this.running?.catch(() => undefined);
-    await this.markWriter?.release();
-    await this.recordWriter?.release();
-    this.markWriter = this.recordWriter = null;
+    await this.writer?.release();
+    this.writer = null;
   }
 
-  /** Connects the pipeline's writers if needed; before any lock, so the pool is never awaited holding one. */
-  private async ensureWriters(): Promise<void> {
-    for (const kind of ['mark', 'record'] as const) {
-      const key = kind === 'mark' ? 'markWriter' : 'recordWriter';
-      if (this[key]) continue;
-      const runner = this.dataSource.createQueryRunner();
-      await runner.connect();
-      this[key] = runner;
-    }
+  /** Connects the pipeline's writer if needed; before any lock, so the pool is never awaited holding one. */
+  private async ensureWriter(): Promise<void> {
+    if (this.writer) return;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    this.writer = runner;
   }
 
-  /** Runs on a writer; a failed writer is dropped (and connected again before the next batch). */
-  private async withWriter<R>(
-    kind: 'mark' | 'record',
-    fn: (w: QueryRunner) => Promise<R>,
-  ): Promise<R> {
-    const key = kind === 'mark' ? 'markWriter' : 'recordWriter';
-    const writer = this[key];
-    if (!writer) throw new Error(`sender ${kind} connection is not open`);
+  /** Runs on the writer; a failed writer is dropped (and connected again before the next batch). */
+  private async withWriter<R>(fn: (w: QueryRunner) => Promise<R>): Promise<R> {
+    const writer = this.writer;
+    if (!writer) throw new Error('the sender connection is not open');
     try {
       return await fn(writer);
     } catch (err) {
-      if (this[key] === writer) this[key] = null;
+      if (this.writer === writer) this.writer = null;
       await writer.release().catch(() => undefined);
       throw err;
     }
@@ -452,7 +442,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const sideEffects: { row: ClaimedRow; customer: CustomerRow; action: FailureAction }[] = [];
     // Before any lock: waiting for a pooled connection while holding customer locks could wait on
     // a withdrawal that waits on those locks.
-    await this.ensureWriters();
+    await this.ensureWriter();
     {
       await this.dataSource.transaction(async (m) => {
         const rows = await this.claim(m, this.clock.now(), limit);
@@ -498,7 +488,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
           }
         }
         // Nothing was handed over for these: recorded only if still planned.
-        await this.withWriter('record', (w) => this.record(w, settled, outcomes, 'planned'));
+        await this.withWriter((w) => this.record(w, settled, outcomes, 'planned'));
 
         const results = await this.pipeline.submit(
           toSend.map((p) => ({
@@ -532,26 +522,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     return { claimed, outcomes };
-  }
-
-  /** Marks a group as being handed over and commits; returns each marked row's attempt count. */
-  private async markSending(writer: QueryRunner, ids: string[]): Promise<Map<string, number>> {
-    const now = this.clock.now();
-    const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
-    const rows = await prepared<{ id: string; attempts: number }>(
-      writer,
-      'tactful_sender_mark',
-      `WITH marked AS (
-         UPDATE deliveries
-            SET status = 'sending', lease_until = $3, leased_by = $4, attempts = attempts + 1,
-                updated_at = $2
-          WHERE id = ANY($1::uuid[]) AND status = 'planned'
-         RETURNING id, attempts
-       )
-       SELECT id, attempts FROM marked`,
-      [ids, now, leaseUntil, this.instanceId],
-    );
-    return new Map(rows.map((r) => [r.id, r.attempts]));
   }
 
   private async lockCustomers(m: EntityManager, ids: string[]): Promise<Map<string, CustomerRow>> {
@@ -813,8 +783,11 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     rows: ClaimedRow[],
     outcomes: Map<string, Outcome>,
     expected: 'planned' | 'sending',
-  ): Promise<void> {
+    /** Planned deliveries to mark `sending` in the same statement (the next group to hand over). */
+    mark: string[] = [],
+  ): Promise<Map<string, number>> {
     const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
     const ids: string[] = [];
     const statuses: string[] = [];
     const next: (Date | null)[] = [];
@@ -825,7 +798,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const types: string[] = [];
     const reasons: (string | null)[] = [];
     const data: string[] = [];
-    // The content's parameters after the 13 fixed ones (see below).
+    // The content's parameters after the 16 fixed ones (see below).
     const params: unknown[] = [];
     const contentRows: string[] = [];
     for (const row of rows) {
@@ -854,15 +827,16 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       if (o.kind === 'sent') {
         // One row of scalar parameters per message rather than arrays: a jsonb[] array literal of
         // whole messages costs escaping here and parsing there, for every quote in the HTML.
-        const b = 13 + params.length;
+        const b = 16 + params.length;
         params.push(row.id, JSON.stringify(o.content), o.contentHash);
         contentRows.push(`($${b + 1}::uuid, $${b + 2}::jsonb, $${b + 3})`);
       }
     }
-    if (!ids.length) return;
-    // One statement, committed at once: the deliveries still in `expected` status and ours, their
-    // audit rows (as AuditService.record writes them) and the rendered content of the sent ones.
-    const recorded = await prepared<{ id: string }>(
+    if (!ids.length && !mark.length) return new Map();
+    // One statement, committed at once: the deliveries still in `expected` status, their audit
+    // rows (as AuditService.record writes them), the rendered content of the sent ones, and the
+    // marking of the next group, so the window's count moves atomically.
+    const written = await prepared<{ kind: 'r' | 'm'; id: string; attempts: number }>(
       writer,
       `tactful_sender_record_${contentRows.length}`,
       `WITH v AS (
@@ -905,7 +879,16 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
        )`
            : ''
        }
-       SELECT id FROM recorded`,
+       , marked AS (
+         UPDATE deliveries
+            SET status = 'sending', lease_until = $15, leased_by = $16, attempts = attempts + 1,
+                updated_at = $11
+          WHERE id = ANY($14::uuid[]) AND status = 'planned'
+         RETURNING id, attempts
+       )
+       SELECT 'r' AS kind, id, 0 AS attempts FROM recorded
+       UNION ALL
+       SELECT 'm', id, attempts FROM marked`,
       [
         ids,
         statuses,
@@ -920,13 +903,22 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         now,
         expected,
         'system',
+        mark,
+        leaseUntil,
+        this.instanceId,
         ...params,
       ],
     );
-    if (recorded.length < ids.length) {
-      const done = new Set(recorded.map((u) => u.id));
+    const done = new Set<string>();
+    const marked = new Map<string, number>();
+    for (const w of written) {
+      if (w.kind === 'r') done.add(w.id);
+      else marked.set(w.id, w.attempts);
+    }
+    if (done.size < ids.length) {
       for (const id of ids) if (!done.has(id)) outcomes.delete(id);
     }
+    return marked;
   }
 
   /** What a permanent failure means for the address or the consent (Twilio 21610, 21211, SMTP 5.1.x). */
