@@ -179,8 +179,8 @@ const POLICY_TTL_MS = 10_000;
 const LOOPS = 4;
 /**
  * Messages one instance may have marked `sending` without their outcome recorded: all that a crash
- * of the instance can turn into `unknown`. Two groups of a transport's concurrency (capped at half
- * of this), so one group is handed over while the other is recorded and the next marked.
+ * of the instance can turn into `unknown`. Groups are at most half of it (and at most the
+ * transport's concurrency), so one group is handed over while the next is being marked.
  */
 const IN_FLIGHT = 10;
 /** Advisory lock space (two-int form) of deliveries held by a live sender's batch. */
@@ -190,10 +190,10 @@ const CLAIM_LOOKAHEAD = 1000;
 
 /**
  * The worker: claims due deliveries with transaction advisory locks (skipping rows other batches
- * hold), re-checks consent,
- * suppression and the send window under a share lock on the customer (a withdrawal waits for the
- * hand-over, or the hand-over sees the withdrawal), renders, hands over, records — and never
- * re-sends marketing whose fate is unknown.
+ * hold), re-checks consent, suppression and the send window under a share lock on the customer (a
+ * withdrawal waits for the hand-over, or the hand-over sees the withdrawal), renders, then marks
+ * each small group `sending` just before handing it over and records it right after (the
+ * hand-over pipeline) — and never re-sends marketing whose fate is unknown.
  */
 @Injectable()
 export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -428,9 +428,9 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Claim, check, render, hand over and record one batch. One transaction holds the batch's
    * advisory locks and its customers FOR SHARE from the claim through every hand-over, so a
-   * withdrawal waits or is seen and lease recovery leaves the batch alone. A second connection
-   * marks each small group `sending` and commits just before the group is handed over, and records
-   * its outcome right after: a crash leaves at most the hand-over window `sending` (→ unknown) and
+   * withdrawal waits or is seen and lease recovery leaves the batch alone. The hand-over pipeline,
+   * on a connection of its own, marks each small group `sending` and commits just before the group
+   * is handed over, and records its outcome right after: a crash leaves at most the hand-over window `sending` (→ unknown) and
    * the rest of the batch `planned`. No row lock is held on the batch (each marking and recording
    * update of a locked row would make a multixact); the writes check the status instead.
    */
