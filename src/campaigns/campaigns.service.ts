@@ -112,7 +112,12 @@ export interface CampaignProgress {
   planned: number;
   sent: number;
   deferred: number;
+  /** Bounced or refused: the message did not reach the customer. */
   failed: number;
+  /** Handed over when a sender died (or the connection broke): maybe sent, never re-sent. */
+  unknown: number;
+  /** What `unknown` means, for people reading the progress. */
+  unknownMeaning: string;
   skipped: Record<string, number>;
   cancelled: number;
   byStatus: Record<string, number>;
@@ -120,6 +125,8 @@ export interface CampaignProgress {
 }
 
 const PAGE = 50;
+/** At most once (promise 6): a delivery whose fate is unknown is never tried again. */
+export const UNKNOWN_MEANING = 'fate unknown after a crash; never re-sent';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -462,7 +469,9 @@ export class CampaignsService {
       planned: Object.values(byStatus).reduce((a, n) => a + n, 0),
       sent: sum('sent', 'delivered', 'complained'),
       deferred,
-      failed: sum('failed', 'bounced', 'unknown'),
+      failed: sum('failed', 'bounced'),
+      unknown: sum('unknown'),
+      unknownMeaning: UNKNOWN_MEANING,
       skipped: Object.fromEntries(skips.map((s) => [s.reason ?? 'unknown', s.n])),
       cancelled: sum('cancelled'),
       byStatus,

@@ -47,7 +47,7 @@ export async function runCampaignCommand(args: string[]): Promise<number> {
     const bar = new SingleBar(
       {
         format:
-          'campaign [{bar}] {percentage}% | decided {value}/{total} | sent {sent} | deferred {deferred} | skipped {skipped} | failed {failed} | {status}',
+          'campaign [{bar}] {percentage}% | decided {value}/{total} | sent {sent} | deferred {deferred} | skipped {skipped} | failed {failed} | unknown {unknown} | {status}',
         hideCursor: true,
       },
       Presets.shades_classic,
@@ -58,6 +58,7 @@ export async function runCampaignCommand(args: string[]): Promise<number> {
       deferred: 0,
       skipped: 0,
       failed: 0,
+      unknown: 0,
       status: p.status,
     });
     for (;;) {
@@ -69,6 +70,7 @@ export async function runCampaignCommand(args: string[]): Promise<number> {
         deferred: p.deferred,
         skipped: s.skipped,
         failed: p.failed,
+        unknown: p.unknown,
         status: p.status,
       });
       const finished = p.status === 'completed' || p.status === 'cancelled';
@@ -84,8 +86,9 @@ export async function runCampaignCommand(args: string[]): Promise<number> {
     bar.stop();
     process.stdout.write(
       `status ${p.status}: audience ${p.audience}, planned ${p.planned}, sent ${p.sent}, ` +
-        `deferred ${p.deferred}, failed ${p.failed}, cancelled ${p.cancelled}\n`,
+        `deferred ${p.deferred}, failed ${p.failed}, unknown ${p.unknown}, cancelled ${p.cancelled}\n`,
     );
+    if (p.unknown > 0) process.stdout.write(`  unknown: ${p.unknownMeaning}\n`);
     for (const [reason, n] of Object.entries(p.skipped))
       process.stdout.write(`  skipped ${reason}: ${n}\n`);
     if (p.deferred > 0)

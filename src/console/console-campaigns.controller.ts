@@ -87,7 +87,11 @@ export class ConsoleCampaignsController {
       items.map(async (c) => {
         const p = c.status === 'draft' ? null : await this.campaigns.progress(c.id);
         const done = p
-          ? p.sent + p.failed + p.cancelled + Object.values(p.skipped).reduce((a, n) => a + n, 0)
+          ? p.sent +
+            p.failed +
+            p.unknown +
+            p.cancelled +
+            Object.values(p.skipped).reduce((a, n) => a + n, 0)
           : 0;
         const total = p ? Math.max(p.audience, done) : 0;
         return {

@@ -8,9 +8,9 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { DataSource, EntityManager } from 'typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource, EntityManager, type QueryRunner } from 'typeorm';
 import { contentHash } from '../audit/audit-content.service';
-import { AuditService, type AuditEntry } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { safeError } from '../common/log-safety';
 import { maskPersonal, type PersonalValues } from '../common/mask-personal';
@@ -35,8 +35,15 @@ import {
   type SuppressionHit,
 } from '../suppression/suppression.service';
 import { LinkTokenService } from '../tokens/link-token.service';
-import { SendFailure, type ChannelSender, type FailureAction } from './channels/channel';
+import {
+  SendFailure,
+  type ChannelSender,
+  type FailureAction,
+  type OutgoingMessage,
+} from './channels/channel';
 import { CHANNEL_SENDERS } from './channels/channel-registry';
+import { HandOverPipeline, type HandOverJob } from './hand-over-pipeline';
+import { HandOverWindow } from './hand-over-window';
 import { MessageRenderer, type RenderedMessage, type TemplateContext } from './renderer';
 import { TokenBucket } from './rate-limiter';
 import { retryDelayMs, sendTimeProblem, sendWindowDelay } from './send-checks';
@@ -95,6 +102,22 @@ type Outcome =
   | { kind: 'retry'; until: Date; code: string; error: string }
   | { kind: 'failed'; code: string; error: string; action?: FailureAction }
   | { kind: 'unknown'; code: string; error: string };
+
+/** A message checked and rendered under the batch's locks, ready to be marked and handed over. */
+interface PreparedMessage {
+  row: ClaimedRow;
+  customer: CustomerRow;
+  sender: ChannelSender;
+  message: OutgoingMessage;
+  contentHash: string;
+  /** consent_events ids of the channel's topic and '*' states read under the batch's locks. */
+  consentAtSend: { topic: string | null; all: string | null };
+}
+
+/** A prepared message as a job of the hand-over pipeline. */
+interface SenderJob extends HandOverJob<Outcome> {
+  prepared: PreparedMessage;
+}
 
 export interface SenderRunResult {
   claimed: number;
@@ -157,12 +180,23 @@ const WORKER_INTERVAL_MS = 1000;
 const POLICY_TTL_MS = 10_000;
 /** Parallel claim-send-record loops in one tick: the database and the provider overlap. */
 const LOOPS = 4;
+/**
+ * Messages one instance may have marked `sending` without their outcome recorded: all that a crash
+ * of the instance can turn into `unknown`. Groups are at most half of it (and at most the
+ * transport's concurrency), so one group is handed over while the next is being marked.
+ */
+const IN_FLIGHT = 10;
+/** Advisory lock space (two-int form) of deliveries held by a live sender's batch. */
+const DELIVERY_LOCK_NAMESPACE = 0x7ac7de11;
+/** Due rows looked at per claim, beyond which rows held by other batches are not searched. */
+const CLAIM_LOOKAHEAD = 1000;
 
 /**
- * The worker: claims due deliveries with FOR UPDATE SKIP LOCKED and a lease, re-checks consent,
- * suppression and the send window under a share lock on the customer (a withdrawal waits for the
- * hand-over, or the hand-over sees the withdrawal), renders, hands over, records — and never
- * re-sends marketing whose fate is unknown.
+ * The worker: claims due deliveries with transaction advisory locks (skipping rows other batches
+ * hold), re-checks consent, suppression and the send window under a share lock on the customer (a
+ * withdrawal waits for the hand-over, or the hand-over sees the withdrawal), renders, then marks
+ * each small group `sending` just before handing it over and records it right after (the
+ * hand-over pipeline) — and never re-sends marketing whose fate is unknown.
  */
 @Injectable()
 export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -175,19 +209,39 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly mailDomain: string;
   private readonly companySlug: string;
   /**
-   * Deliveries claimed per batch by the worker tick. A crash turns at most LOOPS × batchSize
-   * claimed marketing deliveries into `unknown`; larger batches amortise the database round trips.
+   * Deliveries claimed per batch by the worker tick. Claimed rows stay `planned` (another worker
+   * takes them over at once if this one dies), so the batch size does not bound a crash's loss:
+   * the hand-over window does. Larger batches amortise the checks' round trips.
    */
   batchSize = DEFAULT_BATCH;
   /** Claim-send-record loops run in parallel by one tick, so database work and sends overlap. */
   loops = LOOPS;
+  /** Marked and not yet recorded, across all loops of this instance (see IN_FLIGHT). */
+  readonly window = new HandOverWindow(IN_FLIGHT);
+  /**
+   * The pipeline's connection, kept for the service's life: each statement on it records what has
+   * been handed over and marks the next group. Taken before any batch holds locks (ensureWriter).
+   */
+  private writer: QueryRunner | null = null;
+  private readonly pipeline = new HandOverPipeline<Outcome, SenderJob>(this.window, (done, mark) =>
+    this.withWriter(async (w) => {
+      const outcomes = new Map(done.map((d) => [d.job.key, d.result]));
+      const marked = await this.record(
+        w,
+        done.map((d) => d.job.prepared.row),
+        outcomes,
+        'sending',
+        mark,
+      );
+      return { recorded: new Set(outcomes.keys()), marked };
+    }),
+  );
   private readonly policyCache = new Map<CustomerKind, { policy: ContactPolicy; until: number }>();
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(CHANNEL_SENDERS) senders: ChannelSender[],
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
     private readonly consent: ConsentService,
     private readonly suppression: SuppressionService,
     private readonly policies: PoliciesService,
@@ -229,6 +283,29 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       this.scheduler.deleteInterval('delivery-sender');
     }
     await this.running?.catch(() => undefined);
+    await this.writer?.release();
+    this.writer = null;
+  }
+
+  /** Connects the pipeline's writer if needed; before any lock, so the pool is never awaited holding one. */
+  private async ensureWriter(): Promise<void> {
+    if (this.writer) return;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    this.writer = runner;
+  }
+
+  /** Runs on the writer; a failed writer is dropped (and connected again before the next batch). */
+  private async withWriter<R>(fn: (w: QueryRunner) => Promise<R>): Promise<R> {
+    const writer = this.writer;
+    if (!writer) throw new Error('the sender connection is not open');
+    try {
+      return await fn(writer);
+    } catch (err) {
+      if (this.writer === writer) this.writer = null;
+      await writer.release().catch(() => undefined);
+      throw err;
+    }
   }
 
   /**
@@ -260,11 +337,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   async runOnce(limit = this.batchSize, recover = true): Promise<SenderRunResult> {
     const result = emptyResult();
     if (recover) result.expired = await this.recoverExpiredLeases();
-    const now = this.clock.now();
-    const rows = await this.claim(now, limit);
-    result.claimed = rows.length;
-    if (!rows.length) return result;
-    const outcomes = await this.process(rows);
+    const { claimed, outcomes } = await this.process(limit);
+    result.claimed = claimed;
     for (const o of outcomes.values()) {
       if (o.kind === 'sent') result.sent++;
       else if (o.kind === 'cancelled') result.cancelled++;
@@ -277,17 +351,22 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * At most once: a lease that ran out while `sending` means the process died between claim and
-   * record — the message may or may not have gone out. Marketing becomes `unknown` and is never
-   * re-sent; service messages go back to `planned` (or fail when out of attempts).
+   * At most once: a lease that ran out while `sending` means the process died between marking a
+   * group just before its hand-over and recording it — the message may or may not have gone out.
+   * Marketing becomes `unknown` and is never re-sent; service messages go back to `planned` (or
+   * fail when out of attempts). Claimed rows that were never marked are still `planned` and are
+   * simply claimed again.
    */
   async recoverExpiredLeases(): Promise<number> {
     const now = this.clock.now();
     const rows: { n: string }[] = await this.dataSource.query(
       `WITH expired AS (
-         SELECT id FROM deliveries
-          WHERE status = 'sending' AND lease_until < $1
-          ORDER BY lease_until
+         SELECT d.id FROM deliveries d
+          WHERE d.status = 'sending' AND d.lease_until < $1
+            -- A live sender holds its batch's advisory locks until every outcome is recorded: its
+            -- rows are being handed over, however long that takes, and are left alone.
+            AND pg_try_advisory_xact_lock($3, hashtext(d.id::text))
+          ORDER BY d.lease_until
           FOR UPDATE SKIP LOCKED
           LIMIT 1000
        ), moved AS (
@@ -313,104 +392,133 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
          RETURNING 1
        )
        SELECT count(*)::text AS n FROM audited`,
-      [now, this.settings.delivery.maxAttempts],
+      [now, this.settings.delivery.maxAttempts, DELIVERY_LOCK_NAMESPACE],
     );
     const n = Number(rows[0]?.n ?? 0);
     if (n) this.logger.warn(`${n} deliveries had an expired lease`);
     return n;
   }
 
-  /** Claims due deliveries of running campaigns; the lease marks them as being handed over. */
-  private async claim(now: Date, limit: number): Promise<ClaimedRow[]> {
-    const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
-    return this.dataSource.query(
-      `WITH due AS (
+  /**
+   * Claims due deliveries of running campaigns inside the batch's transaction: a transaction
+   * advisory lock per row, not a write. The rows stay `planned` (cancellable by a withdrawal or a
+   * campaign cancel) until their own group is marked `sending`; if this process dies, its locks go
+   * with its connection and the rows are at once claimable by another worker.
+   */
+  private async claim(m: EntityManager, now: Date, limit: number): Promise<ClaimedRow[]> {
+    return m.query(
+      `WITH due AS MATERIALIZED (
          SELECT d.id FROM deliveries d
            JOIN campaigns c ON c.id = d.campaign_id
           WHERE d.status = 'planned' AND d.not_before <= $1
             AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= $1)
             AND c.status = 'running'
           ORDER BY d.not_before
-          FOR UPDATE OF d SKIP LOCKED
-          LIMIT $2
-       ), claimed AS (
-         UPDATE deliveries d
-            SET status = 'sending', lease_until = $3, leased_by = $4, attempts = d.attempts + 1,
-                updated_at = $1
-           FROM due WHERE d.id = due.id
-         RETURNING d.*
+          LIMIT $3
+       ), claimed AS MATERIALIZED (
+         -- In due order, and only until the batch is full: the lock is taken row by row.
+         SELECT id FROM due WHERE pg_try_advisory_xact_lock($4, hashtext(id::text)) LIMIT $2
        )
-       SELECT cl.id, cl.campaign_id, cl.step, cl.customer_id, cl.channel, cl.category, cl.topic, cl.goal,
-              cl.template_name, cl.template_version, cl.policy_version, cl.consent_event_id::text AS consent_event_id,
-              cl.attempts, c.name AS campaign_name, c.effective_at, t.title AS topic_title
+       SELECT d.id, d.campaign_id, d.step, d.customer_id, d.channel, d.category, d.topic, d.goal,
+              d.template_name, d.template_version, d.policy_version, d.consent_event_id::text AS consent_event_id,
+              d.attempts, c.name AS campaign_name, c.effective_at, t.title AS topic_title
          FROM claimed cl
-         JOIN campaigns c ON c.id = cl.campaign_id
-         LEFT JOIN topics t ON t.key = cl.topic`,
-      [now, limit, leaseUntil, this.instanceId],
+         JOIN deliveries d ON d.id = cl.id
+         JOIN campaigns c ON c.id = d.campaign_id
+         LEFT JOIN topics t ON t.key = d.topic`,
+      [now, limit, limit + CLAIM_LOOKAHEAD, DELIVERY_LOCK_NAMESPACE],
     );
   }
 
-  /** Check, render, hand over and record one claimed batch. */
-  private async process(claimed: ClaimedRow[]): Promise<Map<string, Outcome>> {
+  /**
+   * Claim, check, render, hand over and record one batch. One transaction holds the batch's
+   * advisory locks and its customers FOR SHARE from the claim through every hand-over, so a
+   * withdrawal waits or is seen and lease recovery leaves the batch alone. The hand-over pipeline,
+   * on a connection of its own, marks each small group `sending` and commits just before the group
+   * is handed over, and records its outcome right after: a crash leaves at most the hand-over window `sending` (→ unknown) and
+   * the rest of the batch `planned`. No row lock is held on the batch (each marking and recording
+   * update of a locked row would make a multixact); the writes check the status instead.
+   */
+  private async process(
+    limit: number,
+  ): Promise<{ claimed: number; outcomes: Map<string, Outcome> }> {
+    let claimed = 0;
     const outcomes = new Map<string, Outcome>();
     const sideEffects: { row: ClaimedRow; customer: CustomerRow; action: FailureAction }[] = [];
-    await this.dataSource.transaction(async (m) => {
-      // Rows still ours (a lease recovered elsewhere would no longer match) stay locked until the
-      // outcome is recorded, so no other instance can declare them unknown meanwhile.
-      const held: { id: string }[] = await m.query(
-        `SELECT id FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'sending' AND leased_by = $2
-         ORDER BY id FOR UPDATE`,
-        [claimed.map((r) => r.id), this.instanceId],
-      );
-      const heldIds = new Set(held.map((h) => h.id));
-      const rows = claimed.filter((r) => heldIds.has(r.id));
-      if (!rows.length) return;
-      const customers = await this.lockCustomers(
-        m,
-        rows.map((r) => r.customer_id),
-      );
-      // Read after the share lock: a withdrawal in flight has committed (or waits for us).
-      const consent = await this.consentState(m, [...customers.keys()]);
-      const suppressed = await suppressionsByCustomer(m, [...customers.values()]);
-      const policies = await this.policiesFor(rows, customers);
-      const now = this.clock.now();
+    // Before any lock: waiting for a pooled connection while holding customer locks could wait on
+    // a withdrawal that waits on those locks.
+    await this.ensureWriter();
+    {
+      await this.dataSource.transaction(async (m) => {
+        const rows = await this.claim(m, this.clock.now(), limit);
+        claimed = rows.length;
+        if (!rows.length) return;
+        const customers = await this.lockCustomers(
+          m,
+          rows.map((r) => r.customer_id),
+        );
+        // Read after the share lock: a withdrawal in flight has committed (or waits for us).
+        const consent = await this.consentState(m, [...customers.keys()]);
+        const suppressed = await suppressionsByCustomer(m, [...customers.values()]);
+        const policies = await this.policiesFor(rows, customers);
+        const now = this.clock.now();
 
-      const toSend: { row: ClaimedRow; customer: CustomerRow }[] = [];
-      for (const row of rows) {
-        const customer = customers.get(row.customer_id);
-        const pre = customer
-          ? this.preCheck(
-              row,
-              customer,
-              consent.entries.get(customer.id) ?? [],
-              suppressed.get(customer.id) ?? [],
-              policies,
-              now,
-            )
-          : ({ kind: 'cancelled', reason: 'unreachable' } as const);
-        if (pre) outcomes.set(row.id, pre);
-        else toSend.push({ row, customer: customer! });
-      }
-
-      await Promise.all(
-        toSend.map(async ({ row, customer }) => {
-          const outcome = await this.sendOne(row, customer, now);
-          if (outcome.kind === 'sent') {
-            // Promise 7: the consent rows in force at the hand-over, not only at planning.
-            const key = `${customer.id}:${row.channel}`;
-            outcome.consentAtSend = {
+        const settled: ClaimedRow[] = [];
+        const toSend: PreparedMessage[] = [];
+        for (const row of rows) {
+          const customer = customers.get(row.customer_id);
+          const pre = customer
+            ? this.preCheck(
+                row,
+                customer,
+                consent.entries.get(customer.id) ?? [],
+                suppressed.get(customer.id) ?? [],
+                policies,
+                now,
+              )
+            : ({ kind: 'cancelled', reason: 'unreachable' } as const);
+          // Promise 7: the consent rows in force at the hand-over, not only at planning.
+          const key = `${row.customer_id}:${row.channel}`;
+          const prepared =
+            pre ??
+            (await this.prepare(row, customer!, now, {
               topic: consent.eventIds.get(`${key}:${row.topic}`) ?? null,
               all: consent.eventIds.get(`${key}:*`) ?? null,
-            };
+            }));
+          if ('kind' in prepared) {
+            outcomes.set(row.id, prepared);
+            settled.push(row);
+          } else {
+            toSend.push(prepared);
           }
-          outcomes.set(row.id, outcome);
+        }
+        // Nothing was handed over for these: recorded only if still planned.
+        await this.withWriter((w) => this.record(w, settled, outcomes, 'planned'));
+
+        const results = await this.pipeline.submit(
+          toSend.map((p) => ({
+            key: p.row.id,
+            lane: p.row.channel,
+            groupLimit: Math.min(p.sender.concurrency, Math.ceil(this.window.size / 2)),
+            pace: () => this.buckets[p.row.channel].take(),
+            run: (attempts) => {
+              p.row.attempts = attempts;
+              return this.deliver(p, now);
+            },
+            prepared: p,
+          })),
+        );
+        toSend.forEach((p, i) => {
+          const outcome = results[i];
+          // Not marked (a campaign cancel took it) or not recorded: nothing to count.
+          if (!outcome) return;
+          outcomes.set(p.row.id, outcome);
           if (outcome.kind === 'failed' && outcome.action) {
-            sideEffects.push({ row, customer, action: outcome.action });
+            sideEffects.push({ row: p.row, customer: p.customer, action: outcome.action });
           }
-        }),
-      );
-      await this.record(m, rows, outcomes);
-    });
+        });
+      });
+    }
     // Suppressions and withdrawals in their own transactions: they take the customer lock that
     // other senders may share, and a failure here must not undo the record of what was sent.
     for (const effect of sideEffects) {
@@ -421,7 +529,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         ),
       );
     }
-    return outcomes;
+    return { claimed, outcomes };
   }
 
   private async lockCustomers(m: EntityManager, ids: string[]): Promise<Map<string, CustomerRow>> {
@@ -532,7 +640,13 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     return null;
   }
 
-  private async sendOne(row: ClaimedRow, customer: CustomerRow, now: Date): Promise<Outcome> {
+  /** Tokens, links, headers and the rendered message; a failed outcome if it cannot be sent. */
+  private async prepare(
+    row: ClaimedRow,
+    customer: CustomerRow,
+    now: Date,
+    consentAtSend: PreparedMessage['consentAtSend'],
+  ): Promise<PreparedMessage | Outcome> {
     const sender = this.senders.get(row.channel);
     if (!sender) return { kind: 'failed', code: 'no_channel', error: `no ${row.channel} channel` };
     const unsubscribe = this.tokens.issue({
@@ -568,7 +682,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       const error = maskPersonal((err as Error).message, personOf(customer)).slice(0, 300);
       return { kind: 'failed', code: 'render_error', error };
     }
-    const messageId = `<${row.id}@${this.mailDomain}>`;
     const headers: Record<string, string> | undefined =
       row.channel === 'email'
         ? {
@@ -578,34 +691,45 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
             'X-Tactful-Delivery': row.id,
           }
         : undefined;
-    // The same canonical hash the audit module keeps beside the (purgeable) content.
-    const hash = contentHash(rendered);
-    await this.buckets[row.channel].take();
-    try {
-      const accepted = await sender.send({
+    return {
+      row,
+      customer,
+      sender,
+      message: {
         deliveryId: row.id,
         channel: row.channel,
         to: (row.channel === 'email' ? customer.email : customer.phone)!,
         rendered,
         locale: customer.locale,
         headers,
-        messageId,
+        messageId: `<${row.id}@${this.mailDomain}>`,
         accountManagerPhone: customer.account_manager_phone,
-      });
+      },
+      // The same canonical hash the audit module keeps beside the (purgeable) content.
+      contentHash: contentHash(rendered),
+      consentAtSend,
+    };
+  }
+
+  /** The hand-over itself; a failure is classified by the channel's taxonomy. */
+  private async deliver(p: PreparedMessage, now: Date): Promise<Outcome> {
+    try {
+      const accepted = await p.sender.send(p.message);
       return {
         kind: 'sent',
-        content: rendered,
+        content: p.message.rendered,
         providerId: accepted.providerId,
         providerStatus: accepted.providerStatus,
-        contentHash: hash,
-        transport: sender.transport,
+        contentHash: p.contentHash,
+        transport: p.sender.transport,
+        consentAtSend: p.consentAtSend,
       };
     } catch (err) {
       const f =
         err instanceof SendFailure
           ? err
           : new SendFailure('ambiguous', 'error', (err as Error)?.message ?? String(err));
-      return this.afterFailure(row, f, now, customer);
+      return this.afterFailure(p.row, f, now, p.customer);
     }
   }
 
@@ -669,13 +793,21 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     };
   }
 
-  /** One UPDATE and one multi-row audit INSERT for the whole batch, in the batch's transaction. */
+  /**
+   * Records outcomes and commits at once: one UPDATE, one multi-row audit INSERT, the content.
+   * Only rows still in `expected` status are recorded (a campaign cancel may have taken a planned
+   * one meanwhile); the others lose their outcome here, so nothing is audited twice.
+   */
   private async record(
-    m: EntityManager,
+    writer: QueryRunner,
     rows: ClaimedRow[],
     outcomes: Map<string, Outcome>,
-  ): Promise<void> {
+    expected: 'planned' | 'sending',
+    /** Planned deliveries to mark `sending` in the same statement (the next group to hand over). */
+    mark: string[] = [],
+  ): Promise<Map<string, number>> {
     const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.settings.delivery.leaseSeconds * 1000);
     const ids: string[] = [];
     const statuses: string[] = [];
     const next: (Date | null)[] = [];
@@ -683,8 +815,12 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const providerStatuses: (string | null)[] = [];
     const hashes: (string | null)[] = [];
     const errors: (string | null)[] = [];
-    const attemptDelta: number[] = [];
-    const audits: AuditEntry[] = [];
+    const types: string[] = [];
+    const reasons: (string | null)[] = [];
+    const data: string[] = [];
+    // The content's parameters after the 16 fixed ones (see below).
+    const params: unknown[] = [];
+    const contentRows: string[] = [];
     for (const row of rows) {
       const o = outcomes.get(row.id);
       if (!o) continue;
@@ -699,68 +835,110 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
           ? `${o.code}: ${o.error}`
           : null,
       );
-      attemptDelta.push(o.kind === 'deferred' ? -1 : 0);
-      audits.push({
-        type: AUDIT_OF[o.kind],
-        customerId: row.customer_id,
-        campaignId: row.campaign_id,
-        deliveryId: row.id,
-        channel: row.channel,
-        policyVersion: row.policy_version,
-        actor: 'system',
-        at: now,
-        reason:
-          o.kind === 'cancelled' || o.kind === 'deferred'
-            ? o.reason
-            : o.kind === 'retry' || o.kind === 'failed' || o.kind === 'unknown'
-              ? o.code
-              : null,
-        data: auditData(row, o),
-      });
+      types.push(AUDIT_OF[o.kind]);
+      reasons.push(
+        o.kind === 'cancelled' || o.kind === 'deferred'
+          ? o.reason
+          : o.kind === 'retry' || o.kind === 'failed' || o.kind === 'unknown'
+            ? o.code
+            : null,
+      );
+      data.push(JSON.stringify(auditData(row, o)));
+      if (o.kind === 'sent') {
+        // One row of scalar parameters per message rather than arrays: a jsonb[] array literal of
+        // whole messages costs escaping here and parsing there, for every quote in the HTML.
+        const b = 16 + params.length;
+        params.push(row.id, JSON.stringify(o.content), o.contentHash);
+        contentRows.push(`($${b + 1}::uuid, $${b + 2}::jsonb, $${b + 3})`);
+      }
     }
-    if (!ids.length) return;
-    await m.query(
-      `UPDATE deliveries d
-          SET status = v.status,
-              next_attempt_at = v.next_at,
-              provider_id = coalesce(v.provider_id, d.provider_id),
-              provider_status = coalesce(v.provider_status, d.provider_status),
-              content_hash = coalesce(v.content_hash, d.content_hash),
-              last_error = coalesce(v.error, d.last_error),
-              attempts = d.attempts + v.delta,
-              sent_at = CASE WHEN v.status = 'sent' THEN $9::timestamptz ELSE d.sent_at END,
-              finished_at = CASE WHEN v.status IN ('cancelled', 'failed', 'unknown') THEN $9::timestamptz END,
-              lease_until = NULL,
-              updated_at = $9
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
-              AS v(id, status, next_at, provider_id, provider_status, content_hash, error, delta)
-        WHERE d.id = v.id`,
-      [ids, statuses, next, providerIds, providerStatuses, hashes, errors, attemptDelta, now],
-    );
-    await this.audit.record(audits, m);
-    // Rendered content beside the chained audit (purged after the retention period, hash kept).
-    const sent = rows.flatMap((r) => {
-      const o = outcomes.get(r.id);
-      return o?.kind === 'sent' ? [{ row: r, o }] : [];
-    });
-    if (sent.length) {
-      // One row of scalar parameters per message rather than arrays: a jsonb[] array literal of
-      // whole messages costs escaping here and parsing there, for every quote in the HTML.
-      const params: unknown[] = [now];
-      const values = sent.map((s) => {
-        const b = params.length;
-        params.push(s.row.id, s.row.customer_id, JSON.stringify(s.o.content), s.o.contentHash);
-        return `($${b + 1}::uuid, $${b + 2}::uuid, $${b + 3}::jsonb, $${b + 4}, $1::timestamptz)`;
-      });
-      await m.query(
-        `INSERT INTO audit_content (delivery_id, customer_id, content, content_hash, stored_at)
-         VALUES ${values.join(', ')}
+    if (!ids.length && !mark.length) return new Map();
+    // One statement, committed at once: the deliveries still in `expected` status, their audit
+    // rows (as AuditService.record writes them), the rendered content of the sent ones, and the
+    // marking of the next group, so the window's count moves atomically.
+    const written = await prepared<{ kind: 'r' | 'm'; id: string; attempts: number }>(
+      writer,
+      `tactful_sender_record_${contentRows.length}`,
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                              $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
+           AS v(id, status, next_at, provider_id, provider_status, content_hash, error, type, reason, data)
+       ), recorded AS (
+         UPDATE deliveries d
+            SET status = v.status,
+                next_attempt_at = v.next_at,
+                provider_id = coalesce(v.provider_id, d.provider_id),
+                provider_status = coalesce(v.provider_status, d.provider_status),
+                content_hash = coalesce(v.content_hash, d.content_hash),
+                last_error = coalesce(v.error, d.last_error),
+                sent_at = CASE WHEN v.status = 'sent' THEN $11::timestamptz ELSE d.sent_at END,
+                finished_at = CASE WHEN v.status IN ('cancelled', 'failed', 'unknown') THEN $11::timestamptz END,
+                lease_until = NULL,
+                updated_at = $11
+           FROM v
+          WHERE d.id = v.id AND d.status = $12
+         RETURNING d.id, d.customer_id, d.campaign_id, d.channel, d.policy_version
+       ), audited AS (
+         INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
+                                   policy_version, actor, data)
+         SELECT $11, v.type, r.customer_id, r.campaign_id, r.id, r.channel, v.reason,
+                r.policy_version, $13, v.data
+           FROM recorded r JOIN v ON v.id = r.id
+          ORDER BY array_position($1::uuid[], r.id)
+       )${
+         contentRows.length
+           ? `, stored AS (
+         -- Rendered content beside the chained audit (purged after the retention period, hash kept).
+         INSERT INTO audit_content (delivery_id, customer_id, content, content_hash, stored_at)
+         SELECT c.delivery_id, r.customer_id, c.content, c.content_hash, $11
+           FROM (VALUES ${contentRows.join(', ')}) AS c(delivery_id, content, content_hash)
+           JOIN recorded r ON r.id = c.delivery_id
          ON CONFLICT (delivery_id) DO UPDATE
            SET content = EXCLUDED.content, content_hash = EXCLUDED.content_hash,
-               stored_at = EXCLUDED.stored_at, purged_at = NULL`,
-        params,
-      );
+               stored_at = EXCLUDED.stored_at, purged_at = NULL
+       )`
+           : ''
+       }
+       , marked AS (
+         UPDATE deliveries
+            SET status = 'sending', lease_until = $15, leased_by = $16, attempts = attempts + 1,
+                updated_at = $11
+          WHERE id = ANY($14::uuid[]) AND status = 'planned'
+         RETURNING id, attempts
+       )
+       SELECT 'r' AS kind, id, 0 AS attempts FROM recorded
+       UNION ALL
+       SELECT 'm', id, attempts FROM marked`,
+      [
+        ids,
+        statuses,
+        next,
+        providerIds,
+        providerStatuses,
+        hashes,
+        errors,
+        types,
+        reasons,
+        data,
+        now,
+        expected,
+        'system',
+        mark,
+        leaseUntil,
+        this.instanceId,
+        ...params,
+      ],
+    );
+    const done = new Set<string>();
+    const marked = new Map<string, number>();
+    for (const w of written) {
+      if (w.kind === 'r') done.add(w.id);
+      else marked.set(w.id, w.attempts);
     }
+    if (done.size < ids.length) {
+      for (const id of ids) if (!done.has(id)) outcomes.delete(id);
+    }
+    return marked;
   }
 
   /** What a permanent failure means for the address or the consent (Twilio 21610, 21211, SMTP 5.1.x). */
@@ -837,6 +1015,22 @@ function auditData(row: ClaimedRow, o: Outcome): Record<string, unknown> {
     default:
       return base;
   }
+}
+
+/**
+ * A named prepared statement on the writer's connection: parsed and planned once per connection
+ * instead of at every group, which the sender runs twice per handful of messages.
+ */
+async function prepared<T>(
+  writer: QueryRunner,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
+  // TypeORM's PostgresQueryRunner keeps its pg client here once connected.
+  const client = (writer as unknown as { databaseConnection: PoolClient }).databaseConnection;
+  const result = await client.query<T & Record<string, unknown>>({ name, text, values });
+  return result.rows;
 }
 
 function addInto(total: SenderRunResult, r: SenderRunResult): void {

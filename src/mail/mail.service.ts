@@ -19,6 +19,9 @@ const DKIM_SIGNED_HEADERS =
   'Resent-Sender:Resent-To:Resent-Cc:Resent-Message-ID:In-Reply-To:References:List-Id:' +
   'List-Help:List-Unsubscribe:List-Unsubscribe-Post:List-Subscribe:List-Post:List-Owner:' +
   'List-Archive:Feedback-ID';
+/** Connections of the pooled SMTP transport: how many messages are handed over at once. */
+export const SMTP_POOL_CONNECTIONS = 5;
+
 /** `<id@domain>`: Message-IDs are generated here so that the outbox and SMTP paths agree. */
 function messageIdFor(mail: OutgoingMail, from: string): string {
   if (mail.messageId)
@@ -102,7 +105,7 @@ export class MailService implements OnModuleDestroy {
     this.smtp ??= createTransport({
       pool: true,
       url: this.settings.smtpUrl,
-      maxConnections: 5,
+      maxConnections: SMTP_POOL_CONNECTIONS,
       // A relay that stalls must not hold a sender forever.
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,

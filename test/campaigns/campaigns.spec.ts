@@ -705,7 +705,7 @@ describe('/v1/campaigns', () => {
         `UPDATE campaign_steps SET status = 'planned', audience_size = 9 WHERE campaign_id = $1`,
         [c.id],
       );
-      for (let i = 0; i < 7; i++) {
+      for (let i = 0; i < 9; i++) {
         const [row] = await t.db.query(
           `INSERT INTO customers (external_id, kind) VALUES ($1, 'consumer') RETURNING id`,
           [`progress-${i}`],
@@ -721,6 +721,9 @@ describe('/v1/campaigns', () => {
         ['sent', NOW.toISOString()],
         ['delivered', NOW.toISOString()],
         ['bounced', NOW.toISOString()],
+        ['failed', NOW.toISOString()],
+        // a sender died while handing it over: maybe sent, never re-sent
+        ['unknown', NOW.toISOString()],
       ];
       for (const [i, [status, notBefore]] of rows.entries()) {
         await t.db.query(
@@ -744,10 +747,12 @@ describe('/v1/campaigns', () => {
       expect(res.body).toMatchObject({
         status: 'running',
         audience: 9,
-        planned: 7,
+        planned: 9,
         sent: 2,
         deferred: 1,
-        failed: 1,
+        failed: 2,
+        unknown: 1,
+        unknownMeaning: 'fate unknown after a crash; never re-sent',
         skipped: { no_consent: 2 },
         cancelled: 0,
       });
@@ -764,8 +769,10 @@ describe('/v1/campaigns', () => {
         { status: 'bounced', n: 1 },
         { status: 'cancelled', n: 3 },
         { status: 'delivered', n: 1 },
+        { status: 'failed', n: 1 },
         { status: 'sending', n: 1 },
         { status: 'sent', n: 1 },
+        { status: 'unknown', n: 1 },
       ]);
       const audit = await t.db.query(
         `SELECT customer_id, delivery_id IS NOT NULL AS has_delivery, reason, actor FROM audit_events

@@ -273,4 +273,56 @@ describe('console pages: audit, templates, policies, keys', () => {
     expect(json.body.count).toBeNull();
     expect(json.body.errors[0]).toContain('audience.all[0]');
   });
+
+  it('campaigns: progress shows deliveries of unknown fate apart from failed, with what that means', async () => {
+    const marketerKey = await t.keyFor('marketer');
+    const made = await t
+      .as(marketerKey)
+      .post('/v1/campaigns')
+      .send({
+        name: 'After a crash',
+        topic: 'tips',
+        goal: 'engagement',
+        template: 'tips',
+        channels: ['email'],
+        audience: {},
+        schedule: { type: 'now' },
+      });
+    expect(made.status).toBe(201);
+    const id = made.body.id as string;
+    await t.db.query(`UPDATE campaigns SET status = 'completed' WHERE id = $1`, [id]);
+    const fates = ['sent', 'sent', 'failed', 'unknown', 'unknown', 'unknown'];
+    for (const [i, status] of fates.entries()) {
+      const [c] = await t.db.query(
+        `INSERT INTO customers (external_id, kind) VALUES ($1, 'consumer') RETURNING id`,
+        [`fate-${i}`],
+      );
+      await t.db.query(
+        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
+                                 template_name, template_version, policy_version, status, not_before)
+         VALUES ($1, 0, $2, 'email', 'content', 'tips', 'engagement', 'tips', 1, 1, $3, now())`,
+        [id, c.id, status],
+      );
+    }
+    const { cookie } = await signIn(marketerKey);
+    const en = await t.http.get(`/console/campaigns/${id}`).set('Cookie', cookie);
+    expect(en.status).toBe(200);
+    expect(en.text).toMatch(/<dd id="progress-failed">1<\/dd>/);
+    expect(en.text).toMatch(
+      /<dd id="progress-unknown">3 <small[^>]*>fate unknown after a crash; never re-sent<\/small><\/dd>/,
+    );
+    const ru = await t.http
+      .get(`/console/campaigns/${id}`)
+      .set('Cookie', cookie.replace('tactful_console_lang=en', 'tactful_console_lang=ru'));
+    expect(ru.text).toMatch(
+      /<dd id="progress-unknown">3 <small[^>]*>судьба неизвестна после сбоя; повторно не отправляется<\/small><\/dd>/,
+    );
+    const api = await t.as(marketerKey).get(`/v1/campaigns/${id}/progress`);
+    expect(api.body).toMatchObject({
+      sent: 2,
+      failed: 1,
+      unknown: 3,
+      unknownMeaning: 'fate unknown after a crash; never re-sent',
+    });
+  });
 });

@@ -8,6 +8,8 @@ const base: CampaignProgress = {
   sent: 3,
   deferred: 2,
   failed: 0,
+  unknown: 0,
+  unknownMeaning: 'fate unknown after a crash; never re-sent',
   skipped: { no_consent: 3, budget_exhausted: 1 },
   cancelled: 0,
   byStatus: { sent: 3, planned: 3 },

@@ -52,6 +52,11 @@ export interface ChannelSender {
   readonly channel: Channel;
   /** `smtp`, `twilio`, `outbox`: shown in audit rows. */
   readonly transport: string;
+  /**
+   * How many messages the transport hands over at once (SMTP pool connections, HTTP requests):
+   * the sender marks and hands over groups no larger than this.
+   */
+  readonly concurrency: number;
   /** Resolves when the provider accepted the message; throws a SendFailure otherwise. */
   send(message: OutgoingMessage): Promise<ProviderAcceptance>;
 }

@@ -1,4 +1,4 @@
-import type { MailService } from '../../mail/mail.service';
+import { SMTP_POOL_CONNECTIONS, type MailService } from '../../mail/mail.service';
 import {
   SendFailure,
   type ChannelSender,
@@ -56,6 +56,8 @@ export function classifySmtpError(err: unknown): SendFailure {
 /** E-mail through MailService (pooled SMTP or the outbox folder, engineer A's module). */
 export class EmailChannel implements ChannelSender {
   readonly channel = 'email' as const;
+  /** The SMTP pool's connections (the outbox writes as fast; one figure keeps groups alike). */
+  readonly concurrency = SMTP_POOL_CONNECTIONS;
 
   constructor(private readonly mail: MailService) {}
 

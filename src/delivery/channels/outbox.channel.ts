@@ -17,6 +17,8 @@ import { bridgeTwiml } from './twilio.channels';
  */
 export class OutboxChannel implements ChannelSender {
   readonly transport = 'outbox';
+  /** Local file writes; as many at once as a Twilio channel would have requests. */
+  readonly concurrency = 10;
 
   constructor(
     readonly channel: Channel,

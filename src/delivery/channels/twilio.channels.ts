@@ -9,6 +9,8 @@ import {
 import type { TwilioClient } from './twilio-client';
 
 export const TWILIO_STATUS_PATH = '/webhooks/twilio/status';
+/** REST requests to Twilio in flight at once per channel (Twilio allows far more per account). */
+export const TWILIO_CONCURRENCY = 10;
 
 /** Twilio REST errors and network errors as FailureKinds (pure; unit-tested). */
 export function classifyTwilioError(err: unknown): SendFailure {
@@ -68,6 +70,7 @@ export function bridgeTwiml(
 export class TwilioSmsChannel implements ChannelSender {
   readonly channel = 'sms' as const;
   readonly transport = 'twilio';
+  readonly concurrency = TWILIO_CONCURRENCY;
 
   constructor(
     private readonly client: TwilioClient,
@@ -95,6 +98,7 @@ export class TwilioSmsChannel implements ChannelSender {
 export class TwilioVoiceChannel implements ChannelSender {
   readonly channel = 'voice' as const;
   readonly transport = 'twilio';
+  readonly concurrency = TWILIO_CONCURRENCY;
 
   constructor(
     private readonly client: TwilioClient,

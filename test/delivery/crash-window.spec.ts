@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { cloneTestDatabase } from '../support/database';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { seedPlannedDeliveries } from './seed';
+
+const ROOT = resolve(__dirname, '../..');
+const N = 2000;
+/** The sender's hand-over window: what one instance may have handed over without a record. */
+const IN_FLIGHT = 10;
+
+/** A sender in its own process (the app with the worker role); resolves once it is up. */
+function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', join(__dirname, 'crash-worker.ts')],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolvePromise, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolvePromise(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${err}`)));
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((r) =>
+    child.exitCode !== null || child.signalCode ? r() : child.once('exit', () => r()),
+  );
+
+async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('crash window: a sender killed mid-campaign loses only what it had in flight', () => {
+  let smtp: TestSmtpServer;
+  let db: Client;
+  let drop: () => Promise<void>;
+  let env: Record<string, string>;
+  let campaignId: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    const database = await cloneTestDatabase();
+    drop = database.drop;
+    db = new Client({ connectionString: database.url });
+    await db.connect();
+    campaignId = await seedPlannedDeliveries(db, { n: N, channel: 'email', tag: 'window' });
+    env = {
+      DATABASE_URL: database.url,
+      SMTP_URL: smtp.url,
+      TACTFUL_ROLES: 'worker',
+      TACTFUL_SECRET: 'crash-secret-0123456789abcdef0123456789',
+      TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-window-')),
+      LOG_LEVEL: 'silent',
+      MAIL_FROM: 'Shop <news@shop.example>',
+      // Paced so that the campaign takes several seconds and every kill lands mid-send; the
+      // sender's own batch size and loops are the production defaults.
+      EMAIL_RATE_PER_SECOND: '250',
+      SEND_LEASE_SECONDS: '5',
+    };
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && !c.signalCode) c.kill('SIGKILL');
+    await db.end();
+    await drop();
+    await smtp.close();
+  });
+
+  it('two instances, one SIGKILLed and restarted at several moments: no duplicate, ≤ the window unknown per kill, the rest delivered', async () => {
+    const start = async () => {
+      const child = await startWorker(env);
+      children.push(child);
+      return child;
+    };
+    const workers = await Promise.all([start(), start()]);
+    const killedPids: number[] = [];
+    // Kill an instance early, in the middle and late in the campaign, alternating which one.
+    const moments = [250, 800, 1300];
+    for (const [i, target] of moments.entries()) {
+      await until(() => smtp.messages.length >= target, 120_000);
+      const victim = workers[i % 2];
+      killedPids.push(victim.pid!);
+      victim.kill('SIGKILL');
+      await exited(victim);
+      // What the dead instance left marked: at most the window.
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS sending FROM deliveries WHERE status = 'sending' AND leased_by LIKE $1`,
+        [`%:${victim.pid}:%`],
+      );
+      expect(rows[0].sending).toBeLessThanOrEqual(IN_FLIGHT);
+      workers[i % 2] = await start();
+    }
+    await until(async () => {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM deliveries WHERE status IN ('planned', 'sending')`,
+      );
+      return rows[0].n === 0;
+    }, 120_000);
+    for (const w of workers) {
+      w.kill('SIGTERM');
+      await exited(w);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+
+    // No duplicate in the SMTP server: every Message-ID (one per delivery) arrived at most once.
+    const ids = smtp.messages.map((m) => m.parsed.messageId!);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const { rows: byStatus } = await db.query(
+      `SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`,
+    );
+    const counts = Object.fromEntries(byStatus.map((r) => [r.status, r.n])) as Record<
+      string,
+      number
+    >;
+    // Only sent and unknown: nothing failed, nothing cancelled, nothing left behind.
+    expect(Object.keys(counts).sort()).toEqual(counts.unknown ? ['sent', 'unknown'] : ['sent']);
+    expect(counts.sent + (counts.unknown ?? 0)).toBe(N);
+
+    // At most the hand-over window became unknown per killed instance, and only for the killed ones.
+    const { rows: unknownBy } = await db.query(
+      `SELECT data->>'leasedBy' AS leased_by, count(*)::int AS n FROM audit_events
+        WHERE type = 'delivery.unknown' GROUP BY 1`,
+    );
+    const totalUnknown = unknownBy.reduce((a, r) => a + (r.n as number), 0);
+    expect(totalUnknown).toBe(counts.unknown ?? 0);
+    for (const r of unknownBy) {
+      const pid = Number(String(r.leased_by).split(':')[1]);
+      expect(killedPids).toContain(pid);
+      expect(r.n).toBeLessThanOrEqual(IN_FLIGHT);
+    }
+    expect(totalUnknown).toBeLessThanOrEqual(IN_FLIGHT * moments.length);
+
+    // Every delivery recorded as sent arrived; an unknown one arrived at most once.
+    const { rows: sent } = await db.query(
+      `SELECT provider_id FROM deliveries WHERE status = 'sent'`,
+    );
+    const arrived = new Set(ids);
+    expect(sent.filter((r) => !arrived.has(r.provider_id))).toEqual([]);
+    expect(ids.length).toBeGreaterThanOrEqual(counts.sent);
+    expect(ids.length).toBeLessThanOrEqual(N);
+
+    // Progress tells unknown apart from failed.
+    const { rows: progress } = await db.query(
+      `SELECT count(*) FILTER (WHERE status = 'failed')::int AS failed FROM deliveries WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    expect(progress[0].failed).toBe(0);
+  }, 300_000);
+});
