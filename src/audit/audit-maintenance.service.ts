@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
+import { PeriodicJob } from '../common/periodic-job';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { AuditContentService } from './audit-content.service';
@@ -23,8 +24,15 @@ const HOUSEKEEPING_EVERY_MS = 3_600_000;
 @Injectable()
 export class AuditMaintenanceService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(AuditMaintenanceService.name);
-  private timers: NodeJS.Timeout[] = [];
-  private running = new Set<Promise<unknown>>();
+  private readonly jobs = [
+    new PeriodicJob('audit seal', SEAL_EVERY_MS, () => this.sealer.tick(), this.log),
+    new PeriodicJob(
+      'audit housekeeping',
+      HOUSEKEEPING_EVERY_MS,
+      () => this.housekeeping(),
+      this.log,
+    ),
+  ];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -36,15 +44,14 @@ export class AuditMaintenanceService implements OnApplicationBootstrap, OnModule
 
   onApplicationBootstrap(): void {
     if (!this.settings.roles.includes('scheduler')) return;
-    this.every(SEAL_EVERY_MS, () => this.sealer.tick());
-    this.every(HOUSEKEEPING_EVERY_MS, () => this.housekeeping(), true);
+    const [seal, housekeeping] = this.jobs;
+    seal.start();
+    housekeeping.start({ runNow: true });
   }
 
   // Before the DataSource closes: stop the timers and let a tick in flight finish.
   async onModuleDestroy(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    await Promise.allSettled([...this.running]);
+    await Promise.all(this.jobs.map((j) => j.stop()));
   }
 
   /** Partitions for this month and the next three; content purge. */
@@ -63,24 +70,5 @@ export class AuditMaintenanceService implements OnApplicationBootstrap, OnModule
     for (const r of rows)
       if (!r.ok)
         this.log.warn(`audit partition for ${r.m.toISOString().slice(0, 7)}: rows in DEFAULT`);
-  }
-
-  private every(ms: number, fn: () => Promise<unknown>, now = false): void {
-    let busy = false;
-    const run = () => {
-      if (busy) return;
-      busy = true;
-      const p = fn()
-        .catch((err: unknown) => this.log.error(`audit tick failed: ${String(err)}`))
-        .finally(() => {
-          busy = false;
-          this.running.delete(p);
-        });
-      this.running.add(p);
-    };
-    const t = setInterval(run, ms);
-    t.unref();
-    this.timers.push(t);
-    if (now) run();
   }
 }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { PeriodicJob } from '../common/periodic-job';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { CustomerImportsRepository } from './customer-imports.repository';
@@ -18,9 +19,7 @@ import { CustomerImportsRepository } from './customer-imports.repository';
  */
 @Injectable()
 export class ImportSweeperService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(ImportSweeperService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private job?: PeriodicJob;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -31,18 +30,14 @@ export class ImportSweeperService implements OnApplicationBootstrap, OnModuleDes
 
   onApplicationBootstrap(): void {
     if (!this.settings.roles.includes('scheduler')) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((err: Error) => this.logger.error({ error: err.name }, 'import sweep failed'))
-        .finally(() => (this.running = undefined));
-    }, this.settings.import.staleSeconds * 1000);
-    this.timer.unref();
+    const every = this.settings.import.staleSeconds * 1000;
+    const logger = new Logger(ImportSweeperService.name);
+    this.job = new PeriodicJob('import sweep', every, () => this.sweep(), logger);
+    this.job.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.job?.stop();
   }
 
   async sweep(): Promise<number> {

@@ -5,6 +5,7 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
+import { PeriodicJob } from '../common/periodic-job';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { IdempotencyService } from './idempotency.service';
@@ -14,9 +15,12 @@ const PURGE_EVERY_MS = 3_600_000;
 /** On scheduler instances: forgets idempotent answers older than 24 hours, hourly. */
 @Injectable()
 export class IdempotencyHousekeeping implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger(IdempotencyHousekeeping.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly job = new PeriodicJob(
+    'idempotency purge',
+    PURGE_EVERY_MS,
+    () => this.keys.purge(),
+    new Logger(IdempotencyHousekeeping.name),
+  );
 
   constructor(
     private readonly keys: IdempotencyService,
@@ -24,19 +28,10 @@ export class IdempotencyHousekeeping implements OnApplicationBootstrap, OnModule
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.settings.roles.includes('scheduler')) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.keys
-        .purge()
-        .catch((err: unknown) => this.log.error(`idempotency purge failed: ${String(err)}`))
-        .finally(() => (this.running = undefined));
-    }, PURGE_EVERY_MS);
-    this.timer.unref();
+    if (this.settings.roles.includes('scheduler')) this.job.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 }
