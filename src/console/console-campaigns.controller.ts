@@ -26,6 +26,7 @@ import { TRIGGER_EVENTS } from '../campaigns/schedule';
 import { validationMessages } from '../common/validation';
 import { TemplatesService } from '../templates/templates.service';
 import { TopicsService } from '../topics/topics.service';
+import { campaignListRow } from './campaign-list.presenter';
 import { horizontalBars } from './charts';
 import {
   audienceOf,
@@ -83,26 +84,11 @@ export class ConsoleCampaignsController {
     const t = textsOf(req);
     const lang = req.console?.lang ?? 'en';
     const { items } = await this.campaigns.list({ limit: '200' });
-    const rows = await Promise.all(
-      items.map(async (c) => {
-        const p = c.status === 'draft' ? null : await this.campaigns.progress(c.id);
-        const done = p
-          ? p.sent +
-            p.failed +
-            p.unknown +
-            p.cancelled +
-            Object.values(p.skipped).reduce((a, n) => a + n, 0)
-          : 0;
-        const total = p ? Math.max(p.audience, done) : 0;
-        return {
-          ...c,
-          statusLabel: (t as Record<string, string>)[`status_${c.status}`],
-          progress: p,
-          percent: total ? Math.round((done / total) * 100) : 0,
-          created: fmtDate(c.createdAt, lang),
-        };
-      }),
+    const launched = items.filter((c) => c.status !== 'draft');
+    const progress = new Map(
+      (await this.campaigns.progressOf(launched)).map((p, i) => [launched[i].id, p]),
     );
+    const rows = items.map((c) => campaignListRow(c, progress.get(c.id) ?? null, t, lang));
     page(req, res, 'campaigns', { title: t.campaigns, section: 'campaigns', campaigns: rows });
   }
 
