@@ -234,7 +234,6 @@ describe('console campaigns list', () => {
        SELECT id, 0, now(), 'planned', 9 FROM campaigns WHERE name LIKE 'Copy %'`,
     );
     const many = await statements();
-    // eslint-disable-next-line no-console -- the figures the report quotes
     console.log(`campaigns list statements: ${few} for ${have} campaigns, ${many} for 200`);
     expect(many).toBeLessThanOrEqual(few);
     const rows = await listed();
