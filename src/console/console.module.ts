@@ -7,11 +7,14 @@ import { CustomersModule } from '../customers/customers.module';
 import { PoliciesModule } from '../policy/policies.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { TopicsModule } from '../topics/topics.module';
-import { ConsoleAdminController } from './console-admin.controller';
+import { ConsoleAuditController } from './console-audit.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleCampaignsController } from './console-campaigns.controller';
 import { ConsoleCustomersController } from './console-customers.controller';
 import { ConsoleDashboardController } from './console-dashboard.controller';
+import { ConsoleKeysController } from './console-keys.controller';
+import { ConsolePoliciesController } from './console-policies.controller';
+import { ConsoleTemplatesController } from './console-templates.controller';
 import { ConsoleGuard, ConsoleExceptionFilter } from './console.guard';
 import { DashboardService } from './dashboard.service';
 import { ConsoleSessionService } from './session.service';
@@ -33,7 +36,10 @@ import { ConsoleSessionService } from './session.service';
     ConsoleDashboardController,
     ConsoleCampaignsController,
     ConsoleCustomersController,
-    ConsoleAdminController,
+    ConsoleAuditController,
+    ConsoleTemplatesController,
+    ConsolePoliciesController,
+    ConsoleKeysController,
   ],
   providers: [ConsoleSessionService, ConsoleGuard, ConsoleExceptionFilter, DashboardService],
 })

@@ -1,0 +1,13 @@
+import { HttpException } from '@nestjs/common';
+
+/**
+ * The messages of a service's refusal with one of these statuses, to show on the page; any
+ * other error is rethrown (the console's exception filter answers it).
+ */
+export function messagesOfRefusal(err: unknown, statuses: readonly number[] = [400]): string[] {
+  if (err instanceof HttpException && statuses.includes(err.getStatus())) {
+    const body = err.getResponse() as { message?: unknown };
+    return Array.isArray(body.message) ? body.message.map(String) : [String(body.message)];
+  }
+  throw err;
+}
