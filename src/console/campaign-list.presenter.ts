@@ -1,5 +1,6 @@
 import type { CampaignProgress } from '../campaigns/campaign-progress';
 import type { CampaignView } from '../campaigns/campaigns.service';
+import { statusLabel } from './campaign-page.presenter';
 import { fmtDate } from './page';
 import type { Texts } from './texts';
 
@@ -24,7 +25,7 @@ export function campaignListRow(
 ) {
   return {
     ...c,
-    statusLabel: (t as Record<string, string>)[`status_${c.status}`],
+    statusLabel: statusLabel(t, c.status),
     progress: p,
     percent: p ? percentDone(p) : 0,
     created: fmtDate(c.createdAt, lang),

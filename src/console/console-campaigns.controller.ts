@@ -2,7 +2,6 @@ import {
   Controller,
   Get,
   HttpCode,
-  HttpException,
   NotFoundException,
   Param,
   ParseUUIDPipe,
@@ -27,7 +26,14 @@ import { validationMessages } from '../common/validation';
 import { TemplatesService } from '../templates/templates.service';
 import { TopicsService } from '../topics/topics.service';
 import { campaignListRow } from './campaign-list.presenter';
-import { horizontalBars } from './charts';
+import {
+  campaignControls,
+  campaignDates,
+  forecastView,
+  showsForecast,
+  skippedBars,
+  statusLabel,
+} from './campaign-page.presenter';
 import {
   audienceOf,
   campaignBody,
@@ -42,27 +48,17 @@ import {
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
-import { fmtDate, formOf, page, sessionOf, str, textsOf } from './page';
-import type { Texts } from './texts';
+import { formOf, page, sessionOf, str, textsOf } from './page';
+import { messagesOfRefusal } from './service-messages';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new NotFoundException(['no such campaign']),
 });
 const ACTIONS = ['launch', 'pause', 'resume', 'cancel'] as const;
 type Action = (typeof ACTIONS)[number];
-const ACTIVE = ['scheduled', 'running'];
 
-/** 400/409 messages of a service call, or rethrow. */
-function messagesOf(err: unknown): string[] {
-  if (err instanceof HttpException && [400, 409].includes(err.getStatus())) {
-    const body = err.getResponse() as { message?: unknown };
-    return Array.isArray(body.message) ? body.message.map(String) : [String(body.message)];
-  }
-  throw err;
-}
-
-const reasonLabel = (t: Texts, code: string) =>
-  (t as Record<string, string>)[`reason_${code}`] ?? code;
+/** A service's refusals the campaign pages show to the user. */
+const REFUSALS = [400, 409];
 
 @ApiExcludeController()
 @Public()
@@ -190,7 +186,7 @@ export class ConsoleCampaignsController {
         res.redirect(303, `/console/campaigns/${created.id}`);
         return;
       } catch (err) {
-        messages = messagesOf(err);
+        messages = messagesOfRefusal(err, REFUSALS);
       }
     }
     await this.showForm(req, res, { form, messages, status: 400 });
@@ -217,66 +213,28 @@ export class ConsoleCampaignsController {
     const lang = req.console?.lang ?? 'en';
     const role = sessionOf(req).role;
     const progress = await this.campaigns.progress(c.id);
-    let forecast: Record<string, unknown> | null = null;
-    if (['draft', 'scheduled', 'paused'].includes(c.status)) {
+    let forecast: ReturnType<typeof forecastView> | null = null;
+    if (showsForecast(c)) {
       try {
-        const f = await this.forecasts.forecast(c.id);
-        const items = [
-          { label: t.willSend, value: f.send, kind: 'send' as const },
-          ...Object.entries(f.deferReasons).map(([r, n]) => ({
-            label: `${t.deferred}: ${reasonLabel(t, r)}`,
-            value: n ?? 0,
-            kind: 'defer' as const,
-          })),
-          ...Object.entries(f.skip).map(([r, n]) => ({
-            label: `${t.skipped}: ${reasonLabel(t, r)}`,
-            value: n ?? 0,
-            kind: 'skip' as const,
-          })),
-        ];
-        forecast = {
-          audience: f.audience,
-          at: fmtDate(f.at, lang),
-          bars: horizontalBars(items),
-          competitors: f.competitors,
-          content: f.content ?? null,
-          contentHigh: f.content?.level === 'high',
-          contentProblems: f.contentProblems ?? [],
-        };
+        forecast = forecastView(await this.forecasts.forecast(c.id), t, lang);
       } catch (err) {
-        messages = [...messages, ...messagesOf(err)];
+        messages = [...messages, ...messagesOfRefusal(err, REFUSALS)];
       }
     }
-    const skippedBars = horizontalBars(
-      Object.entries(progress.skipped).map(([r, n]) => ({
-        label: reasonLabel(t, r),
-        value: n,
-        kind: 'skip' as const,
-      })),
-    );
-    const can = mayUse(role, CONSOLE_NEEDS.editCampaign);
     page(req, res, 'campaign', {
       title: c.name,
       section: 'campaigns',
       status,
       c,
-      statusLabel: (t as Record<string, string>)[`status_${c.status}`],
+      statusLabel: statusLabel(t, c.status),
       schedule: JSON.stringify(c.schedule),
       audienceJson: JSON.stringify(c.audience, null, 2),
       progress,
-      skippedBars,
+      skippedBars: skippedBars(progress, t),
       forecast,
       messages,
-      refreshSeconds: ACTIVE.includes(c.status) ? 3 : 0,
-      active: ACTIVE.includes(c.status),
-      canEdit: can && c.status === 'draft',
-      canLaunch: can && c.status === 'draft',
-      canPause: can && ACTIVE.includes(c.status),
-      canResume: can && c.status === 'paused',
-      canCancel: can && ['draft', 'scheduled', 'running', 'paused'].includes(c.status),
-      launched: fmtDate(c.launchedAt, lang),
-      finished: fmtDate(c.finishedAt, lang),
-      steps: progress.steps.map((s) => ({ ...s, due: fmtDate(s.dueAt, lang) })),
+      ...campaignControls(c.status, mayUse(role, CONSOLE_NEEDS.editCampaign)),
+      ...campaignDates(c, progress, lang),
     });
   }
 
@@ -321,7 +279,7 @@ export class ConsoleCampaignsController {
         res.redirect(303, `/console/campaigns/${id}`);
         return;
       } catch (err) {
-        messages = messagesOf(err);
+        messages = messagesOfRefusal(err, REFUSALS);
       }
     }
     await this.showForm(req, res, { form, campaign: c, messages, status: 400 });
@@ -388,7 +346,7 @@ export class ConsoleCampaignsController {
           break;
       }
     } catch (err) {
-      const messages = messagesOf(err);
+      const messages = messagesOfRefusal(err, REFUSALS);
       return this.showCampaign(req, res, await this.campaigns.get(id), messages, 400);
     }
     res.redirect(303, `/console/campaigns/${id}`);

@@ -1,7 +1,6 @@
 import {
   Controller,
   Get,
-  HttpException,
   NotFoundException,
   Param,
   ParseUUIDPipe,
@@ -21,12 +20,13 @@ import { CustomersService } from '../customers/customers.service';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
-import { fmtDate, page, sessionOf, str, textsOf } from './page';
+import { searchByOf, searchChoices, timelineRow } from './customer-page.presenter';
+import { page, sessionOf, str, textsOf } from './page';
+import { messagesOfRefusal } from './service-messages';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new NotFoundException(['no such customer']),
 });
-const SEARCH_BY = ['email', 'phone', 'externalId'] as const;
 
 @ApiExcludeController()
 @Public()
@@ -49,7 +49,7 @@ export class ConsoleCustomersController {
     @Res() res: Response,
   ): Promise<void> {
     const t = textsOf(req);
-    const by = (SEARCH_BY as readonly string[]).includes(str(byRaw)) ? str(byRaw) : 'email';
+    const by = searchByOf(byRaw);
     const q = str(qRaw).trim();
     let results: unknown[] | null = null;
     let error: string | null = null;
@@ -57,9 +57,7 @@ export class ConsoleCustomersController {
       try {
         results = (await this.customers.list({ [by]: q, limit: '50' })).items;
       } catch (err) {
-        if (!(err instanceof HttpException) || err.getStatus() !== 400) throw err;
-        const body = err.getResponse() as { message?: unknown };
-        error = Array.isArray(body.message) ? body.message.join('; ') : String(body.message);
+        error = messagesOfRefusal(err).join('; ');
       }
     }
     page(req, res, 'customers', {
@@ -68,11 +66,7 @@ export class ConsoleCustomersController {
       status: error ? 400 : 200,
       by,
       q,
-      byChoices: SEARCH_BY.map((b) => ({
-        value: b,
-        label: (t as Record<string, string>)[`by_${b}`],
-        selected: b === by,
-      })),
+      byChoices: searchChoices(t, by),
       results,
       error,
     });
@@ -100,11 +94,7 @@ export class ConsoleCustomersController {
       title: `${t.customer} ${customer.externalId}`,
       section: 'customers',
       customer,
-      items: timeline.items.map((i) => ({
-        ...i,
-        when: fmtDate(i.at, lang),
-        isSkip: i.type === 'decision.skip',
-      })),
+      items: timeline.items.map((i) => timelineRow(i, lang)),
       nextCursor: timeline.nextCursor,
       canSeeEvidence: mayUse(role, CONSOLE_NEEDS.evidence),
       canErase: mayUse(role, CONSOLE_NEEDS.eraseCustomer) && !customer.erasedAt,
