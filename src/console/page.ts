@@ -56,25 +56,6 @@ export const safeBack = (v: unknown): string => {
     : '/console';
 };
 
-/** The first word of a service's 400 message names the field (`schedule.at must …`). */
-export function fieldOfMessage(message: string): string {
-  const m = /^(?:property\s+)?([A-Za-z]+)/.exec(message.trim());
-  const first = m?.[1] ?? '';
-  // "topic tips does not exist" / "template x does not exist" name the field as their subject.
-  return first;
-}
-
-/** Groups messages by the field they name; the rest go under `_` (shown at the top). */
-export function messagesByField(messages: string[], fields: readonly string[]) {
-  const out: Record<string, string[]> = {};
-  for (const msg of messages) {
-    const f = fieldOfMessage(msg);
-    const key = fields.includes(f) ? f : '_';
-    (out[key] ??= []).push(msg);
-  }
-  return out;
-}
-
 export const fmtDate = (d: Date | string | null | undefined, lang: 'ru' | 'en'): string =>
   d
     ? new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', {
