@@ -46,6 +46,44 @@ export default tseslint.config(
     },
   },
   {
+    // The policy engine is pure (DESIGN.md): no framework, no database, no Node I/O, so it
+    // stays deterministic and runs anywhere. Its specs beside it are held to the same.
+    files: ['src/policy/engine/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'pg/*', 'node:*'],
+              message: 'src/policy/engine is pure: no framework, database or Node imports.',
+            },
+            {
+              group: [
+                'fs',
+                'fs/*',
+                'path',
+                'os',
+                'crypto',
+                'child_process',
+                'http',
+                'https',
+                'net',
+                'worker_threads',
+              ],
+              message: 'src/policy/engine is pure: no Node built-ins (with or without node:).',
+            },
+          ],
+        },
+      ],
+      // import() would slip past the rule above.
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ImportExpression', message: 'src/policy/engine imports statically only.' },
+      ],
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': [
         'error',
