@@ -42,7 +42,7 @@ describe('console policy page presenter', () => {
       version: policy.version,
       created: t.builtIn,
       createdBy: '—',
-      json: JSON.stringify(policy, null, 2),
+      policyJson: JSON.stringify(policy, null, 2),
     });
     const stored = policyVersionRow(
       { policy, createdAt: new Date('2026-05-06T07:08:00Z'), createdBy: 'key:abc' },

@@ -26,5 +26,6 @@ export const policyVersionRow = (v: StoredPolicy, t: Texts, lang: 'ru' | 'en') =
   version: v.policy.version,
   created: v.createdAt ? fmtDate(v.createdAt, lang) : t.builtIn,
   createdBy: v.createdBy ?? '—',
-  json: JSON.stringify(v.policy, null, 2),
+  // not `json`: that name is the Handlebars helper, which would print the page data instead
+  policyJson: JSON.stringify(v.policy, null, 2),
 });

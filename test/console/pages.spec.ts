@@ -130,6 +130,51 @@ describe('console pages: audit, templates, policies, keys', () => {
     expect(post.status).toBe(403);
   });
 
+  it("policies: each version in the history shows that version's policy, nothing of the page", async () => {
+    const { cookie, csrf } = await signIn(await t.keyFor('admin'));
+    const current = await t.admin.get('/v1/policies/business');
+    expect(current.status).toBe(200);
+    const {
+      kind: _k,
+      version: _v,
+      createdAt: _a,
+      createdBy: _b,
+      ...editable
+    } = current.body as Record<string, unknown>;
+    const saved = await t.http
+      .post('/console/policies/business')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, policy: JSON.stringify({ ...editable, lapseDays: 123 }) });
+    expect(saved.status).toBe(200);
+    const unescape = (s: string) =>
+      s
+        .replace(/&quot;/g, '"')
+        .replace(/&#x27;/g, "'")
+        .replace(/&#x3D;/g, '=')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
+    const shown = [...saved.text.matchAll(/<summary>v(\d+)<\/summary><pre>([^]*?)<\/pre>/g)].map(
+      ([, version, json]) => ({ version: Number(version), policy: JSON.parse(unescape(json)) }),
+    );
+    expect(shown.map((s) => s.version)).toEqual([2, 1]);
+    const versions = await t.admin.get('/v1/policies/business/versions');
+    expect(versions.status).toBe(200);
+    expect(shown.map((s) => s.policy)).toEqual(
+      (versions.body.items as Record<string, unknown>[]).map(
+        ({ createdAt: _a, createdBy: _b, ...policy }) => policy,
+      ),
+    );
+    expect(shown[0].policy).toMatchObject({ kind: 'business', version: 2, lapseDays: 123 });
+    // The page's own data (the session's CSRF token, the user's permissions) is not in it.
+    expect(saved.text.split(csrf).length - 1).toBe(
+      (saved.text.match(/name="_csrf" value="/g) ?? []).length +
+        (saved.text.match(/data-csrf="/g) ?? []).length,
+    );
+    expect(saved.text).not.toContain('&quot;csrf&quot;');
+  });
+
   it('keys: an admin creates a key (shown once) and revokes it, which ends its sessions', async () => {
     const { cookie, csrf } = await signIn(await t.keyFor('admin'));
     const bad = await t.http
