@@ -45,7 +45,9 @@ export async function lockEventCustomers(
 
 /** The statement of {@link insertEventsAndFacts}; exported for EXPLAIN in benchmarks. */
 export const INSERT_EVENTS_AND_FACTS = `WITH src AS MATERIALIZED (
-       SELECT nextval(pg_get_serial_sequence('customer_events', 'id')) AS id, s.*
+       -- The sequence by name, as the column default names it: pg_get_serial_sequence() here
+       -- would look it up in the catalog once per row (a third of the statement's time).
+       SELECT nextval('customer_events_id_seq'::regclass) AS id, s.*
          FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[], $6::bool[])
               WITH ORDINALITY AS s(customer_id, type, occurred_at, data, event_id, explicit_time, ord)
         ORDER BY s.ord
