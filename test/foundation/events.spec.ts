@@ -494,6 +494,31 @@ describe('events write cost beside a plain INSERT', () => {
     expect((service - baseline) / 1000).toBeLessThanOrEqual(4);
   });
 
+  it('answers a new event with its id alone: nothing it sent is formatted back', async () => {
+    const params = (r: EventRow[]) => [
+      plainArray(r.map((x) => x.customerId)),
+      textArray(r.map((x) => x.type)),
+      textArray(r.map((x) => x.occurredAt.toISOString())),
+      textArray(r.map((x) => JSON.stringify(x.data))),
+      textArray(r.map((x) => x.eventId)),
+      plainArray(r.map((x) => x.explicitTime)),
+      new Date(),
+    ];
+    const answer: Record<string, unknown>[] = await t.db.query(
+      INSERT_EVENTS_AND_FACTS,
+      params(rows('answer')),
+    );
+    expect(answer).toHaveLength(1000);
+    for (const row of answer) {
+      const given = Object.entries(row).filter(([, v]) => v !== null && v !== false);
+      expect(given.map(([k]) => k)).toEqual(['id', 'inserted']);
+    }
+    // A repeat gets the earlier event's type and time.
+    const [again] = await t.db.query(INSERT_EVENTS_AND_FACTS, params(rows('answer').slice(0, 1)));
+    expect(again).toMatchObject({ inserted: false, same: true, earlier_type: 'purchase' });
+    expect(again.earlier_at.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+
   it('leaves room on the pages of customers: a first lifecycle update stays on its page (HOT) for a quarter', async () => {
     // Facts no index covers (engagement): an update that finds room on its page is HOT.
     const fresh: string[] = (
