@@ -1,7 +1,20 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
-import { IsInt, IsOptional, isEmail, ValidateNested } from 'class-validator';
-import { compileValidator, PLAIN_EMAIL } from './compiled-validator';
+import {
+  getMetadataStorage,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  isEmail,
+  isISO8601,
+  ValidateNested,
+} from 'class-validator';
+import {
+  compileValidator,
+  isPlainIsoInstant,
+  PLAIN_EMAIL,
+  PLAIN_ISO_INSTANT,
+} from './compiled-validator';
 import { dtoMessages, isValidUpsert, parseCustomerInput } from './customer-input';
 
 // The compiled rules decide alone that a row is valid; class-validator is only asked about rows
@@ -157,5 +170,56 @@ describe('compiled customer rules', () => {
       @IsInt({ each: true }) ns!: number[];
     }
     expect(() => compileValidator(Each)).toThrow(/each/);
+  });
+});
+
+describe('the ISO 8601 shortcut', () => {
+  class Timed {
+    @IsISO8601({ strict: true }) at!: string;
+  }
+  const isValidTimed = compileValidator(Timed);
+
+  it('takes it only for times validator.js accepts (strict: the day exists)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(PLAIN_ISO_INSTANT), (at) => {
+        if (isPlainIsoInstant(at))
+          expect({ at, valid: isISO8601(at, { strict: true }) }).toEqual({ at, valid: true });
+        // Whatever the shortcut says, the compiled rule gives validator.js's verdict.
+        expect({ at, fast: isValidTimed({ at }) }).toEqual({
+          at,
+          fast: isISO8601(at, { strict: true }),
+        });
+      }),
+      { numRuns: 20000 },
+    );
+    for (const at of ['2024-02-29T00:00:00Z', '2000-02-29T23:59:59.999999+03:00'])
+      expect(isPlainIsoInstant(at)).toBe(true);
+    for (const at of ['2026-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2026-04-31T00:00:00Z'])
+      expect([at, isPlainIsoInstant(at), isValidTimed({ at })]).toEqual([at, false, false]);
+  });
+
+  it('spares validator.js for the usual form, not for the others', () => {
+    // The constraint class-validator would run, watched before the rules are compiled.
+    class Watched {
+      @IsISO8601({ strict: true }) at!: string;
+    }
+    const storage = getMetadataStorage();
+    const [rule] = storage.getTargetValidationMetadatas(Watched, '', false, false, undefined);
+    const [constraint] = storage.getTargetValidatorConstraints(rule.constraintCls);
+    const spy = jest.spyOn(constraint.instance as { validate: () => boolean }, 'validate');
+    const isValidWatched = compileValidator(Watched);
+    try {
+      for (let i = 0; i < 100; i++)
+        expect(
+          isValidWatched({ at: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString() }),
+        ).toBe(true);
+      expect(spy).not.toHaveBeenCalled();
+      // Other forms ISO 8601 allows (ordinal date, week date, offset without colon) still go to it.
+      for (const at of ['2026-032T10:00:00Z', '2026-W05-1', '2026-01-01T10:00:00+0300'])
+        expect(isValidWatched({ at })).toBe(isISO8601(at, { strict: true }));
+      expect(spy).toHaveBeenCalledTimes(3);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -45,7 +45,9 @@ export async function lockEventCustomers(
 
 /** The statement of {@link insertEventsAndFacts}; exported for EXPLAIN in benchmarks. */
 export const INSERT_EVENTS_AND_FACTS = `WITH src AS MATERIALIZED (
-       SELECT nextval(pg_get_serial_sequence('customer_events', 'id')) AS id, s.*
+       -- The sequence by name, as the column default names it: pg_get_serial_sequence() here
+       -- would look it up in the catalog once per row (a third of the statement's time).
+       SELECT nextval('customer_events_id_seq'::regclass) AS id, s.*
          FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[], $6::bool[])
               WITH ORDINALITY AS s(customer_id, type, occurred_at, data, event_id, explicit_time, ord)
         ORDER BY s.ord
@@ -87,13 +89,14 @@ export const INSERT_EVENTS_AND_FACTS = `WITH src AS MATERIALIZED (
         WHERE c.id = f.customer_id
        RETURNING 1
      )
+     -- A new event is answered by its id alone: the caller knows the rest (formatting 1,000
+     -- timestamps back and parsing them again cost more than the ids).
      SELECT coalesce(i.id, ex.id)::text AS id,
             i.id IS NOT NULL AS inserted,
             ex.id IS NOT NULL AND ex.type = s.type AND ex.data = s.data
               AND (NOT s.explicit_time OR ex.occurred_at = s.occurred_at) AS same,
-            s.customer_id,
-            coalesce(ex.type, s.type) AS type,
-            coalesce(ex.occurred_at, s.occurred_at) AS occurred_at
+            ex.type AS earlier_type,
+            ex.occurred_at AS earlier_at
        FROM src s
        LEFT JOIN ins i ON i.id = s.id
        -- Only skipped rows look up the earlier event, one index probe each (LIMIT keeps the
@@ -121,9 +124,8 @@ export async function insertEventsAndFacts(
     id: string;
     inserted: boolean;
     same: boolean;
-    customer_id: string;
-    type: EventType;
-    occurred_at: Date;
+    earlier_type: EventType | null;
+    earlier_at: Date | null;
   }[] = await m.query(INSERT_EVENTS_AND_FACTS, [
     plainArray(rows.map((r) => r.customerId)),
     textArray(rows.map((r) => r.type)),
@@ -133,12 +135,13 @@ export async function insertEventsAndFacts(
     plainArray(rows.map((r) => r.explicitTime)),
     recordedAt,
   ]);
-  return result.map((r) => ({
+  // The time sent is the Date's own ISO form (milliseconds), so a new event's stored time is it.
+  return result.map((r, i) => ({
     id: r.id,
     inserted: r.inserted,
     same: r.same,
-    customerId: r.customer_id,
-    type: r.type,
-    occurredAt: r.occurred_at,
+    customerId: rows[i].customerId,
+    type: r.earlier_type ?? rows[i].type,
+    occurredAt: r.earlier_at ?? rows[i].occurredAt,
   }));
 }

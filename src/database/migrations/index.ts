@@ -17,6 +17,7 @@ import { PendingSubscriptions1765300000000 } from './1765300000000-pending-subsc
 import { PendingCrossChannelConsent1765301000000 } from './1765301000000-pending-cross-channel-consent';
 import { CustomerImports1765600000000 } from './1765600000000-customer-imports';
 import { IdempotentIngestion1765700000000 } from './1765700000000-idempotent-ingestion';
+import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fillfactor';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   PendingCrossChannelConsent1765301000000,
   CustomerImports1765600000000,
   IdempotentIngestion1765700000000,
+  CustomersFillfactor1765800001000,
 ];
