@@ -65,26 +65,12 @@ describe('unstorableTextProblems on a clean body', () => {
       data: { orderId: `A-${i}`, channel: 'web' },
     })),
   );
-  const median = (f: () => unknown) => {
-    for (let i = 0; i < 50; i++) f(); // warmed up, as in a running service
-    const times: number[] = [];
-    for (let i = 0; i < 21; i++) {
-      const t0 = process.hrtime.bigint();
-      f();
-      times.push(Number(process.hrtime.bigint() - t0));
-    }
-    return times.sort((a, b) => a - b)[10];
-  };
-
-  it('builds no paths for it: walking it costs far less than walking one with a problem', () => {
+  // The quick walk (no field names built) is a speed matter, measured by bench:events, not here.
+  it('passes a clean batch of 1,000 events and names the one bad field of a spoilt one', () => {
     const clean: unknown = JSON.parse(body);
     const spoilt = JSON.parse(body) as { type: string }[];
     spoilt[0].type = 'purchase\u0000'; // the walk's last string
     expect(unstorableTextProblems(clean)).toEqual([]);
     expect(unstorableTextProblems(spoilt)).toEqual(['[0].type must not contain NUL characters']);
-    // A problem costs the quick walk and then the walk that names it; a clean body only the first.
-    expect(median(() => unstorableTextProblems(spoilt))).toBeGreaterThan(
-      1.5 * median(() => unstorableTextProblems(clean)),
-    );
   });
 });
