@@ -1,0 +1,73 @@
+import { Client } from 'pg';
+import { startTwilioServer, type TwilioTestServer } from '../support/twilio-server';
+import { createDeliveryApp, type DeliveryTestApp } from './delivery-app';
+import { seedPlannedDeliveries } from './seed';
+
+const BACKLOG = 5000;
+const BATCHES = 3;
+const BATCH = 100;
+
+/** Entries read from deliveries' indexes and rows read by sequential scans, so far. */
+async function deliveriesTuplesRead(db: Client): Promise<number> {
+  await db.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT ((SELECT sum(idx_tup_read) FROM pg_stat_user_indexes WHERE relname = 'deliveries')
+             + (SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'deliveries'))::text AS n`,
+  );
+  return Number(rows[0].n);
+}
+
+/**
+ * A campaign's backlog was just planned in bulk, so the statistics still say `planned` is rare
+ * (autovacuum has not analysed yet): the sender's work per message must not grow with the backlog.
+ * Before, its claim sorted every planned row (a bitmap scan) and each marking of a group
+ * intersected the whole `planned` index with the group's ids — PostgreSQL time per SMS that grew
+ * with the campaign and capped throughput.
+ */
+describe('sender on a large backlog with stale statistics', () => {
+  let tw: TwilioTestServer;
+  let t: DeliveryTestApp;
+  let db: Client;
+
+  beforeAll(async () => {
+    tw = await startTwilioServer({ record: false });
+    t = await createDeliveryApp({
+      now: new Date().toISOString(),
+      env: {
+        TWILIO_ACCOUNT_SID: tw.accountSid,
+        TWILIO_AUTH_TOKEN: tw.authToken,
+        TWILIO_FROM: '+15005550006',
+        TWILIO_API_URL: tw.url,
+      },
+    });
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+    await tw.close();
+  });
+
+  it(`reads a bounded number of delivery rows per SMS with ${BACKLOG} planned, whatever the statistics say`, async () => {
+    await seedPlannedDeliveries(db, { n: BACKLOG, channel: 'sms', tag: 'backlog' });
+    const before = await deliveriesTuplesRead(db);
+    let sent = 0;
+    for (let i = 0; i < BATCHES; i++) sent += (await t.sender.runOnce(BATCH)).sent;
+    expect(sent).toBe(BATCHES * BATCH);
+    expect(tw.created.message).toBe(BATCHES * BATCH);
+    // Backends flush their statistics when they exit: close the app's connections first.
+    await t.app.close();
+    const read = (await deliveriesTuplesRead(db)) - before;
+    // Per SMS: its share of the claim's look-ahead, the claim's join, the marking, the record and
+    // the audit content's reference check — a handful, not a share of the backlog.
+    expect(read / sent).toBeLessThan(30);
+    const { rows } = await db.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM deliveries GROUP BY status ORDER BY status`,
+    );
+    expect(rows).toEqual([
+      { status: 'planned', n: BACKLOG - BATCHES * BATCH },
+      { status: 'sent', n: BATCHES * BATCH },
+    ]);
+  });
+});
