@@ -182,8 +182,10 @@ const POLICY_TTL_MS = 10_000;
 const LOOPS = 4;
 /**
  * Messages one instance may have marked `sending` without their outcome recorded: all that a crash
- * of the instance can turn into `unknown`. Groups are at most half of it (and at most the
- * transport's concurrency), so one group is handed over while the next is being marked.
+ * of the instance can turn into `unknown`. A group is at most the transport's concurrency (10 for
+ * Twilio, 5 for the SMTP pool) and never more than the room left: once the first group fills the
+ * window, each step marks as many as it records, so the transport stays busy and, the busier the
+ * database, the more messages share a step (and its commit).
  */
 const IN_FLIGHT = 10;
 /** Advisory lock space (two-int form) of deliveries held by a live sender's batch. */
@@ -292,11 +294,15 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.writer) return;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
-    // The writer only touches deliveries by id: one plan per statement, made once, whose only
-    // usable index on deliveries is the primary key (the status it checks is a parameter, so the
-    // partial `planned`/`sending` indexes are out of reach). With a custom plan, stale statistics
-    // after a bulk plan had each marking intersect the whole `planned` index with its few ids.
-    await runner.query(`SET plan_cache_mode = force_generic_plan`);
+    // The writer only touches rows by id: one plan per statement, made once (no planning per
+    // step), and one that stays a primary-key lookup whatever the statistics say. The status it
+    // checks is a parameter, so the partial `planned`/`sending` indexes are out of reach (with
+    // custom plans and stale statistics after a bulk plan, each marking intersected the whole
+    // `planned` index with its few ids); no sequential or bitmap scan either, which a plan made
+    // while the table was small would otherwise keep as it grows.
+    await runner.query(
+      `SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_bitmapscan = off`,
+    );
     this.writer = runner;
   }
 
@@ -510,7 +516,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
           toSend.map((p) => ({
             key: p.row.id,
             lane: p.row.channel,
-            groupLimit: Math.min(p.sender.concurrency, Math.ceil(this.window.size / 2)),
+            groupLimit: Math.min(p.sender.concurrency, this.window.size),
             pace: () => this.buckets[p.row.channel].take(),
             run: (attempts) => {
               p.row.attempts = attempts;

@@ -49,13 +49,38 @@ describe('sender on a large backlog with stale statistics', () => {
     await tw.close();
   });
 
+  it('marks SMS in groups up to the transport concurrency (10) within the window: fewer steps per SMS', async () => {
+    await seedPlannedDeliveries(db, { n: 60, channel: 'sms', tag: 'groups' });
+    const groups: number[] = [];
+    const acquire = t.sender.window.acquire.bind(t.sender.window);
+    const spy = jest.spyOn(t.sender.window, 'acquire').mockImplementation((n: number) => {
+      groups.push(n);
+      return acquire(n);
+    });
+    try {
+      expect((await t.sender.runOnce(60)).sent).toBe(60);
+    } finally {
+      spy.mockRestore();
+    }
+    // The first group finds the window empty and fills it; none is ever larger.
+    expect(groups[0]).toBe(10);
+    expect(Math.max(...groups)).toBe(10);
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(t.sender.window.inUse).toBe(0);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM deliveries WHERE status = 'sent'`,
+    );
+    expect(rows[0].n).toBe(60);
+  });
+
   it(`reads a bounded number of delivery rows per SMS with ${BACKLOG} planned, whatever the statistics say`, async () => {
     await seedPlannedDeliveries(db, { n: BACKLOG, channel: 'sms', tag: 'backlog' });
     const before = await deliveriesTuplesRead(db);
+    const createdBefore = tw.created.message;
     let sent = 0;
     for (let i = 0; i < BATCHES; i++) sent += (await t.sender.runOnce(BATCH)).sent;
     expect(sent).toBe(BATCHES * BATCH);
-    expect(tw.created.message).toBe(BATCHES * BATCH);
+    expect(tw.created.message - createdBefore).toBe(BATCHES * BATCH);
     // Backends flush their statistics when they exit: close the app's connections first.
     await t.app.close();
     const read = (await deliveriesTuplesRead(db)) - before;
@@ -67,7 +92,7 @@ describe('sender on a large backlog with stale statistics', () => {
     );
     expect(rows).toEqual([
       { status: 'planned', n: BACKLOG - BATCHES * BATCH },
-      { status: 'sent', n: BATCHES * BATCH },
+      { status: 'sent', n: 60 + BATCHES * BATCH },
     ]);
   });
 });
