@@ -285,7 +285,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       this.scheduler.deleteInterval('delivery-sender');
     }
     await this.running?.catch(() => undefined);
-    await this.writer?.release();
+    if (this.writer) await releaseWriter(this.writer);
     this.writer = null;
   }
 
@@ -314,7 +314,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       return await fn(writer);
     } catch (err) {
       if (this.writer === writer) this.writer = null;
-      await writer.release().catch(() => undefined);
+      await releaseWriter(writer);
       throw err;
     }
   }
@@ -1049,6 +1049,15 @@ async function prepared<T>(
   const client = (writer as unknown as { databaseConnection: PoolClient }).databaseConnection;
   const result = await client.query<T & Record<string, unknown>>({ name, text, values });
   return result.rows;
+}
+
+/**
+ * Gives the writer's connection back to the pool with the server's planner settings: the ones the
+ * writer set for its own by-id statements would make other work's scans slow.
+ */
+async function releaseWriter(writer: QueryRunner): Promise<void> {
+  await writer.query('RESET ALL').catch(() => undefined);
+  await writer.release().catch(() => undefined);
 }
 
 function addInto(total: SenderRunResult, r: SenderRunResult): void {

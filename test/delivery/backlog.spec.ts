@@ -73,6 +73,22 @@ describe('sender on a large backlog with stale statistics', () => {
     expect(rows[0].n).toBe(60);
   });
 
+  it('the writer gives its connection back to the pool with the default planner settings', async () => {
+    expect((await t.sender.runOnce(10)).claimed).toBe(0);
+    // The writer is connected (runOnce opens it) and goes back to the pool when the sender stops.
+    await t.sender.onModuleDestroy();
+    // Every pooled connection at once (20), each asked for its planner settings.
+    const settings = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.db.query<{ s: string }[]>(
+          `SELECT current_setting('enable_seqscan') || current_setting('enable_bitmapscan')
+                  || current_setting('plan_cache_mode') AS s, pg_sleep(0.2)`,
+        ),
+      ),
+    );
+    expect(new Set(settings.map((r) => r[0].s))).toEqual(new Set(['ononauto']));
+  });
+
   it(`reads a bounded number of delivery rows per SMS with ${BACKLOG} planned, whatever the statistics say`, async () => {
     await seedPlannedDeliveries(db, { n: BACKLOG, channel: 'sms', tag: 'backlog' });
     const before = await deliveriesTuplesRead(db);
