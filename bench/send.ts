@@ -2,7 +2,8 @@
 // process, against a bare pooled nodemailer loop sending the same messages to the same server;
 // then 20,000 SMS to a Twilio-shaped server in another process. BENCH_ROWS scales the e-mails
 // (SMS are 40 % of it). For profiling one side: BENCH_SKIP_BASELINE, BENCH_SKIP_EMAIL, BENCH_SKIP_SMS; BENCH_BATCH and
-// BENCH_LOOPS set the sender's batch size and parallel claim loops.
+// BENCH_LOOPS set the sender's batch size and parallel claim loops; BENCH_PG_STATS=1 prints the
+// database's top statements of the SMS run (pg_stat_statements), for profiling.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +31,8 @@ const EMAILS = Number(process.env.BENCH_ROWS ?? 50_000);
 const SMS = Math.max(1, Math.round(EMAILS * 0.4));
 /** As MailService's pooled transport. */
 const SMTP_CONNECTIONS = 5;
+/** BENCH_PG_STATS=1: load pg_stat_statements and print where the database's time went (SMS run). */
+const PG_STATS = process.env.BENCH_PG_STATS === '1';
 
 type SinkMessage = { port: number } | { count: number };
 
@@ -303,9 +306,31 @@ async function sendSms(databaseUrl: string, db: Client, smsCpu: CpuMeter): Promi
   const smsSender = smsApp.get(SenderService);
   smsSender.batchSize = Number(process.env.BENCH_BATCH ?? 100);
   if (process.env.BENCH_LOOPS) smsSender.loops = Number(process.env.BENCH_LOOPS);
+  if (PG_STATS) {
+    await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await db.query('SELECT pg_stat_statements_reset()');
+  }
   smsCpu.begin();
   const smsSec = await drain(smsSender, SMS);
   smsCpu.end();
+  if (PG_STATS) {
+    // Where the database's time went per SMS (nested statements included), for profiling.
+    const { rows } = await db.query(
+      `SELECT calls, round(total_exec_time)::int AS ms,
+              round(1000 * total_exec_time / $1)::int AS us_per_sms, rows, wal_bytes,
+              left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
+         FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
+      [SMS],
+    );
+    console.table(rows);
+    console.table(
+      (
+        await db.query(
+          `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`,
+        )
+      ).rows,
+    );
+  }
   const smsReceived = await tw.count();
   if (smsReceived !== SMS) throw new Error(`Twilio server created ${smsReceived} of ${SMS}`);
   await smsApp.close();
@@ -315,7 +340,9 @@ async function sendSms(databaseUrl: string, db: Client, smsCpu: CpuMeter): Promi
 
 async function main(): Promise<void> {
   console.log(`bench:send — ${fmt(EMAILS)} e-mails, ${fmt(SMS)} SMS`);
-  const pg = await benchDatabase();
+  const pg = await benchDatabase(
+    PG_STATS ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [],
+  );
   const db = new Client({ connectionString: pg.url });
   await db.connect();
 
@@ -388,7 +415,7 @@ async function main(): Promise<void> {
   console.log(`  CPU per SMS:                  ${smsCpu.perMessage(SMS)}`);
   console.log(`  delivery.sent audit rows: ${fmt(rows[0].n)}`);
   console.log(
-    `  targets: e-mail ≥ 700/s ${mailRate >= 700 ? 'MET' : 'MISSED'}; ratio ≥ 0.8 ${mailRate / bareRate >= 0.8 ? 'MET' : 'MISSED'}; SMS ≥ 1,000/s ${smsRate >= 1000 ? 'MET' : 'MISSED'}`,
+    `  targets: e-mail ≥ 700/s ${mailRate >= 700 ? 'MET' : 'MISSED'}; ratio ≥ 0.9 ${mailRate / bareRate >= 0.9 ? 'MET' : 'MISSED'}; SMS ≥ 1,000/s ${smsRate >= 1000 ? 'MET' : 'MISSED'}`,
   );
 }
 

@@ -182,8 +182,10 @@ const POLICY_TTL_MS = 10_000;
 const LOOPS = 4;
 /**
  * Messages one instance may have marked `sending` without their outcome recorded: all that a crash
- * of the instance can turn into `unknown`. Groups are at most half of it (and at most the
- * transport's concurrency), so one group is handed over while the next is being marked.
+ * of the instance can turn into `unknown`. A group is at most the transport's concurrency (10 for
+ * Twilio, 5 for the SMTP pool) and never more than the room left: once the first group fills the
+ * window, each step marks as many as it records, so the transport stays busy and, the busier the
+ * database, the more messages share a step (and its commit).
  */
 const IN_FLIGHT = 10;
 /** Advisory lock space (two-int form) of deliveries held by a live sender's batch. */
@@ -283,7 +285,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       this.scheduler.deleteInterval('delivery-sender');
     }
     await this.running?.catch(() => undefined);
-    await this.writer?.release();
+    if (this.writer) await releaseWriter(this.writer);
     this.writer = null;
   }
 
@@ -292,6 +294,15 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.writer) return;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
+    // The writer only touches rows by id: one plan per statement, made once (no planning per
+    // step), and one that stays a primary-key lookup whatever the statistics say. The status it
+    // checks is a parameter, so the partial `planned`/`sending` indexes are out of reach (with
+    // custom plans and stale statistics after a bulk plan, each marking intersected the whole
+    // `planned` index with its few ids); no sequential or bitmap scan either, which a plan made
+    // while the table was small would otherwise keep as it grows.
+    await runner.query(
+      `SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_bitmapscan = off`,
+    );
     this.writer = runner;
   }
 
@@ -303,7 +314,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       return await fn(writer);
     } catch (err) {
       if (this.writer === writer) this.writer = null;
-      await writer.release().catch(() => undefined);
+      await releaseWriter(writer);
       throw err;
     }
   }
@@ -406,13 +417,17 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
    * with its connection and the rows are at once claimable by another worker.
    */
   private async claim(m: EntityManager, now: Date, limit: number): Promise<ClaimedRow[]> {
-    return m.query(
+    // Right after a campaign is planned in bulk, the statistics (until autovacuum analyses) say
+    // few rows are planned, and the planner reads and sorts every planned row (a bitmap scan) at
+    // each claim: work per message that grows with the backlog. Walking the due index in order
+    // reads only the look-ahead, whatever the statistics say.
+    await m.query(`SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off`);
+    const rows: ClaimedRow[] = await m.query(
       `WITH due AS MATERIALIZED (
          SELECT d.id FROM deliveries d
-           JOIN campaigns c ON c.id = d.campaign_id
           WHERE d.status = 'planned' AND d.not_before <= $1
             AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= $1)
-            AND c.status = 'running'
+            AND (SELECT c.status FROM campaigns c WHERE c.id = d.campaign_id) = 'running'
           ORDER BY d.not_before
           LIMIT $3
        ), claimed AS MATERIALIZED (
@@ -428,6 +443,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
          LEFT JOIN topics t ON t.key = d.topic`,
       [now, limit, limit + CLAIM_LOOKAHEAD, DELIVERY_LOCK_NAMESPACE],
     );
+    await m.query(`RESET enable_bitmapscan; RESET enable_sort`);
+    return rows;
   }
 
   /**
@@ -499,7 +516,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
           toSend.map((p) => ({
             key: p.row.id,
             lane: p.row.channel,
-            groupLimit: Math.min(p.sender.concurrency, Math.ceil(this.window.size / 2)),
+            groupLimit: Math.min(p.sender.concurrency, this.window.size),
             pace: () => this.buckets[p.row.channel].take(),
             run: (attempts) => {
               p.row.attempts = attempts;
@@ -818,7 +835,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const types: string[] = [];
     const reasons: (string | null)[] = [];
     const data: string[] = [];
-    // The content's parameters after the 16 fixed ones (see below).
+    // The content's parameters after the 17 fixed ones (see below).
     const params: unknown[] = [];
     const contentRows: string[] = [];
     for (const row of rows) {
@@ -847,7 +864,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       if (o.kind === 'sent') {
         // One row of scalar parameters per message rather than arrays: a jsonb[] array literal of
         // whole messages costs escaping here and parsing there, for every quote in the HTML.
-        const b = 16 + params.length;
+        const b = 17 + params.length;
         params.push(row.id, JSON.stringify(o.content), o.contentHash);
         contentRows.push(`($${b + 1}::uuid, $${b + 2}::jsonb, $${b + 3})`);
       }
@@ -903,7 +920,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
          UPDATE deliveries
             SET status = 'sending', lease_until = $15, leased_by = $16, attempts = attempts + 1,
                 updated_at = $11
-          WHERE id = ANY($14::uuid[]) AND status = 'planned'
+          WHERE id = ANY($14::uuid[]) AND status = $17
          RETURNING id, attempts
        )
        SELECT 'r' AS kind, id, 0 AS attempts FROM recorded
@@ -926,6 +943,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         mark,
         leaseUntil,
         this.instanceId,
+        'planned',
         ...params,
       ],
     );
@@ -1031,6 +1049,15 @@ async function prepared<T>(
   const client = (writer as unknown as { databaseConnection: PoolClient }).databaseConnection;
   const result = await client.query<T & Record<string, unknown>>({ name, text, values });
   return result.rows;
+}
+
+/**
+ * Gives the writer's connection back to the pool with the server's planner settings: the ones the
+ * writer set for its own by-id statements would make other work's scans slow.
+ */
+async function releaseWriter(writer: QueryRunner): Promise<void> {
+  await writer.query('RESET ALL').catch(() => undefined);
+  await writer.release().catch(() => undefined);
 }
 
 function addInto(total: SenderRunResult, r: SenderRunResult): void {
