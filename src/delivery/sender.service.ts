@@ -294,15 +294,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.writer) return;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
-    // The writer only touches rows by id: one plan per statement, made once (no planning per
-    // step), and one that stays a primary-key lookup whatever the statistics say. The status it
-    // checks is a parameter, so the partial `planned`/`sending` indexes are out of reach (with
-    // custom plans and stale statistics after a bulk plan, each marking intersected the whole
-    // `planned` index with its few ids); no sequential or bitmap scan either, which a plan made
-    // while the table was small would otherwise keep as it grows.
-    await runner.query(
-      `SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_bitmapscan = off`,
-    );
+    // No session state on this connection (see writerStep): behind PgBouncer in transaction mode
+    // each transaction may run on another server connection.
     this.writer = runner;
   }
 
@@ -873,9 +866,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     // One statement, committed at once: the deliveries still in `expected` status, their audit
     // rows (as AuditService.record writes them), the rendered content of the sent ones, and the
     // marking of the next group, so the window's count moves atomically.
-    const written = await prepared<{ kind: 'r' | 'm'; id: string; attempts: number }>(
+    const written = await writerStep<{ kind: 'r' | 'm'; id: string; attempts: number }>(
       writer,
-      `tactful_sender_record_${contentRows.length}`,
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
                               $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
@@ -893,7 +885,10 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
                 lease_until = NULL,
                 updated_at = $11
            FROM v
-          WHERE d.id = v.id AND d.status = $12
+          -- (status || '') hides the status from the partial indexes (WHERE status = 'planned' /
+          -- 'sending'), so only the primary key serves these few ids: with a literal status the
+          -- planner may walk the whole backlog's partial index to find them.
+          WHERE d.id = v.id AND (d.status || '') = $12
          RETURNING d.id, d.customer_id, d.campaign_id, d.channel, d.policy_version
        ), audited AS (
          INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason,
@@ -920,7 +915,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
          UPDATE deliveries
             SET status = 'sending', lease_until = $15, leased_by = $16, attempts = attempts + 1,
                 updated_at = $11
-          WHERE id = ANY($14::uuid[]) AND status = $17
+          WHERE id = ANY($14::uuid[]) AND (status || '') = $17
          RETURNING id, attempts
        )
        SELECT 'r' AS kind, id, 0 AS attempts FROM recorded
@@ -1036,27 +1031,29 @@ function auditData(row: ClaimedRow, o: Outcome): Record<string, unknown> {
 }
 
 /**
- * A named prepared statement on the writer's connection: parsed and planned once per connection
- * instead of at every group, which the sender runs twice per handful of messages.
+ * One step of the hand-over pipeline: its statement in a transaction of its own, with the planner
+ * kept to by-id lookups. The writer only touches rows by id; with statistics still stale after a
+ * bulk plan, a marking otherwise intersected the whole `planned` index with its few ids (a bitmap
+ * scan), and a plan made while the table was small kept a sequential scan as it grew. The settings
+ * are `SET LOCAL` and the statement is unnamed: behind PgBouncer in transaction mode the next
+ * transaction may run on another server connection, where a session `SET` would not apply (and
+ * would leak to other clients) and a named prepared statement would not exist.
  */
-async function prepared<T>(
-  writer: QueryRunner,
-  name: string,
-  text: string,
-  values: unknown[],
-): Promise<T[]> {
+async function writerStep<T>(writer: QueryRunner, text: string, values: unknown[]): Promise<T[]> {
   // TypeORM's PostgresQueryRunner keeps its pg client here once connected.
   const client = (writer as unknown as { databaseConnection: PoolClient }).databaseConnection;
-  const result = await client.query<T & Record<string, unknown>>({ name, text, values });
-  return result.rows;
+  await client.query('BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off');
+  try {
+    const result = await client.query<T & Record<string, unknown>>(text, values);
+    await client.query('COMMIT');
+    return result.rows;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
 
-/**
- * Gives the writer's connection back to the pool with the server's planner settings: the ones the
- * writer set for its own by-id statements would make other work's scans slow.
- */
 async function releaseWriter(writer: QueryRunner): Promise<void> {
-  await writer.query('RESET ALL').catch(() => undefined);
   await writer.release().catch(() => undefined);
 }
 

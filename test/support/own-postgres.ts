@@ -171,6 +171,9 @@ export async function startOwnPostgres(bins: OwnPostgresBinaries): Promise<OwnPo
       'pool_mode = transaction',
       'max_client_conn = 400',
       'default_pool_size = 10',
+      // Hand each transaction to the next server connection in turn, as a busy pool would: any
+      // session state (a SET, a named prepared statement) then shows up as the bug it is.
+      'server_round_robin = 1',
       // node-postgres sends no other startup parameters.
       'ignore_startup_parameters = extra_float_digits',
       '',
