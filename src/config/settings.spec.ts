@@ -104,6 +104,11 @@ describe('loadSettings', () => {
     expect(load({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
   });
 
+  it('uses prepared statements unless DATABASE_PREPARED_STATEMENTS=false (PgBouncer)', () => {
+    expect(load({}).databasePreparedStatements).toBe(true);
+    expect(load({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
+  });
+
   it('treats an empty value as unset', () => {
     expect(load({ DATABASE_URL: '', SMTP_URL: '', PUBLIC_URL: '' })).toMatchObject({
       databaseUrl: undefined,
@@ -142,6 +147,7 @@ describe('loadSettings', () => {
       ['DKIM_DOMAIN', 'localhost'],
       ['DKIM_SELECTOR', 'a b'],
       ['UNSUBSCRIBE_MAILTO', 'nobody'],
+      ['DATABASE_PREPARED_STATEMENTS', 'yes'],
     ])('%s=%s', (name, value) => {
       expect(() => load({ [name]: value })).toThrow(SettingsError);
       expect(() => load({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

@@ -174,6 +174,10 @@ export class EnvironmentVariables {
   TRUST_PROXY?: boolean;
 
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'DATABASE_PREPARED_STATEMENTS must be true or false' })
+  DATABASE_PREPARED_STATEMENTS?: string;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'SMS_MAX_SEGMENTS must be a whole number' })
   @Min(1)
@@ -236,6 +240,12 @@ export interface Settings {
   port: number;
   publicUrl: string;
   databaseUrl?: string;
+  /**
+   * Named prepared statements and session settings on the sender's long-lived connection. Off
+   * behind PgBouncer in transaction mode (before 1.21), where the next transaction may run on
+   * another server connection.
+   */
+  databasePreparedStatements: boolean;
   secret: string;
   /** Retired secrets whose signed links are still accepted (key rotation); never used to sign. */
   previousSecrets: string[];
@@ -309,6 +319,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     port,
     publicUrl: (parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     databaseUrl: parsed.DATABASE_URL,
+    databasePreparedStatements: parsed.DATABASE_PREPARED_STATEMENTS !== 'false',
     secret: parsed.TACTFUL_SECRET ?? readOrCreateSecret(dataDir),
     previousSecrets: (parsed.TACTFUL_SECRET_PREVIOUS ?? '')
       .split(',')

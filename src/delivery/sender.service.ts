@@ -294,8 +294,15 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.writer) return;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
-    // No session state on this connection (see writerStep): behind PgBouncer in transaction mode
-    // each transaction may run on another server connection.
+    // The writer only touches rows by id: with prepared statements, one plan per statement made
+    // once (no planning per step) and kept a by-id lookup whatever the statistics say (a plan
+    // made while the table was small would otherwise keep a sequential scan as it grows). Behind
+    // PgBouncer in transaction mode there is no session to hold either (see writerStep).
+    if (this.settings.databasePreparedStatements) {
+      await runner.query(
+        `SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_bitmapscan = off`,
+      );
+    }
     this.writer = runner;
   }
 
@@ -868,6 +875,9 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     // marking of the next group, so the window's count moves atomically.
     const written = await writerStep<{ kind: 'r' | 'm'; id: string; attempts: number }>(
       writer,
+      this.settings.databasePreparedStatements
+        ? `tactful_sender_record_${contentRows.length}`
+        : null,
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
                               $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
@@ -1031,29 +1041,32 @@ function auditData(row: ClaimedRow, o: Outcome): Record<string, unknown> {
 }
 
 /**
- * One step of the hand-over pipeline: its statement in a transaction of its own, with the planner
- * kept to by-id lookups. The writer only touches rows by id; with statistics still stale after a
- * bulk plan, a marking otherwise intersected the whole `planned` index with its few ids (a bitmap
- * scan), and a plan made while the table was small kept a sequential scan as it grew. The settings
- * are `SET LOCAL` and the statement is unnamed: behind PgBouncer in transaction mode the next
- * transaction may run on another server connection, where a session `SET` would not apply (and
- * would leak to other clients) and a named prepared statement would not exist.
+ * One step of the hand-over pipeline, committed at once. With a name, a prepared statement on the
+ * writer's connection: parsed and planned once per connection instead of at every group, which the
+ * sender runs twice per handful of messages. Without one (DATABASE_PREPARED_STATEMENTS=false, behind
+ * PgBouncer in transaction mode before 1.21), an unnamed statement: the next transaction may run on
+ * another server connection, where a named statement would not exist.
  */
-async function writerStep<T>(writer: QueryRunner, text: string, values: unknown[]): Promise<T[]> {
+async function writerStep<T>(
+  writer: QueryRunner,
+  name: string | null,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
   // TypeORM's PostgresQueryRunner keeps its pg client here once connected.
   const client = (writer as unknown as { databaseConnection: PoolClient }).databaseConnection;
-  await client.query('BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off');
-  try {
-    const result = await client.query<T & Record<string, unknown>>(text, values);
-    await client.query('COMMIT');
-    return result.rows;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  const result = await client.query<T & Record<string, unknown>>(
+    name ? { name, text, values } : { text, values },
+  );
+  return result.rows;
 }
 
+/**
+ * Gives the writer's connection back to the pool with the server's planner settings: the ones the
+ * writer set for its own by-id statements would make other work's scans slow.
+ */
 async function releaseWriter(writer: QueryRunner): Promise<void> {
+  await writer.query('RESET ALL').catch(() => undefined);
   await writer.release().catch(() => undefined);
 }
 

@@ -97,6 +97,8 @@ function afternoonZone(): string {
         SMTP_URL: smtp.url,
         MAIL_FROM: 'Shop <news@shop.example>',
         LOG_LEVEL: 'warn',
+        // Through PgBouncer in transaction mode (1.18): no named prepared statements.
+        DATABASE_PREPARED_STATEMENTS: databaseUrl === pg.bouncerUrl ? 'false' : 'true',
       });
       const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
         cwd: ROOT,
