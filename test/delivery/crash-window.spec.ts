@@ -1,47 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { cloneTestDatabase } from '../support/database';
 import { startSmtpServer } from '../support/smtp';
 import { startTwilioServer } from '../support/twilio-server';
 import { seedPlannedDeliveries } from './seed';
+import { exited, startWorker, until } from './worker-process';
 
-const ROOT = resolve(__dirname, '../..');
 const N = 2000;
 /** The sender's hand-over window: what one instance may have handed over without a record. */
 const IN_FLIGHT = 10;
-
-/** A sender in its own process (the app with the worker role); resolves once it is up. */
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', join(__dirname, 'crash-worker.ts')],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolvePromise, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolvePromise(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${err}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((r) =>
-    child.exitCode !== null || child.signalCode ? r() : child.once('exit', () => r()),
-  );
-
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Where the sender hands messages over, as the test sees it. */
 interface Sink {
@@ -136,7 +106,7 @@ describe.each(['email', 'sms'] as const)(
       // Kill an instance early, in the middle and late in the campaign, alternating which one.
       const moments = [250, 800, 1300];
       for (const [i, target] of moments.entries()) {
-        await until(() => sink.accepted() >= target, 120_000);
+        await until(() => sink.accepted() >= target, 120_000, 20);
         const victim = workers[i % 2];
         killedPids.push(victim.pid!);
         victim.kill('SIGKILL');
@@ -149,12 +119,16 @@ describe.each(['email', 'sms'] as const)(
         expect(rows[0].sending).toBeLessThanOrEqual(IN_FLIGHT);
         workers[i % 2] = await start();
       }
-      await until(async () => {
-        const { rows } = await db.query(
-          `SELECT count(*)::int AS n FROM deliveries WHERE status IN ('planned', 'sending')`,
-        );
-        return rows[0].n === 0;
-      }, 120_000);
+      await until(
+        async () => {
+          const { rows } = await db.query(
+            `SELECT count(*)::int AS n FROM deliveries WHERE status IN ('planned', 'sending')`,
+          );
+          return rows[0].n === 0;
+        },
+        120_000,
+        20,
+      );
       for (const w of workers) {
         w.kill('SIGTERM');
         await exited(w);

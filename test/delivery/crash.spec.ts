@@ -1,45 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { cloneTestDatabase } from '../support/database';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { seedPlannedDeliveries } from './seed';
+import { exited, startWorker, until } from './worker-process';
 
-const ROOT = resolve(__dirname, '../..');
 const N = 400;
 const KILLS = 4;
-
-/** Starts the sender in a child process; resolves once it is up. */
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', join(__dirname, 'crash-worker.ts')],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolvePromise, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolvePromise(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${err}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((r) =>
-    child.exitCode !== null || child.signalCode ? r() : child.once('exit', () => r()),
-  );
-
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('crash safety: a sender killed with SIGKILL mid-batch, again and again', () => {
   let smtp: TestSmtpServer;
