@@ -1,77 +1,140 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestApp, TestApp } from '../support/test-app';
-import { curlImport, pollHealth, portOf, type UploadResult } from './upload';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { cloneTestDatabase } from '../support/database';
+import { curlImport, pollHealth, type UploadResult } from './upload';
 
+const ROOT = resolve(__dirname, '../..');
+const ADMIN_KEY = 'long-lines-admin-key-0123456789abcdef';
 const MB20 = 20 * 1024 * 1024;
 const LIMIT = 1024 * 1024;
 
 const big = (c: string) => Buffer.alloc(MB20, c);
 const text = (s: string) => Buffer.from(s);
 
-// The server's own pauses stay far below 200 ms (about 20-50 ms measured, run alone), but on the
-// shared 2-core machine another process can hold the CPU for a while: a rerun tells that apart
-// from a real freeze (the old splitter froze /health for 8-29 s, every time).
+// The service runs in its own process, as in production: inside a Jest worker its event loop
+// would share a heap (and its garbage collections) with every other spec file of that worker. On
+// the shared 2-core machine another process can still hold the CPU for a while, so a test is
+// retried (with fresh ids); the old splitter froze /health for 8-29 s, every time.
 jest.retryTimes(2, { logErrorsBeforeRetry: true });
 
+function freePort(): Promise<number> {
+  return new Promise((done, reject) => {
+    const srv = createServer().on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => done(port));
+    });
+  });
+}
+
 describe('an import with a 20 MB line does not freeze the service', () => {
-  let t: TestApp;
+  let service: ChildProcess;
+  let db: Client;
+  let drop: () => Promise<void>;
   let key: string;
   let port: number;
+  let attempt = 0;
   const dir = mkdtempSync(join(tmpdir(), 'tactful-long-lines-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o755);
+
   beforeAll(async () => {
-    t = await createTestApp();
-    key = await t.keyFor('integration');
-    port = await portOf(t);
-  });
-  afterAll(() => t.close());
+    const database = await cloneTestDatabase();
+    drop = database.drop;
+    db = new Client({ connectionString: database.url });
+    await db.connect();
+    port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_OPTIONS;
+    Object.assign(env, {
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      TACTFUL_ROLES: 'api',
+      TACTFUL_ADMIN_KEY: ADMIN_KEY,
+      TACTFUL_SECRET: 'long-lines-secret-0123456789abcdef0123456789',
+      TACTFUL_DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+    });
+    service = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    service.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const up = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (up) break;
+      if (service.exitCode !== null || Date.now() > deadline)
+        throw new Error(`the service did not start: ${err}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const made = await fetch(`http://127.0.0.1:${port}/v1/api-keys`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ role: 'integration', name: 'CRM' }),
+    });
+    key = ((await made.json()) as { key: string }).key;
+  }, 90_000);
+
+  afterAll(async () => {
+    if (service && service.exitCode === null) {
+      const exited = new Promise((r) => service.once('exit', r));
+      service.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (service.exitCode === null) service.kill('SIGKILL');
+    }
+    await db?.end();
+    await drop?.();
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  /** A fresh id prefix per attempt, so a retried test imports new customers. */
+  const tagged = (prefix: string) => `${prefix}${++attempt}-`;
 
   async function importWhilePolling(type: string, parts: Buffer[]): Promise<UploadResult> {
     const file = join(dir, 'body');
     writeFileSync(file, Buffer.concat(parts));
-    const loop = monitorEventLoopDelay({ resolution: 5 });
-    loop.enable();
     const health = pollHealth(port);
     const started = Date.now();
     const res = await curlImport(port, key, type, file);
     const { max, count } = await health.stop();
-    loop.disable();
     // /health was asked again and again during the import, and never waited long.
     expect(count).toBeGreaterThanOrEqual(2);
-    if (max >= 200) {
-      // Says whether this process stalled or the answer waited elsewhere (PostgreSQL, the CPU).
-      throw new Error(
-        `/health took ${Math.round(max)} ms; this process's longest event-loop pause: ${Math.round(loop.max / 1e6)} ms`,
-      );
-    }
+    expect(Math.round(max)).toBeLessThan(200);
     expect(Date.now() - started).toBeLessThan(60_000);
     return res;
   }
 
   const externalIds = async (prefix: string) =>
     (
-      await t.db.query(
+      await db.query<{ external_id: string }>(
         `SELECT external_id FROM customers WHERE external_id LIKE $1 ORDER BY external_id`,
         [`${prefix}%`],
       )
-    ).map((r: { external_id: string }) => r.external_id);
+    ).rows.map((r) => r.external_id.slice(prefix.length));
 
   it('NDJSON: the long line is a row error with its line number; the rows after it are imported', async () => {
-    const row = (id: string) => JSON.stringify({ externalId: id, kind: 'consumer' });
+    const p = tagged('n');
+    const row = (id: string) => JSON.stringify({ externalId: `${p}${id}`, kind: 'consumer' });
     const res = await importWhilePolling('application/x-ndjson', [
-      text(`${row('n-1')}\n{"externalId":"n-long","kind":"consumer","name":"`),
+      text(`${row('1')}\n{"externalId":"${p}long","kind":"consumer","name":"`),
       big('x'),
-      text(`"}\n${row('n-3')}\n${row('n-4')}\n`),
+      text(`"}\n${row('3')}\n${row('4')}\n`),
     ]);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ rows: 4, inserted: 3, failed: 1 });
     expect(res.body.errors).toEqual([
       { line: 2, field: 'row', message: `line 2 is longer than ${LIMIT} bytes` },
     ]);
-    expect(await externalIds('n-')).toEqual(['n-1', 'n-3', 'n-4']);
+    expect(await externalIds(p)).toEqual(['1', '3', '4']);
   }, 120_000);
 
   it('NDJSON: a 20 MB body without any line end is one refused line, and the rest of the service answers', async () => {
@@ -83,26 +146,28 @@ describe('an import with a 20 MB line does not freeze the service', () => {
   }, 120_000);
 
   it('CSV: a 20 MB single-line record is a row error; the rows after it are imported', async () => {
+    const p = tagged('c');
     const res = await importWhilePolling('text/csv', [
-      text('externalId,kind,name\nc-1,consumer,A\nc-long,consumer,'),
+      text(`externalId,kind,name\n${p}1,consumer,A\n${p}long,consumer,`),
       big('x'),
-      text('\nc-3,consumer,C\nc-4,consumer,D\n'),
+      text(`\n${p}3,consumer,C\n${p}4,consumer,D\n`),
     ]);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ rows: 4, inserted: 3, failed: 1 });
     expect(res.body.errors).toEqual([
       { line: 3, field: 'row', message: `CSV: line 3 is longer than ${LIMIT} bytes` },
     ]);
-    expect(await externalIds('c-')).toEqual(['c-1', 'c-3', 'c-4']);
+    expect(await externalIds(p)).toEqual(['1', '3', '4']);
   }, 120_000);
 
   it('CSV: a quoted field with newlines that never closes is cut at the limit, and reading resumes after it', async () => {
     // 20 MB of short lines inside one open quote: no physical line is long, the record is.
     const inside = text(`${'z'.repeat(999)}\n`.repeat(MB20 / 1000));
+    const p = tagged('q');
     const res = await importWhilePolling('text/csv', [
-      text('externalId,kind,name\nq-1,consumer,A\nq-open,consumer,"'),
+      text(`externalId,kind,name\n${p}1,consumer,A\n${p}open,consumer,"`),
       inside,
-      text('q-after-1,consumer,B\nq-after-2,consumer,C\n'),
+      text(`${p}after-1,consumer,B\n${p}after-2,consumer,C\n`),
     ]);
     expect(res.status).toBe(200);
     const errors = res.body.errors as { line: number; field: string; message: string }[];
@@ -120,6 +185,6 @@ describe('an import with a 20 MB line does not freeze the service', () => {
       message: 'CSV: the row has 1 columns, the header 3',
     });
     // … and the real rows after the never-closed quote are imported.
-    expect(await externalIds('q-')).toEqual(['q-1', 'q-after-1', 'q-after-2']);
+    expect(await externalIds(p)).toEqual(['1', 'after-1', 'after-2']);
   }, 120_000);
 });
