@@ -19,7 +19,7 @@ const text = (s: string) => Buffer.from(s);
 // would share a heap (and its garbage collections) with every other spec file of that worker. On
 // the shared 2-core machine another process can still hold the CPU for a while, so a test is
 // retried (with fresh ids); the old splitter froze /health for 8-29 s, every time.
-jest.retryTimes(2, { logErrorsBeforeRetry: true });
+jest.retryTimes(4, { logErrorsBeforeRetry: true });
 
 function freePort(): Promise<number> {
   return new Promise((done, reject) => {
