@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 export { ManualClock } from '../support/clock';
 import { ManualClock } from '../support/clock';
 import { ConsentService } from '../../src/consent/consent.service';
@@ -223,4 +225,29 @@ export async function auditTypes(t: TestApp, deliveryId: string): Promise<string
     [deliveryId],
   );
   return rows.map((r) => r.type);
+}
+
+/** A DSN or ARF report from test/delivery/fixtures, with its {{placeholders}} filled in. */
+export const feedbackFixture = (name: string, vars: Record<string, string>): string =>
+  Object.entries(vars).reduce(
+    (text, [k, v]) => text.replaceAll(`{{${k}}}`, v),
+    readFileSync(join(__dirname, 'fixtures', name), 'utf8'),
+  );
+
+/**
+ * A tips e-mail to `email`, sent by the sender (to the outbox), as provider feedback finds it: the
+ * customer, the delivery and its Message-ID.
+ */
+export async function sentTipsEmail(
+  t: DeliveryTestApp,
+  campaign: string,
+  email: string,
+): Promise<{ customer: string; id: string; messageId: string }> {
+  const c = await insertCustomer(t, { email });
+  await grant(t, c, 'email', 'tips');
+  const id = await insertDelivery(t, { campaignId: campaign, customerId: c, topic: 'tips' });
+  expect(await t.sender.tick()).toMatchObject({ sent: 1 });
+  const row = await delivery(t, id);
+  expect(row.status).toBe('sent');
+  return { customer: c, id, messageId: row.provider_id! };
 }

@@ -1,23 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { addressHash } from '../../src/suppression/suppression.service';
 import { createTopics } from '../support/test-app';
 import {
   auditTypes,
   createDeliveryApp,
   delivery,
-  grant,
   insertCampaign,
-  insertCustomer,
-  insertDelivery,
   type DeliveryTestApp,
+  feedbackFixture,
+  sentTipsEmail,
 } from './delivery-app';
-
-const fixture = (name: string, vars: Record<string, string>) =>
-  Object.entries(vars).reduce(
-    (text, [k, v]) => text.replaceAll(`{{${k}}}`, v),
-    readFileSync(join(__dirname, 'fixtures', name), 'utf8'),
-  );
 
 describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/email/dsn)', () => {
   let t: DeliveryTestApp;
@@ -32,16 +23,7 @@ describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/emai
   });
   afterAll(() => t.close());
 
-  /** A delivery sent to the outbox, as the sender records it. */
-  const sentTo = async (email: string) => {
-    const c = await insertCustomer(t, { email });
-    await grant(t, c, 'email', 'tips');
-    const id = await insertDelivery(t, { campaignId: campaign, customerId: c, topic: 'tips' });
-    expect(await t.sender.tick()).toMatchObject({ sent: 1 });
-    const row = await delivery(t, id);
-    expect(row.status).toBe('sent');
-    return { customer: c, id, messageId: row.provider_id! };
-  };
+  const sentTo = (email: string) => sentTipsEmail(t, campaign, email);
   const post = (raw: string, key = integration) =>
     t.as(key).post('/webhooks/email/dsn').set('Content-Type', 'message/rfc822').send(raw);
   const suppressions = async (email: string) =>
@@ -54,7 +36,7 @@ describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/emai
 
   it('a 5.x.x bounce marks the delivery bounced and suppresses the address, once', async () => {
     const { id, messageId } = await sentTo('gone@mail.example');
-    const raw = fixture('dsn-hard.eml', {
+    const raw = feedbackFixture('dsn-hard.eml', {
       RECIPIENT: 'gone@mail.example',
       STATUS: '5.1.1',
       DIAGNOSTIC: '550 5.1.1 <gone@mail.example>: Recipient address rejected: User unknown',
@@ -76,7 +58,7 @@ describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/emai
     for (let i = 1; i <= 3; i++) {
       const { id, messageId } = await sentTo('full@mail.example');
       const res = await post(
-        fixture('dsn-hard.eml', {
+        feedbackFixture('dsn-hard.eml', {
           RECIPIENT: 'full@mail.example',
           STATUS: '4.2.2',
           DIAGNOSTIC: '452 4.2.2 Mailbox full',
@@ -97,7 +79,7 @@ describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/emai
     const bounce = async () => {
       const { messageId } = await sentTo('recovered@mail.example');
       const res = await post(
-        fixture('dsn-hard.eml', {
+        feedbackFixture('dsn-hard.eml', {
           RECIPIENT: 'recovered@mail.example',
           STATUS: '4.2.2',
           DIAGNOSTIC: '452 4.2.2 Mailbox full',
@@ -128,7 +110,10 @@ describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/emai
   it('an ARF complaint marks complained, suppresses and withdraws consent for the topic', async () => {
     const { id, customer, messageId } = await sentTo('angry@mail.example');
     const res = await post(
-      fixture('arf-complaint.eml', { RECIPIENT: 'angry@mail.example', MESSAGE_ID: messageId }),
+      feedbackFixture('arf-complaint.eml', {
+        RECIPIENT: 'angry@mail.example',
+        MESSAGE_ID: messageId,
+      }),
     );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ type: 'complaint', deliveryId: id, status: 'complained' });
@@ -152,7 +137,7 @@ describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/emai
 
   it('matches by our X-Tactful-Delivery header when the Message-ID was rewritten', async () => {
     const { id } = await sentTo('rewritten@mail.example');
-    const raw = fixture('dsn-hard.eml', {
+    const raw = feedbackFixture('dsn-hard.eml', {
       RECIPIENT: 'rewritten@mail.example',
       STATUS: '5.2.1',
       DIAGNOSTIC: '550 5.2.1 Mailbox disabled',
@@ -164,7 +149,7 @@ describe('provider feedback: DSN bounces and ARF complaints (POST /webhooks/emai
   });
 
   it('refuses what it cannot use: no key, not a report, no matching delivery', async () => {
-    const raw = fixture('dsn-hard.eml', {
+    const raw = feedbackFixture('dsn-hard.eml', {
       RECIPIENT: 'x@mail.example',
       STATUS: '5.1.1',
       DIAGNOSTIC: '550',

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { addressHash } from '../../src/suppression/suppression.service';
 import { createTopics } from '../support/test-app';
 import {
@@ -11,13 +9,9 @@ import {
   insertCustomer,
   insertDelivery,
   type DeliveryTestApp,
+  feedbackFixture,
+  sentTipsEmail,
 } from './delivery-app';
-
-const fixture = (name: string, vars: Record<string, string>) =>
-  Object.entries(vars).reduce(
-    (text, [k, v]) => text.replaceAll(`{{${k}}}`, v),
-    readFileSync(join(__dirname, 'fixtures', name), 'utf8'),
-  );
 
 /**
  * Anyone who received one message knows its Message-ID; a report sent to the bounce mailbox
@@ -36,15 +30,7 @@ describe('provider feedback: only the delivery’s own address is acted on', () 
   });
   afterAll(() => t.close());
 
-  const sentTo = async (email: string) => {
-    const c = await insertCustomer(t, { email });
-    await grant(t, c, 'email', 'tips');
-    const id = await insertDelivery(t, { campaignId: campaign, customerId: c, topic: 'tips' });
-    expect(await t.sender.tick()).toMatchObject({ sent: 1 });
-    const row = await delivery(t, id);
-    expect(row.status).toBe('sent');
-    return { customer: c, id, messageId: row.provider_id! };
-  };
+  const sentTo = (email: string) => sentTipsEmail(t, campaign, email);
   /** A customer who is not the recipient of the message the forger holds. */
   const bystander = async (email: string) => {
     const c = await insertCustomer(t, { email });
@@ -92,7 +78,7 @@ describe('provider feedback: only the delivery’s own address is acted on', () 
     const victim = 'victim.bounce@mail.example';
     const third = await bystander(victim);
     const { id, customer, messageId } = await sentTo('forger.bounce@mail.example');
-    const raw = fixture('dsn-hard.eml', {
+    const raw = feedbackFixture('dsn-hard.eml', {
       RECIPIENT: victim,
       STATUS: '5.1.1',
       DIAGNOSTIC: `550 5.1.1 <${victim}>: Recipient address rejected: User unknown`,
@@ -133,7 +119,7 @@ describe('provider feedback: only the delivery’s own address is acted on', () 
     const third = await bystander(victim);
     const { id, customer, messageId } = await sentTo('forger.complaint@mail.example');
     const res = await post(
-      fixture('arf-complaint.eml', { RECIPIENT: victim, MESSAGE_ID: messageId }),
+      feedbackFixture('arf-complaint.eml', { RECIPIENT: victim, MESSAGE_ID: messageId }),
     );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ type: 'complaint', deliveryId: id, ignored: true });
@@ -169,7 +155,10 @@ describe('provider feedback: only the delivery’s own address is acted on', () 
   it('a genuine report about the own address still works, whatever its case', async () => {
     const { id, customer, messageId } = await sentTo('real.owner@mail.example');
     const res = await post(
-      fixture('arf-complaint.eml', { RECIPIENT: 'Real.Owner@MAIL.example', MESSAGE_ID: messageId }),
+      feedbackFixture('arf-complaint.eml', {
+        RECIPIENT: 'Real.Owner@MAIL.example',
+        MESSAGE_ID: messageId,
+      }),
     );
     expect(res.body).toMatchObject({ deliveryId: id, status: 'complained', ignored: false });
     expect(await suppressions('real.owner@mail.example')).toEqual(['complaint']);
@@ -181,7 +170,7 @@ describe('provider feedback: only the delivery’s own address is acted on', () 
     const victim = 'victim.multi@mail.example';
     await bystander(victim);
     const { id, messageId } = await sentTo('multi.owner@mail.example');
-    const raw = fixture('dsn-hard.eml', {
+    const raw = feedbackFixture('dsn-hard.eml', {
       RECIPIENT: victim,
       STATUS: '5.1.1',
       DIAGNOSTIC: '550 5.1.1 User unknown',
@@ -213,7 +202,7 @@ describe('provider feedback: only the delivery’s own address is acted on', () 
     for (let i = 0; i < 4; i++) {
       const { messageId } = await sentTo(`soft.forger${i}@mail.example`);
       const res = await post(
-        fixture('dsn-hard.eml', {
+        feedbackFixture('dsn-hard.eml', {
           RECIPIENT: victim,
           STATUS: '4.2.2',
           DIAGNOSTIC: '452 4.2.2 Mailbox full',

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ReceivedMail } from '../support/smtp';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { createTopics } from '../support/test-app';
@@ -11,13 +9,8 @@ import {
   insertCustomer,
   insertDelivery,
   type DeliveryTestApp,
+  feedbackFixture,
 } from '../delivery/delivery-app';
-
-const dsnFixture = (name: string, vars: Record<string, string>) =>
-  Object.entries(vars).reduce(
-    (text, [k, v]) => text.replaceAll(`{{${k}}}`, v),
-    readFileSync(join(__dirname, '..', 'delivery', 'fixtures', name), 'utf8'),
-  );
 
 /** The List-Unsubscribe mailto of a received mail, as a mail client reads it. */
 function mailtoOf(mail: ReceivedMail): { to: string; subject: string } {
@@ -264,7 +257,7 @@ describe('POST /webhooks/email/inbound: the List-Unsubscribe mailto, bounces and
 
   it('routes bounces and complaints to the provider feedback, as /webhooks/email/dsn does', async () => {
     const bounced = await mailed('gone@mail.example');
-    const dsn = dsnFixture('dsn-hard.eml', {
+    const dsn = feedbackFixture('dsn-hard.eml', {
       RECIPIENT: 'gone@mail.example',
       STATUS: '5.1.1',
       DIAGNOSTIC: '550 5.1.1 User unknown',
@@ -281,7 +274,7 @@ describe('POST /webhooks/email/inbound: the List-Unsubscribe mailto, bounces and
     expect((await delivery(t, bounced.id)).status).toBe('bounced');
 
     const angry = await mailed('angry@mail.example');
-    const arf = dsnFixture('arf-complaint.eml', {
+    const arf = feedbackFixture('arf-complaint.eml', {
       RECIPIENT: 'angry@mail.example',
       MESSAGE_ID: angry.mail.parsed.messageId!,
     });
