@@ -3,19 +3,11 @@
 // the bare SQL of the timeline and a raw COPY TO of the same rows. BENCH_ROWS scales it down.
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { get } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { AppModule } from '../src/app.module';
 import { TimelineService } from '../src/audit/timeline.service';
-import { loadSettings } from '../src/config/settings';
-import { configureApp } from '../src/configure-app';
-import { benchDatabase, fmt } from './support';
+import { benchDatabase, fmt, startApiInProcess } from './support';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 5_000_000);
 const CUSTOMERS = Math.max(100, Math.round(ROWS / 100));
@@ -154,20 +146,8 @@ async function main(): Promise<void> {
   const pg = await benchDatabase();
   const db = new Client({ connectionString: pg.url });
   await db.connect();
-  const settings = loadSettings({
-    TACTFUL_ADMIN_KEY: ADMIN_KEY,
-    TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-bench-data-')),
-    LOG_LEVEL: 'warn',
-    // api only: the sealing tick would otherwise start hashing the generated rows meanwhile.
-    TACTFUL_ROLES: 'api',
-  });
-  const app = await NestFactory.create(AppModule.forRoot(settings, pg.url), {
-    bodyParser: false,
-    logger: ['error', 'warn'],
-  });
-  configureApp(app, settings);
-  await app.listen(0, '127.0.0.1');
-  const port = (app.getHttpServer().address() as AddressInfo).port;
+  // api only: the sealing tick would otherwise start hashing the generated rows meanwhile.
+  const { app, port } = await startApiInProcess(pg.url, ADMIN_KEY);
   try {
     const t0 = Date.now();
     await seed(db);

@@ -9,18 +9,10 @@
 // The three take turns in 10 rounds. BENCH_PG_STATS=1 prints the database's time per statement.
 import 'reflect-metadata';
 import { Agent, request } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
-import { AppModule } from '../src/app.module';
-import { loadSettings } from '../src/config/settings';
-import { configureApp } from '../src/configure-app';
 import { plainArray, textArray } from '../src/database/pg-array';
 import { EventsService } from '../src/events/events.service';
-import { benchDatabase, fmt } from './support';
+import { benchDatabase, fmt, startApiInProcess } from './support';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH = 1000;
@@ -154,19 +146,7 @@ async function main(): Promise<void> {
   const pg = await benchDatabase(
     PG_STATS ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [],
   );
-  const settings = loadSettings({
-    TACTFUL_ADMIN_KEY: ADMIN_KEY,
-    TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-bench-data-')),
-    LOG_LEVEL: 'warn',
-    TACTFUL_ROLES: 'api',
-  });
-  const app = await NestFactory.create(AppModule.forRoot(settings, pg.url), {
-    bodyParser: false,
-    logger: ['error', 'warn'],
-  });
-  configureApp(app, settings);
-  await app.listen(0, '127.0.0.1');
-  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const { app, port } = await startApiInProcess(pg.url, ADMIN_KEY);
   // One connection per request in flight, as the service's pool would use.
   const dbs = await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {

@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { loadSettings } from '../src/config/settings';
+import { configureApp } from '../src/configure-app';
 import { dataSourceOptions } from '../src/database/data-source';
 import {
   freePort,
@@ -81,3 +87,27 @@ export async function startService(databaseUrl: string, adminKey: string): Promi
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * The Nest app with the api role only, in this process, listening on a free loopback port: for
+ * benchmarks that time the HTTP path and call services in-process beside it (no timers run, so
+ * nothing else touches the generated rows).
+ */
+export async function startApiInProcess(
+  databaseUrl: string,
+  adminKey: string,
+): Promise<{ app: INestApplication; port: number }> {
+  const settings = loadSettings({
+    TACTFUL_ADMIN_KEY: adminKey,
+    TACTFUL_DATA_DIR: mkdtempSync(join(tmpdir(), 'tactful-bench-data-')),
+    LOG_LEVEL: 'warn',
+    TACTFUL_ROLES: 'api',
+  });
+  const app = await NestFactory.create(AppModule.forRoot(settings, databaseUrl), {
+    bodyParser: false,
+    logger: ['error', 'warn'],
+  });
+  configureApp(app, settings);
+  await app.listen(0, '127.0.0.1');
+  return { app, port: (app.getHttpServer().address() as AddressInfo).port };
+}
