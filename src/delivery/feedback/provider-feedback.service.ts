@@ -268,14 +268,14 @@ export class ProviderFeedbackService {
     report: Extract<FeedbackReport, { type: 'bounce' }>,
   ): Promise<FeedbackResult> {
     // Only entries about the delivery's own address count; the suppression is of that address.
-    const email = await this.customerEmail(m, d.customer_id);
+    const person = await this.person(m, d.customer_id);
+    const email = person.email;
     const own = ownEntries(report.recipients, email);
     if (own.foreign) return this.ignoreOtherRecipient(m, d, 'dsn', 'bounce');
     const hard = own.entries.find((r) => r.status.startsWith('5.'));
     const soft = own.entries.find((r) => r.status.startsWith('4.'));
     const r = hard ?? soft;
     if (!r) return { deliveryId: d.id, status: d.status, ignored: true };
-    const person = await this.person(m, d.customer_id);
     // The diagnostic quotes the address and often the name: masked before it is stored (the
     // audit row is append-only and could never be scrubbed later).
     const diagnostic = maskDiagnostic(r.diagnostic, {
