@@ -2,7 +2,7 @@ import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { publicRateLimit } from './common/public-rate-limit';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from './audit/audit.module';
+import { AuditLogModule } from './audit-log/audit-log.module';
 import { AuthModule } from './auth/auth.module';
 import { ConsentModule } from './consent/consent.module';
 import { Clock, SystemClock } from './common/clock';
@@ -70,7 +70,7 @@ export class TactfulModule {
           ? [TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl))]
           : []),
         ThrottlerModule.forRoot(publicRateLimit(options.settings.publicRateLimit)),
-        AuditModule,
+        AuditLogModule,
         SuppressionModule,
         AuthModule,
         IdempotencyModule,

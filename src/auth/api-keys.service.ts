@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { Actor, actorRef } from './actor';
@@ -31,7 +31,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { isUuid, parseStorableInstant } from '../common/strict-values';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
+import { cancelPlanned } from '../planned-deliveries/cancel-planned';
 import { Clock } from '../common/clock';
 import type { Category, Channel, Goal } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
@@ -137,7 +138,7 @@ export class CampaignsService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
     private readonly policies: PoliciesService,
     private readonly audiences: AudiencesService,
@@ -406,21 +407,11 @@ export class CampaignsService {
          WHERE campaign_id = $1 AND status IN ('pending', 'planning')`,
         [id, now],
       );
-      const [{ n }]: { n: number }[] = await m.query(
-        `WITH cancelled AS (
-           UPDATE deliveries
-              SET status = 'cancelled', finished_at = $2, updated_at = $2, lease_until = NULL
-            WHERE campaign_id = $1 AND status = 'planned'
-           RETURNING id, campaign_id, customer_id, channel, topic, step
-         ), audited AS (
-           INSERT INTO audit_events (at, type, customer_id, campaign_id, delivery_id, channel, reason, actor, data)
-           SELECT $2, 'delivery.cancelled', customer_id, campaign_id, id, channel, 'campaign_cancelled', $3,
-                  jsonb_build_object('topic', topic, 'step', step)
-             FROM cancelled
-           RETURNING 1
-         )
-         SELECT count(*)::int AS n FROM audited`,
-        [id, now, actor],
+      const n = await cancelPlanned(
+        m,
+        { campaignId: id, reason: 'campaign_cancelled' },
+        actor,
+        now,
       );
       return { row, data: { from: before.status, to: 'cancelled', cancelledDeliveries: n } };
     });
@@ -575,7 +566,7 @@ const definitionOf = (c: CampaignView): CampaignDefinition => ({
   effectiveAt: c.effectiveAt?.toISOString() ?? null,
 });
 
-function pastTense(action: 'pause' | 'resume' | 'cancel'): string {
+function pastTense(action: 'pause' | 'resume' | 'cancel'): 'paused' | 'resumed' | 'cancelled' {
   return action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled';
 }
 

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable, sendDatabaseUnavailable } from './database-unavailable';
+import { DomainError } from './domain-error';
+import { HTTP_STATUS_OF } from './http-status-of';
 import { redactPath, safeError } from './log-safety';
 
 /** Every error leaves as `{ statusCode, error, message }`; unexpected ones reveal nothing. */
@@ -13,6 +15,11 @@ export class JsonExceptionFilter implements ExceptionFilter {
     if (res.headersSent) return;
     if (isDatabaseUnavailable(exception))
       return sendDatabaseUnavailable(host.switchToHttp().getRequest<Request>(), res);
+    if (exception instanceof DomainError) {
+      const { status, error } = HTTP_STATUS_OF[exception.kind];
+      res.status(status).json({ statusCode: status, error, message: exception.messages });
+      return;
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();

@@ -1,6 +1,7 @@
 import { BadRequestException, GoneException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
+import type { AuditEventType } from '../audit-log/audit-event-types';
 import { KEY_ACTOR_PREFIX } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { maskPersonal } from '../common/mask-personal';
@@ -8,7 +9,7 @@ import { lockContacts } from '../common/contact-lock';
 import type { Channel, ConsentEntry, ConsentStatus } from '../policy/engine';
 import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
 import { TopicsService } from '../topics/topics.service';
-import { cancelPendingDeliveries } from './cancel-pending';
+import { cancelPlanned } from '../planned-deliveries/cancel-planned';
 import {
   ALL_TOPICS,
   CONSENT_ACTIONS,
@@ -118,7 +119,7 @@ interface StateRow {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const AUDIT_TYPE: Record<ConsentAction, string> = {
+const AUDIT_TYPE: Record<ConsentAction, AuditEventType> = {
   grant: 'consent.granted',
   confirm: 'consent.confirmed',
   withdraw: 'consent.withdrawn',
@@ -161,7 +162,7 @@ const toState = (r: StateRow): ConsentStateView => ({
 export class ConsentService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly topics: TopicsService,
     private readonly clock: Clock,
   ) {}
@@ -338,10 +339,16 @@ export class ConsentService {
     }
     const cancelledDeliveries =
       c.action === 'withdraw'
-        ? await cancelPendingDeliveries(
+        ? await cancelPlanned(
             m,
-            { customerId: c.customerId, channel: c.channel, topic: c.topic },
+            {
+              customerId: c.customerId,
+              channel: c.channel,
+              topic: c.topic,
+              reason: 'consent_withdrawn',
+            },
             c.actor,
+            now,
           )
         : 0;
     await this.audit.record(

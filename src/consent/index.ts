@@ -1,8 +1,3 @@
-export {
-  cancelAllPendingDeliveries,
-  cancelPendingDeliveries,
-  type WithdrawalScope,
-} from './cancel-pending';
 export { FLOW_SOURCE_LIST, FLOW_SOURCES, isFlowSource, type FlowSource } from './consent-sources';
 export { blankConsentEvidence } from './consent-erasure';
 export { ALL_TOPICS, nextConsentState, type ConsentAction } from './consent-state';

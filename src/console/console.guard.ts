@@ -29,6 +29,8 @@ import {
 import { TEXTS, type ConsoleLang } from './texts';
 import { renderPage, sendHtml } from './views';
 import { redactPath, safeError } from '../common/log-safety';
+import { DomainError } from '../common/domain-error';
+import { HTTP_STATUS_OF } from '../common/http-status-of';
 
 const ANONYMOUS_KEY = 'tactful:console-anonymous';
 const ANY_SESSION_KEY = 'tactful:console-any-session';
@@ -131,7 +133,10 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
     }
     let status = 500;
     let messages: string[] = [t.errorInternal];
-    if (exception instanceof HttpException) {
+    if (exception instanceof DomainError) {
+      status = HTTP_STATUS_OF[exception.kind].status;
+      messages = exception.messages;
+    } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const body = exception.getResponse();
       const m =

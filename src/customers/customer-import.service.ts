@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { CustomerColumns } from './customer-columns';
@@ -78,7 +78,7 @@ export class CustomerImportService {
     private readonly dataSource: DataSource,
     private readonly writer: ImportBatchWriter,
     private readonly records: CustomerImportsRepository,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 

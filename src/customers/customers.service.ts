@@ -9,7 +9,7 @@ import { isUuid } from '../common/strict-values';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditContentService } from '../audit/audit-content.service';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { actorRef, type Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { lockContacts } from '../common/contact-lock';
@@ -18,7 +18,7 @@ import type { Settings } from '../config/settings';
 import type { PersonalValues } from '../common/mask-personal';
 import { blankConsentEvidence } from '../consent/consent-erasure';
 import { forgetWordings } from '../consent/consent-wordings';
-import { cancelAllPendingDeliveries } from '../consent/cancel-pending';
+import { cancelPlanned } from '../planned-deliveries/cancel-planned';
 import { addressHash, SuppressionService } from '../suppression/suppression.service';
 import {
   changedFields,
@@ -44,7 +44,7 @@ export class CustomersService {
     @InjectRepository(CustomerEntity) private readonly customers: Repository<CustomerEntity>,
     private readonly repo: CustomersRepository,
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly auditContent: AuditContentService,
     private readonly suppressions: SuppressionService,
     private readonly clock: Clock,
@@ -256,7 +256,12 @@ export class CustomersService {
         await m.query(`DELETE FROM subscription_requests WHERE address_hash = $1`, [
           addressHash('email', c.email),
         ]);
-      await cancelAllPendingDeliveries(m, id, who);
+      await cancelPlanned(
+        m,
+        { customerId: id, channel: null, topic: '*', reason: 'suppressed' },
+        who,
+        this.clock.now(),
+      );
       await this.audit.record({ type: 'admin.customer_erased', customerId: id, actor: who }, m);
     });
   }

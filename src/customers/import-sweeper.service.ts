@@ -6,7 +6,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { PeriodicJob } from '../common/periodic-job';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
@@ -24,7 +24,7 @@ export class ImportSweeperService implements OnApplicationBootstrap, OnModuleDes
   constructor(
     private readonly dataSource: DataSource,
     private readonly records: CustomerImportsRepository,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 

@@ -871,7 +871,7 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (!ids.length && !mark.length) return new Map();
     // One statement, committed at once: the deliveries still in `expected` status, their audit
-    // rows (as AuditService.record writes them), the rendered content of the sent ones, and the
+    // rows (as AuditWriter.record writes them), the rendered content of the sent ones, and the
     // marking of the next group, so the window's count moves atomically.
     const written = await writerStep<{ kind: 'r' | 'm'; id: string; attempts: number }>(
       writer,

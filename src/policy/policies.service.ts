@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { DEFAULT_POLICIES, validatePolicy, type ContactPolicy, type CustomerKind } from './engine';
 
 export interface StoredPolicy {
@@ -27,7 +27,7 @@ const EDITABLE = [
 export class PoliciesService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
   ) {}
 
   /** The policy in force: the newest stored version, or the built-in default (version 1). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
@@ -42,7 +42,7 @@ export class ChannelConfirmationService {
   constructor(
     @Inject(CHANNEL_SENDERS) private readonly senders: ChannelSender[],
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import twilio from 'twilio';
 import { type TwilioParams, verifyTwilioSignature } from '../common/twilio-webhook';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
@@ -37,7 +37,7 @@ export class TwilioInboundService {
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly dataSource: DataSource,
     private readonly consent: ConsentService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 

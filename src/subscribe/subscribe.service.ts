@@ -8,7 +8,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
@@ -107,7 +107,7 @@ export class SubscribeService implements OnModuleInit, OnApplicationShutdown {
     private readonly tokens: LinkTokenService,
     private readonly mail: MailService,
     private readonly preferences: PreferencesService,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly channelConfirmations: ChannelConfirmationService,

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { plainArray } from '../database/pg-array';
 
 export type SuppressionReason = 'hard_bounce' | 'complaint' | 'erasure' | 'do_not_contact';
@@ -127,7 +127,7 @@ export interface ActiveSuppression {
 export class SuppressionService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
   ) {}
 
   async add(

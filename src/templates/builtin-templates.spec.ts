@@ -1,4 +1,4 @@
-import type { AuditService } from '../audit/audit.service';
+import type { AuditWriter } from '../audit-log/audit-writer';
 import type { Clock } from '../common/clock';
 import type { Settings } from '../config/settings';
 import type { DataSource } from 'typeorm';
@@ -29,7 +29,7 @@ const dataSource = {
 } as unknown as DataSource;
 const service = new TemplatesService(
   dataSource,
-  {} as AuditService,
+  {} as AuditWriter,
   { now: () => NOW } as Clock,
   settings,
 );

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditWriter } from '../audit-log/audit-writer';
 import { Clock } from '../common/clock';
 import type { CreateTopicDto, LocaleText, PatchTopicDto, TopicCategory } from './topics.dto';
 
@@ -41,7 +41,7 @@ const toTopic = (r: TopicRow): Topic => ({
 export class TopicsService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 

@@ -1,4 +1,4 @@
-import { AuditEntry, AuditService } from '../../src/audit/audit.service';
+import { AuditEntry, AuditWriter } from '../../src/audit-log/audit-writer';
 import type { TestApp } from '../support/test-app';
 
 /** A customer through the API (so defaults and validation are the real ones). */
@@ -73,4 +73,4 @@ export async function createDelivery(
 }
 
 export const record = (t: TestApp, entries: AuditEntry | AuditEntry[]) =>
-  t.app.get(AuditService).record(entries);
+  t.app.get(AuditWriter).record(entries);

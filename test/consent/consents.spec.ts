@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { cancelPendingDeliveries, ConsentService } from '../../src/consent';
+import { ConsentService } from '../../src/consent';
+import { cancelPlanned } from '../../src/planned-deliveries/cancel-planned';
 import { marketingConsentProblem } from '../../src/policy/engine/consent';
 import {
   insertRunningCampaign,
@@ -446,8 +447,13 @@ describe('/v1/customers/:id/consents', () => {
       }),
     ).rejects.toThrow('caller rolls back');
     expect((await statuses())[emailOffers.id]).toBe('planned');
-    const scope = { customerId: c, channel: 'email' as const, topic: '*' };
-    expect(await t.db.transaction((m) => cancelPendingDeliveries(m, scope))).toBe(1);
+    const scope = {
+      customerId: c,
+      channel: 'email',
+      topic: '*',
+      reason: 'consent_withdrawn' as const,
+    };
+    expect(await t.db.transaction((m) => cancelPlanned(m, scope, 'system', new Date()))).toBe(1);
     expect((await statuses())[emailOffers.id]).toBe('cancelled');
   });
 

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { AuditService } from '../../src/audit/audit.service';
+import { AuditWriter } from '../../src/audit-log/audit-writer';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 
 interface ListedRow {
@@ -148,7 +148,7 @@ describe('console campaigns list', () => {
       'unknown',
       'cancelled',
     ]);
-    await t.app.get(AuditService).record([
+    await t.app.get(AuditWriter).record([
       { type: 'decision.skip', campaignId: crashed, reason: 'no_consent' },
       { type: 'decision.skip', campaignId: crashed, reason: 'no_consent' },
       { type: 'decision.skip', campaignId: crashed, reason: null },

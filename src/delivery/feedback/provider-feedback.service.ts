@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { type TwilioParams, verifyTwilioSignature } from '../../common/twilio-webhook';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../../audit/audit.service';
+import { AuditWriter } from '../../audit-log/audit-writer';
+import { auditEventType } from '../../audit-log/audit-event-types';
 import { Clock } from '../../common/clock';
 import { maskDiagnostic, maskPersonal, type PersonalValues } from '../../common/mask-personal';
 import { SETTINGS } from '../../common/tokens';
@@ -74,7 +75,7 @@ export class ProviderFeedbackService {
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly audit: AuditWriter,
     private readonly suppression: SuppressionService,
     private readonly consent: ConsentService,
     private readonly clock: Clock,
@@ -137,7 +138,7 @@ export class ProviderFeedbackService {
       if (next !== d.status) {
         await this.audit.record(
           {
-            type: `delivery.${next}`,
+            type: auditEventType(`delivery.${next}`),
             customerId: d.customer_id,
             campaignId: d.campaign_id,
             deliveryId: d.id,
@@ -399,7 +400,7 @@ export class ProviderFeedbackService {
     );
     await this.audit.record(
       {
-        type: `delivery.${next}`,
+        type: auditEventType(`delivery.${next}`),
         customerId: d.customer_id,
         campaignId: d.campaign_id,
         deliveryId: d.id,

@@ -1,0 +1,73 @@
+/**
+ * The audit vocabulary: every `type` an `audit_events` row can carry. The writer accepts only
+ * these, and `audit/sentences.ts` gives each its sentence, so a new event cannot be written
+ * without being read back to a customer or an auditor.
+ */
+export const AUDIT_EVENT_TYPES = [
+  // Campaign lifecycle (campaigns/campaign-lifecycle and the planner).
+  'campaign.created',
+  'campaign.updated',
+  'campaign.launched',
+  'campaign.running',
+  'campaign.step_planned',
+  'campaign.completed',
+  'campaign.paused',
+  'campaign.resumed',
+  'campaign.cancelled',
+  // One per planned customer and step (the planner).
+  'decision.send',
+  'decision.defer',
+  'decision.skip',
+  // A delivery's course (the sender, feedback, cancellations).
+  'delivery.sent',
+  'delivery.delivered',
+  'delivery.deferred',
+  'delivery.retry',
+  'delivery.unknown',
+  'delivery.failed',
+  'delivery.bounced',
+  'delivery.soft_bounce',
+  'delivery.complained',
+  'delivery.cancelled',
+  'delivery.feedback_ignored',
+  // Consent and preferences.
+  'consent.granted',
+  'consent.withdrawn',
+  'consent.confirmed',
+  'consent.confirmation_requested',
+  'preferences.changed',
+  'sms.keyword',
+  'suppression.added',
+  'suppression.lifted',
+  // Customers and imports.
+  'customer.created',
+  'customer.updated',
+  'import.started',
+  'import.completed',
+  'import.failed',
+  // Templates.
+  'template.created',
+  'template.versioned',
+  // Administration.
+  'admin.api_key_created',
+  'admin.api_key_revoked',
+  'admin.customer_erased',
+  'admin.policy_changed',
+  'admin.topic_created',
+  'admin.topic_changed',
+  'admin.topic_archived',
+] as const;
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+const KNOWN: ReadonlySet<string> = new Set(AUDIT_EVENT_TYPES);
+
+export function isAuditEventType(type: string): type is AuditEventType {
+  return KNOWN.has(type);
+}
+
+/** A type built at run time (`delivery.${status}`), checked against the vocabulary. */
+export function auditEventType(type: string): AuditEventType {
+  if (!isAuditEventType(type)) throw new Error(`unknown audit event type ${type}`);
+  return type;
+}
