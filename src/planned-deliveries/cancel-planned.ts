@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { auditTypeLiteral, insertAuditRows } from '../audit-log/audit-writer';
+import { AUDIT_COLUMNS, auditTypeLiteral, insertAuditRows } from '../audit-log/audit-writer';
 
 /** Which planned deliveries to cancel, and why (the `reason` of each `delivery.cancelled` row). */
 export type CancelScope =
@@ -51,19 +51,9 @@ export async function cancelPlanned(
     `WITH cancelled AS (${update}
      ), audited AS (
        ${insertAuditRows(
-         [
-           'at',
-           'type',
-           'customer_id',
-           'campaign_id',
-           'delivery_id',
-           'channel',
-           'reason',
-           'actor',
-           'data',
-         ],
+         AUDIT_COLUMNS,
          `SELECT $1, ${auditTypeLiteral('delivery.cancelled')}, customer_id, campaign_id, id, channel,
-                 $${n + 1}, $${n + 2}, data
+                 $${n + 1}, NULL, $${n + 2}, data
             FROM cancelled`,
        )}
        RETURNING 1
