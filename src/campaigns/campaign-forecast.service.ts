@@ -1,15 +1,17 @@
-import { BadRequestException, Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { compileAudience } from '../audiences/compile-audience';
 import { validateAudience, type AudienceFilter } from '../audiences/audience-filter';
 import { AudiencesService } from '../audiences/audiences.service';
 import { Clock } from '../common/clock';
+import { isDomainError } from '../common/domain-error';
 import { DecisionContextLoader } from '../planning/decision-context.loader';
 import {
   DEFAULT_PLANNER_OPTIONS,
   PLANNER_OPTIONS,
   type PlannerOptions,
-} from '../planning/planner.service';
+} from '../planning/planner-options';
+import { firstDueAt, scheduleProblems, type Schedule } from '../planning/schedule';
 import {
   arbitrate,
   decide,
@@ -27,9 +29,9 @@ import {
   type ReasonCode,
 } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
-import { CampaignsService, type CampaignView } from './campaigns.service';
+import { CampaignsService } from './campaigns.service';
+import type { CampaignView } from './campaign-view';
 import { TemplatePort, type ContentCheckResult } from './ports';
-import { firstDueAt, scheduleProblems, type Schedule } from './schedule';
 
 const BATCH = 500;
 
@@ -311,11 +313,8 @@ export class CampaignForecastService {
         }),
       };
     } catch (err) {
-      if (err instanceof BadRequestException) {
-        const body = err.getResponse() as { message?: unknown };
-        const msgs = Array.isArray(body.message) ? body.message.map(String) : [err.message];
-        return { contentProblems: msgs };
-      }
+      // The template cannot render for a sample customer: shown with the forecast, not a 400.
+      if (isDomainError(err, 'invalid')) return { contentProblems: err.messages };
       throw err;
     }
   }
