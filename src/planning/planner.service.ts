@@ -31,6 +31,7 @@ import {
   STEP_OPEN,
   type DueStepRow,
   type LaneCheckpointRow,
+  type LaneRow,
 } from './sql/steps';
 import { WRITE_BATCH, writeBatch, type LostRow } from './sql/write-batch';
 import { finishStep, lanesOfStep, startStep } from './step-moves';
@@ -145,47 +146,56 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
   ): Promise<StepReport> {
     const report = emptyStepReport(campaignId, step);
     const limit = opts.batchSize ?? this.options.batchSize;
-    return withCampaignLock(
-      this.dataSource,
-      campaignId,
-      () => locked(report),
-      async (qr) => {
-        const setup = await this.setup(campaignId, qr.manager);
-        if (setup === null) return report;
-        const open: { n: number }[] = await qr.manager.query(STEP_OPEN, [campaignId, step]);
-        if (!open.length) return report;
-        await inTransaction(qr, (m) =>
-          startStep(m, this.moves, this.audiences, setup.campaign, step, this.clock.now()),
-        );
-        // A resumed step keeps the lanes it started with.
-        const lanes = await lanesOfStep(qr.manager, campaignId, step, this.options.lanes);
-        const abort = { reason: null as unknown };
-        const results = await Promise.allSettled(
-          lanes
-            .filter((l) => !l.done)
-            .map((l) => this.planLane(setup, step, l.lane, l.lanes, limit, report, abort, opts)),
-        );
-        const failed = results.find((r) => r.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
-        if (
-          results.some((r) => r.status === 'fulfilled' && r.value === 'stopped') ||
-          this.stopped
-        ) {
-          report.outcome = 'stopped';
-          return report;
-        }
-        const finished = await inTransaction(qr, async (m) => {
-          const rows: { n: number }[] = await m.query(LOCK_PLANNING_STEP, [campaignId, step]);
-          if (!rows.length) return false;
-          await finishStep(m, this.audit, setup.campaign, step, this.clock.now());
-          return true;
-        });
-        report.outcome = finished ? 'planned' : 'stopped';
-        if (finished)
-          this.logger.log({ campaignId, step, decided: report.decided }, 'campaign step planned');
+    const planned = await withCampaignLock(this.dataSource, campaignId, async (qr) => {
+      const setup = await this.setup(campaignId, qr.manager);
+      if (setup === null) return report;
+      const open: { n: number }[] = await qr.manager.query(STEP_OPEN, [campaignId, step]);
+      if (!open.length) return report;
+      await inTransaction(qr, (m) =>
+        startStep(m, this.moves, this.audiences, setup.campaign, step, this.clock.now()),
+      );
+      // A resumed step keeps the lanes it started with.
+      const lanes = await lanesOfStep(qr.manager, campaignId, step, this.options.lanes);
+      if ((await this.planLanes(setup, step, lanes, limit, report, opts)) === 'stopped') {
+        report.outcome = 'stopped';
         return report;
-      },
+      }
+      const finished = await inTransaction(qr, async (m) => {
+        const rows: { n: number }[] = await m.query(LOCK_PLANNING_STEP, [campaignId, step]);
+        if (!rows.length) return false;
+        await finishStep(m, this.audit, setup.campaign, step, this.clock.now());
+        return true;
+      });
+      report.outcome = finished ? 'planned' : 'stopped';
+      if (finished)
+        this.logger.log({ campaignId, step, decided: report.decided }, 'campaign step planned');
+      return report;
+    });
+    return planned ?? locked(report);
+  }
+
+  /**
+   * The step's unfinished lanes side by side; the first failure stops the others after their
+   * batch and is rethrown. Stopped when any lane was (pause, cancel, shutdown).
+   */
+  private async planLanes(
+    setup: PlanningSetup,
+    step: number,
+    lanes: readonly LaneRow[],
+    limit: number,
+    report: StepReport,
+    opts: PlanStepOptions,
+  ): Promise<'done' | 'stopped'> {
+    const abort = { reason: null as unknown };
+    const results = await Promise.allSettled(
+      lanes
+        .filter((l) => !l.done)
+        .map((l) => this.planLane(setup, step, l.lane, l.lanes, limit, report, abort, opts)),
     );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const stopped = results.some((r) => r.status === 'fulfilled' && r.value === 'stopped');
+    return stopped || this.stopped ? 'stopped' : 'done';
   }
 
   /** One lane of a step: keyset batches from the lane's checkpoint to the lane's end. */
@@ -256,27 +266,24 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
    */
   async planTriggers(campaignId: string): Promise<StepReport> {
     const report = emptyStepReport(campaignId, 0);
-    return withCampaignLock(
-      this.dataSource,
-      campaignId,
-      () => locked(report),
-      async (qr) => {
-        const setup = await this.setup(campaignId, qr.manager);
-        const schedule = setup?.campaign.schedule;
-        if (!setup || schedule?.type !== 'trigger') return report;
-        await inTransaction(qr, (m) =>
-          startStep(m, this.moves, this.audiences, setup.campaign, 0, this.clock.now()),
+    const planned = await withCampaignLock(this.dataSource, campaignId, async (qr) => {
+      const setup = await this.setup(campaignId, qr.manager);
+      const schedule = setup?.campaign.schedule;
+      if (!setup || schedule?.type !== 'trigger') return report;
+      await inTransaction(qr, (m) =>
+        startStep(m, this.moves, this.audiences, setup.campaign, 0, this.clock.now()),
+      );
+      const result = await inTransaction(qr, (m) => {
+        const now = this.clock.now();
+        return planTriggerBatch(m, setup, schedule, now, (ids, items) =>
+          this.decideAndWrite(m, setup, ids, items, now),
         );
-        const result = await inTransaction(qr, (m) =>
-          planTriggerBatch(m, setup, schedule, this.clock.now(), (tm, ids, items) =>
-            this.decideAndWrite(tm, setup, ids, items, this.clock.now()),
-          ),
-        );
-        report.outcome = 'planned';
-        if (result !== null) addBatch(report, result);
-        return report;
-      },
-    );
+      });
+      report.outcome = 'planned';
+      if (result !== null) addBatch(report, result);
+      return report;
+    });
+    return planned ?? locked(report);
   }
 
   /**

@@ -48,17 +48,16 @@ export async function onOwnConnection<T>(
 
 /**
  * Runs fn holding the campaign's session advisory lock on a dedicated connection; another
- * instance already holding it means fn does not run and this answers onLocked().
+ * instance already holding it means fn does not run and this answers null.
  */
-export function withCampaignLock<T, L>(
+export function withCampaignLock<T>(
   dataSource: DataSource,
   campaignId: string,
-  onLocked: () => L,
   fn: (qr: QueryRunner) => Promise<T>,
-): Promise<T | L> {
+): Promise<T | null> {
   return onOwnConnection(dataSource, async (qr) => {
     const [row]: { locked: boolean }[] = await qr.query(TRY_PLAN_LOCK, [PLAN_LOCK, campaignId]);
-    if (!row.locked) return onLocked();
+    if (!row.locked) return null;
     try {
       return await fn(qr);
     } finally {

@@ -23,12 +23,8 @@ import {
 /** Trigger events read per campaign per tick; the rest waits for the next tick. */
 const TRIGGER_BATCH = 2000;
 
-/** Decides and writes a batch of items for the given (sorted) customers. */
-export type WriteBatch = (
-  m: EntityManager,
-  sortedIds: string[],
-  items: PlanItem[],
-) => Promise<BatchSummary>;
+/** Decides and writes a batch of items for the given (sorted) customers, in the same transaction. */
+export type WriteBatch = (sortedIds: string[], items: PlanItem[]) => Promise<BatchSummary>;
 
 /**
  * One tick of a trigger campaign, in the caller's transaction: new customer events since the
@@ -98,7 +94,7 @@ export async function planTriggerBatch(
   let planned: BatchSummary | null = null;
   if (items.length) {
     const ids = [...new Set(items.map((i) => i.customerId))].sort();
-    planned = await write(m, ids, items);
+    planned = await write(ids, items);
   }
   await m.query(ADVANCE_WATERMARK, [c.id, lastEventId, lapsesUntil, remindersUntil, now]);
   return planned;
