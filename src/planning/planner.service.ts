@@ -46,9 +46,6 @@ import {
 import { inTransaction, onOwnConnection, withCampaignLock } from './transactions';
 import { planTriggerBatch } from './trigger-batch';
 
-export { DEFAULT_PLANNER_OPTIONS, PLANNER_OPTIONS, type PlannerOptions } from './planner-options';
-export type { BatchSummary, StepReport, TickReport } from './step-report';
-
 export interface PlanStepOptions {
   batchSize?: number;
   /** Called after each committed batch (tests: simulate a crash by throwing). */

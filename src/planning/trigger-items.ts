@@ -11,6 +11,28 @@ const dueAfter = (at: Date, delayHours: number, now: Date): Date => {
   return due > now ? due : now;
 };
 
+/** An item of the campaign's own template, for one customer's occurrence (the step). */
+function mainItems<T>(
+  setup: PlanningSetup,
+  rows: readonly T[],
+  of: (row: T) => { customerId: string; step: number; at: Date; data: Record<string, unknown> },
+): PlanItem[] {
+  const c = setup.campaign;
+  const main = messageOf(setup, 0, false);
+  return rows.map((row) => {
+    const { customerId, step, at, data } = of(row);
+    const templateVersion = c.template_version ?? 1;
+    return {
+      customerId,
+      message: { ...main, step },
+      at,
+      templateName: c.template_name,
+      templateVersion,
+      data,
+    };
+  });
+}
+
 /** One item per purchase or satisfaction event; review requests take even steps. */
 export function eventItems(
   setup: PlanningSetup,
@@ -18,15 +40,11 @@ export function eventItems(
   events: readonly TriggeringEventRow[],
   now: Date,
 ): PlanItem[] {
-  const c = setup.campaign;
-  const main = messageOf(setup, 0, false);
-  return events.map((e) => ({
+  return mainItems(setup, events, (e) => ({
     customerId: e.customer_id,
     // Review requests take even steps, their reminder the odd step after.
-    message: { ...main, step: schedule.event === 'satisfaction' ? 2 * e.n : e.n },
+    step: schedule.event === 'satisfaction' ? 2 * e.n : e.n,
     at: dueAfter(e.occurred_at, schedule.delayHours, now),
-    templateName: c.template_name,
-    templateVersion: c.template_version ?? 1,
     data: { trigger: schedule.event, eventId: String(e.id) },
   }));
 }
@@ -38,14 +56,10 @@ export function lapseItems(
   lapses: readonly LapseRow[],
   now: Date,
 ): PlanItem[] {
-  const c = setup.campaign;
-  const main = messageOf(setup, 0, false);
-  return lapses.map((l) => ({
+  return mainItems(setup, lapses, (l) => ({
     customerId: l.id,
-    message: { ...main, step: l.purchase_count },
+    step: l.purchase_count,
     at: dueAfter(l.lapsed_at, schedule.delayHours, now),
-    templateName: c.template_name,
-    templateVersion: c.template_version ?? 1,
     data: { trigger: 'lapsed', lapsedAt: l.lapsed_at.toISOString() },
   }));
 }
