@@ -2,19 +2,19 @@ import type { EntityManager } from 'typeorm';
 import type { AuditWriter } from '../audit-log/audit-writer';
 import type { AudiencesService } from '../audiences/audiences.service';
 import type { CampaignMoves } from './campaign-moves.port';
+import { laneStarts } from './lanes';
 import type { CampaignRow } from './planning-setup';
 import { nextCronStepDue } from './schedule';
 import {
   ADD_STEP,
+  CREATE_LANES,
   FINISH_STEP,
+  LANES_OF_STEP,
   SIZE_STEP,
   START_STEP,
   STEP_DUE_AT,
   type LaneRow,
-  CREATE_LANES,
-  LANES_OF_STEP,
 } from './sql/steps';
-import { laneStarts } from './lanes';
 
 /** scheduled → running (audited once) and the step → planning with its audience size. */
 export async function startStep(
