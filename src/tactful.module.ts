@@ -90,7 +90,8 @@ export class TactfulModule {
         CampaignsModule,
         DeliveryModule,
         InboundMailModule,
-        PlanningModule,
+        // Campaigns binds the CampaignMoves port the planner moves statuses through.
+        PlanningModule.register(CampaignsModule),
         AuditQueryModule,
         ConsoleModule,
       ],

@@ -1,9 +1,14 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
+import { isDomainError } from '../common/domain-error';
 import { TopicsService } from '../topics/topics.service';
 import { CampaignsService, type CampaignView } from './campaigns.service';
 import { EXAMPLE_TOPICS, exampleCampaigns } from './examples';
+
+const TOPIC_EXISTS = `SELECT 1 FROM topics WHERE key = $1`;
+/** The oldest campaign (not cancelled) with the name $1. */
+const LIVE_CAMPAIGN_NAMED = `SELECT id FROM campaigns WHERE name = $1 AND status <> 'cancelled' ORDER BY created_at LIMIT 1`;
 
 /** Creates the ready example campaigns as drafts, with the topics they need. */
 @Injectable()
@@ -21,9 +26,7 @@ export class CampaignExamplesService {
    */
   async create(actor: string): Promise<CampaignView[]> {
     for (const t of EXAMPLE_TOPICS) {
-      const found: unknown[] = await this.dataSource.query(`SELECT 1 FROM topics WHERE key = $1`, [
-        t.key,
-      ]);
+      const found: unknown[] = await this.dataSource.query(TOPIC_EXISTS, [t.key]);
       if (found.length) continue;
       try {
         await this.topics.create(
@@ -31,16 +34,16 @@ export class CampaignExamplesService {
           actor,
         );
       } catch (err) {
-        // another request created it meanwhile
-        if (!(err instanceof ConflictException)) throw err;
+        // Another request created it meanwhile. ConflictException until topics throws
+        // DomainError (issue #16); then only the latter.
+        if (!(err instanceof ConflictException || isDomainError(err, 'conflict'))) throw err;
       }
     }
     const out: CampaignView[] = [];
     for (const def of exampleCampaigns(this.clock.now())) {
-      const [existing]: { id: string }[] = await this.dataSource.query(
-        `SELECT id FROM campaigns WHERE name = $1 AND status <> 'cancelled' ORDER BY created_at LIMIT 1`,
-        [def.name],
-      );
+      const [existing]: { id: string }[] = await this.dataSource.query(LIVE_CAMPAIGN_NAMED, [
+        def.name,
+      ]);
       out.push(
         existing
           ? await this.campaigns.get(existing.id)

@@ -1,15 +1,17 @@
-import { BadRequestException, Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { compileAudience } from '../audiences/compile-audience';
 import { validateAudience, type AudienceFilter } from '../audiences/audience-filter';
 import { AudiencesService } from '../audiences/audiences.service';
 import { Clock } from '../common/clock';
+import { isDomainError } from '../common/domain-error';
 import { DecisionContextLoader } from '../planning/decision-context.loader';
 import {
   DEFAULT_PLANNER_OPTIONS,
   PLANNER_OPTIONS,
   type PlannerOptions,
-} from '../planning/planner.service';
+} from '../planning/planner-options';
+import { firstDueAt, scheduleProblems, type Schedule } from '../planning/schedule';
 import {
   arbitrate,
   decide,
@@ -27,11 +29,37 @@ import {
   type ReasonCode,
 } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
-import { CampaignsService, type CampaignView } from './campaigns.service';
+import { CampaignsService } from './campaigns.service';
+import type { CampaignView } from './campaign-view';
 import { TemplatePort, type ContentCheckResult } from './ports';
-import { firstDueAt, scheduleProblems, type Schedule } from './schedule';
 
 const BATCH = 500;
+
+const TOPIC_CATEGORY = `SELECT category FROM topics WHERE key = $1`;
+const TOPIC_CATEGORY_AND_CADENCE = `SELECT category, cadence_days FROM topics WHERE key = $1`;
+
+/** The campaign's first step still to plan, if any. */
+const NEXT_OPEN_STEP = `SELECT step, due_at FROM campaign_steps WHERE campaign_id = $1 AND status IN ('pending', 'planning')
+       ORDER BY step LIMIT 1`;
+const LAST_STEP = `SELECT max(step) AS n FROM campaign_steps WHERE campaign_id = $1`;
+
+/** Launched, non-trigger campaigns other than $1 whose next open step is due by $2, in due order. */
+const COMPETING_CAMPAIGNS = `SELECT c.id, c.name, c.topic, c.goal, c.channels, c.priority, c.audience, c.effective_at,
+              c.launched_at, t.category, t.cadence_days, s.step, s.due_at
+         FROM campaigns c
+         JOIN topics t ON t.key = c.topic
+         JOIN LATERAL (
+           SELECT step, due_at FROM campaign_steps
+            WHERE campaign_id = c.id AND status IN ('pending', 'planning')
+            ORDER BY step LIMIT 1
+         ) s ON true
+        WHERE c.id <> $1 AND c.status IN ('scheduled', 'running')
+          AND c.schedule->>'type' <> 'trigger' AND s.due_at <= $2
+        ORDER BY s.due_at, c.priority DESC, c.id`;
+
+/** Which of the ids $1 (not erased) match a compiled audience filter `where`. */
+const audienceMembers = (where: string) =>
+  `SELECT c.id FROM customers c WHERE c.id = ANY($1::uuid[]) AND c.erased_at IS NULL AND ${where}`;
 
 /** A launched campaign whose next step plans before ours or in the same tick. */
 interface Competitor {
@@ -115,7 +143,7 @@ export class CampaignForecastService {
     const result = await this.dataSource.transaction('REPEATABLE READ', async (m) => {
       await m.query('SET TRANSACTION READ ONLY');
       const [topic]: { category: Category; cadence_days: number | null }[] = await m.query(
-        `SELECT category, cadence_days FROM topics WHERE key = $1`,
+        TOPIC_CATEGORY_AND_CADENCE,
         [campaign.topic],
       );
       const { step, at } = await this.nextStep(campaign, now, m);
@@ -215,16 +243,9 @@ export class CampaignForecastService {
       const due = valid ? firstDueAt(c.schedule as Schedule, now) : now;
       return { step: 0, at: maxDate(due, now) };
     }
-    const rows: { step: number; due_at: Date }[] = await m.query(
-      `SELECT step, due_at FROM campaign_steps WHERE campaign_id = $1 AND status IN ('pending', 'planning')
-       ORDER BY step LIMIT 1`,
-      [c.id],
-    );
+    const rows: { step: number; due_at: Date }[] = await m.query(NEXT_OPEN_STEP, [c.id]);
     if (rows.length) return { step: rows[0].step, at: maxDate(rows[0].due_at, now) };
-    const [last]: { n: number | null }[] = await m.query(
-      `SELECT max(step) AS n FROM campaign_steps WHERE campaign_id = $1`,
-      [c.id],
-    );
+    const [last]: { n: number | null }[] = await m.query(LAST_STEP, [c.id]);
     return { step: last?.n ?? 0, at: now };
   }
 
@@ -235,21 +256,7 @@ export class CampaignForecastService {
     at: Date,
     m: EntityManager,
   ): Promise<Competitor[]> {
-    const rows: CompetitorRow[] = await m.query(
-      `SELECT c.id, c.name, c.topic, c.goal, c.channels, c.priority, c.audience, c.effective_at,
-              c.launched_at, t.category, t.cadence_days, s.step, s.due_at
-         FROM campaigns c
-         JOIN topics t ON t.key = c.topic
-         JOIN LATERAL (
-           SELECT step, due_at FROM campaign_steps
-            WHERE campaign_id = c.id AND status IN ('pending', 'planning')
-            ORDER BY step LIMIT 1
-         ) s ON true
-        WHERE c.id <> $1 AND c.status IN ('scheduled', 'running')
-          AND c.schedule->>'type' <> 'trigger' AND s.due_at <= $2
-        ORDER BY s.due_at, c.priority DESC, c.id`,
-      [id, at],
-    );
+    const rows: CompetitorRow[] = await m.query(COMPETING_CAMPAIGNS, [id, at]);
     return rows
       .filter((r) => validateAudience(r.audience).length === 0)
       .map((r) => ({
@@ -284,20 +291,16 @@ export class CampaignForecastService {
   ): Promise<Set<string>> {
     const params: unknown[] = [ids];
     const where = compileAudience(filter, { now, params });
-    const rows: { id: string }[] = await m.query(
-      `SELECT c.id FROM customers c WHERE c.id = ANY($1::uuid[]) AND c.erased_at IS NULL AND ${where}`,
-      params,
-    );
+    const rows: { id: string }[] = await m.query(audienceMembers(where), params);
     return new Set(rows.map((r) => r.id));
   }
 
   private async contentCheck(
     c: CampaignView,
   ): Promise<{ content?: ContentCheckResult; contentProblems?: string[] }> {
-    const [topic]: { category: Category }[] = await this.dataSource.query(
-      `SELECT category FROM topics WHERE key = $1`,
-      [c.topic],
-    );
+    const [topic]: { category: Category }[] = await this.dataSource.query(TOPIC_CATEGORY, [
+      c.topic,
+    ]);
     if (topic?.category !== 'content') return {};
     try {
       const version = c.templateVersion ?? (await this.templates.latestVersion(c.template));
@@ -311,11 +314,8 @@ export class CampaignForecastService {
         }),
       };
     } catch (err) {
-      if (err instanceof BadRequestException) {
-        const body = err.getResponse() as { message?: unknown };
-        const msgs = Array.isArray(body.message) ? body.message.map(String) : [err.message];
-        return { contentProblems: msgs };
-      }
+      // The template cannot render for a sample customer: shown with the forecast, not a 400.
+      if (isDomainError(err, 'invalid')) return { contentProblems: err.messages };
       throw err;
     }
   }

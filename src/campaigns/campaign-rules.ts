@@ -9,15 +9,8 @@ export const GOALS = [
   'care',
 ] as const satisfies readonly Goal[];
 export const CHANNELS = ['email', 'sms', 'voice'] as const satisfies readonly Channel[];
-export const CAMPAIGN_STATUSES = [
-  'draft',
-  'scheduled',
-  'running',
-  'paused',
-  'completed',
-  'cancelled',
-] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+// The statuses belong to the lifecycle; kept reachable here for the DTOs and console specs.
+export { CAMPAIGN_STATUSES, type CampaignStatus } from './campaign-lifecycle';
 
 /** Goals that are a service to the customer, not marketing: they go under a service topic. */
 export const SERVICE_GOALS: readonly Goal[] = ['announcement', 'review', 'care'];

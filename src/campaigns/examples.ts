@@ -1,5 +1,5 @@
 import type { TopicCategory } from '../topics/topics.dto';
-import type { CampaignDefinition } from './campaigns.service';
+import type { CampaignDefinition } from './campaign-definition';
 
 /** Topics the example campaigns use; created when missing. */
 export const EXAMPLE_TOPICS: readonly {

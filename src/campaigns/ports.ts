@@ -21,7 +21,7 @@ export abstract class TemplatePort {
   abstract latestVersion(name: string): Promise<number | null>;
   /**
    * Renders the template for a sample customer on the campaign's first text channel and runs
-   * the content check over it; throws a BadRequestException when it cannot render.
+   * the content check over it; throws a DomainError (invalid) when it cannot render.
    */
   abstract sampleContentCheck(
     name: string,

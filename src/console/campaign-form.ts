@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { AUDIENCE_FIELDS, AUDIENCE_OPS } from '../audiences/audience-filter';
-import type { CampaignView } from '../campaigns/campaigns.service';
+import type { CampaignView } from '../campaigns/campaign-view';
 import { list, str } from './page';
 
 export const FORM_FIELDS = [

@@ -1,5 +1,5 @@
 import type { CampaignProgress } from '../campaigns/campaign-progress';
-import type { CampaignView } from '../campaigns/campaigns.service';
+import type { CampaignView } from '../campaigns/campaign-view';
 import { statusLabel } from './campaign-page.presenter';
 import { fmtDate } from './page';
 import type { Texts } from './texts';

@@ -1,15 +1,13 @@
 import type { CampaignForecast } from '../campaigns/campaign-forecast.service';
+import { allows, isActive, type CampaignStatus } from '../campaigns/campaign-lifecycle';
 import type { CampaignProgress } from '../campaigns/campaign-progress';
-import type { CampaignView } from '../campaigns/campaigns.service';
+import type { CampaignView } from '../campaigns/campaign-view';
 import { horizontalBars } from './charts';
 import { fmtDate } from './page';
 import type { Texts } from './texts';
 
-/** Statuses in which the campaign page refreshes itself and may be paused. */
-const ACTIVE: readonly string[] = ['scheduled', 'running'];
-/** Statuses in which a forecast is still worth showing. */
+/** Statuses in which a forecast is still worth showing (nothing planned yet, or on hold). */
 const FORECAST_FOR: readonly string[] = ['draft', 'scheduled', 'paused'];
-const CANCELLABLE: readonly string[] = ['draft', 'scheduled', 'running', 'paused'];
 
 export const statusLabel = (t: Texts, status: string) =>
   (t as Record<string, string>)[`status_${status}`];
@@ -55,17 +53,21 @@ export const skippedBars = (p: CampaignProgress, t: Texts) =>
     })),
   );
 
-/** What the campaign page offers, from its status and whether the user may edit campaigns. */
-export function campaignControls(status: string, mayEdit: boolean) {
-  const active = ACTIVE.includes(status);
+/**
+ * What the campaign page offers, from its status (by the campaign lifecycle: a button for each
+ * move the API would allow) and whether the user may edit campaigns.
+ */
+export function campaignControls(status: CampaignStatus, mayEdit: boolean) {
+  const active = isActive(status);
   return {
+    // An active campaign changes while the planner works: the page refreshes itself.
     refreshSeconds: active ? 3 : 0,
     active,
-    canEdit: mayEdit && status === 'draft',
-    canLaunch: mayEdit && status === 'draft',
-    canPause: mayEdit && active,
-    canResume: mayEdit && status === 'paused',
-    canCancel: mayEdit && CANCELLABLE.includes(status),
+    canEdit: mayEdit && allows(status, 'edit'),
+    canLaunch: mayEdit && allows(status, 'launch'),
+    canPause: mayEdit && allows(status, 'pause'),
+    canResume: mayEdit && allows(status, 'resume'),
+    canCancel: mayEdit && allows(status, 'cancel'),
   };
 }
 

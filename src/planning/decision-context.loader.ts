@@ -217,9 +217,19 @@ export class DecisionContextLoader {
     const addresses: { id: string; email: string | null; phone: string | null }[] = [];
     const cu = result.customers;
     if (cu[0] !== null) {
-      const [id, kind, timezone, email, phone, hasAmPhone, lastPurchaseAt, purchases, score] =
-        cu as CustomerColumns;
-      const [, , , , , , , , , lastEngagementAt, erased] = cu as CustomerColumns;
+      const [
+        id,
+        kind,
+        timezone,
+        email,
+        phone,
+        hasAmPhone,
+        lastPurchaseAt,
+        purchases,
+        score,
+        lastEngagementAt,
+        erased,
+      ] = cu as CustomerColumns;
       for (let i = 0; i < id.length; i++) {
         if (email[i] || phone[i]) addresses.push({ id: id[i], email: email[i], phone: phone[i] });
         out.set(id[i], {
@@ -274,20 +284,31 @@ export class DecisionContextLoader {
       }
     }
     if (result.history[0] !== null) {
-      const h = result.history as HistoryColumns;
-      const customerId = h[0];
+      const [
+        customerId,
+        at,
+        channel,
+        category,
+        topic,
+        campaignId,
+        step,
+        goal,
+        isReminder,
+        lapseId,
+        engaged,
+      ] = result.history as HistoryColumns;
       for (let i = 0; i < customerId.length; i++) {
         out.get(customerId[i])?.history.push({
-          at: new Date(h[1][i]),
-          channel: h[2][i],
-          category: h[3][i],
-          topic: h[4][i],
-          campaignId: h[5][i],
-          step: h[6][i],
-          goal: h[7][i],
-          isReminder: h[8][i],
-          lapseId: h[9][i],
-          engaged: h[10][i],
+          at: new Date(at[i]),
+          channel: channel[i],
+          category: category[i],
+          topic: topic[i],
+          campaignId: campaignId[i],
+          step: step[i],
+          goal: goal[i],
+          isReminder: isReminder[i],
+          lapseId: lapseId[i],
+          engaged: engaged[i],
         });
       }
     }

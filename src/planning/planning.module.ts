@@ -1,13 +1,28 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AudiencesModule } from '../audiences/audiences.module';
 import { PoliciesModule } from '../policy/policies.module';
-import { DecisionContextLoader } from './decision-context.loader';
+import { DecisionContextModule } from './decision-context.module';
 import { PlannerService } from './planner.service';
 
-@Module({
-  imports: [ScheduleModule.forRoot(), AudiencesModule, PoliciesModule],
-  providers: [DecisionContextLoader, PlannerService],
-  exports: [DecisionContextLoader, PlannerService],
-})
-export class PlanningModule {}
+/**
+ * The planner. It moves campaign statuses through CampaignMoves, which planning defines and the
+ * module given here provides (campaigns binds it), so planning never imports campaigns.
+ */
+@Module({})
+export class PlanningModule {
+  static register(campaignMoves: NonNullable<ModuleMetadata['imports']>[number]): DynamicModule {
+    return {
+      module: PlanningModule,
+      imports: [
+        ScheduleModule.forRoot(),
+        AudiencesModule,
+        PoliciesModule,
+        DecisionContextModule,
+        campaignMoves,
+      ],
+      providers: [PlannerService],
+      exports: [DecisionContextModule, PlannerService],
+    };
+  }
+}

@@ -1,7 +1,14 @@
-import type { CampaignProgress } from '../campaigns/campaigns.service';
+/** The parts of a campaign's progress (campaigns/campaign-progress) the state is read from. */
+export interface ProgressCounts {
+  planned: number;
+  deferred: number;
+  skipped: Record<string, number>;
+  byStatus: Record<string, number>;
+  steps: readonly { status: string; dueAt: Date }[];
+}
 
 /** Decided customers and how many deliveries are waiting to be sent right now. */
-export function progressState(p: CampaignProgress): {
+export function progressState(p: ProgressCounts): {
   decided: number;
   inFlight: number;
   stepsPlanned: boolean;

@@ -1,4 +1,5 @@
-import { DEFAULT_PLANNER_OPTIONS, PlannerService } from '../../src/planning/planner.service';
+import { DEFAULT_PLANNER_OPTIONS } from '../../src/planning/planner-options';
+import { PlannerService } from '../../src/planning/planner.service';
 import { addressHash } from '../../src/suppression/suppression.service';
 import { createTestApp, TestApp } from '../support/test-app';
 import {

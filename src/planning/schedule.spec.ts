@@ -1,5 +1,10 @@
-import { audienceOnlyBusiness, channelProblems, goalTopicProblem } from './campaign-rules';
-import { firstDueAt, nextCronRun, parseInstant, scheduleProblems } from './schedule';
+import {
+  firstDueAt,
+  nextCronRun,
+  nextCronStepDue,
+  parseInstant,
+  scheduleProblems,
+} from './schedule';
 
 const NOW = new Date('2026-11-23T12:00:00Z'); // Monday
 
@@ -101,53 +106,14 @@ describe('parseInstant', () => {
   });
 });
 
-describe('campaign rules', () => {
-  it('matches service goals with service topics only', () => {
-    expect(goalTopicProblem('care', 'care', 'service')).toBeNull();
-    expect(goalTopicProblem('retention', 'tips', 'content')).toBeNull();
-    expect(goalTopicProblem('winback', 'offers', 'promotional')).toBeNull();
-    expect(goalTopicProblem('announcement', 'tips', 'content')).toMatch(/need a service topic/);
-    expect(goalTopicProblem('engagement', 'care', 'service')).toMatch(/is a service topic/);
+describe('nextCronStepDue', () => {
+  const s = { cron: '0 10 * * 1', timezone: 'UTC' };
+  it('answers the run after the step when the step was planned on time', () => {
+    const due = new Date('2026-11-30T10:00:00Z');
+    expect(nextCronStepDue(s, due, NOW).toISOString()).toBe('2026-12-07T10:00:00.000Z');
   });
-
-  it.each([
-    [{ field: 'kind', op: 'eq', value: 'business' }, true],
-    [{ field: 'kind', op: 'in', value: ['business'] }, true],
-    [
-      {
-        all: [
-          { field: 'locale', op: 'eq', value: 'ru' },
-          { field: 'kind', op: 'eq', value: 'business' },
-        ],
-      },
-      true,
-    ],
-    [
-      {
-        any: [
-          { field: 'kind', op: 'eq', value: 'business' },
-          { field: 'locale', op: 'eq', value: 'ru' },
-        ],
-      },
-      false,
-    ],
-    [{ field: 'kind', op: 'in', value: ['business', 'consumer'] }, false],
-    [{ not: { field: 'kind', op: 'eq', value: 'consumer' } }, false],
-    [{ field: 'kind', op: 'ne', value: 'consumer' }, false],
-    [{}, false],
-  ])('audienceOnlyBusiness(%j) is %s', (filter, expected) => {
-    expect(audienceOnlyBusiness(filter)).toBe(expected);
-  });
-
-  it('allows voice only for business audiences on non-promotional topics', () => {
-    const business = { field: 'kind', op: 'eq', value: 'business' };
-    expect(channelProblems(['email', 'sms'], 'promotional', {})).toEqual([]);
-    expect(channelProblems(['voice'], 'service', business)).toEqual([]);
-    expect(channelProblems(['voice'], 'content', {})).toEqual([
-      expect.stringMatching(/^channels: voice needs an audience limited to business/),
-    ]);
-    expect(channelProblems(['email', 'voice'], 'promotional', business)).toEqual([
-      expect.stringMatching(/^channels: voice is not allowed for promotional topics/),
-    ]);
+  it('does not make up runs missed while no scheduler was up', () => {
+    const due = new Date('2026-11-02T10:00:00Z');
+    expect(nextCronStepDue(s, due, NOW).toISOString()).toBe('2026-11-30T10:00:00.000Z');
   });
 });

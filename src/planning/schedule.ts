@@ -174,3 +174,15 @@ export function firstDueAt(schedule: Schedule, now: Date): Date {
       return nextCronRun(schedule, now);
   }
 }
+
+/**
+ * When a cron campaign's next step is due after the step due at `dueAt` was planned at `now`:
+ * runs missed while no scheduler was up are not made up for, so the next one after now.
+ */
+export function nextCronStepDue(
+  schedule: { cron: string; timezone: string },
+  dueAt: Date,
+  now: Date,
+): Date {
+  return nextCronRun(schedule, dueAt > now ? dueAt : now);
+}
