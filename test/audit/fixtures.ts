@@ -1,4 +1,6 @@
 import { AuditEntry, AuditWriter } from '../../src/audit-log/audit-writer';
+import type { Category, Channel } from '../../src/policy/engine';
+import { aCampaign, aDelivery } from '../support/builders';
 import type { TestApp } from '../support/test-app';
 
 /** A customer through the API (so defaults and validation are the real ones). */
@@ -21,16 +23,17 @@ export async function createCustomer(
 /** Campaigns by SQL: the campaign API belongs to another module and is not needed here. */
 export async function createCampaign(
   t: TestApp,
-  c: { name: string; topic: string; status?: string; channels?: string[] },
+  c: { name: string; topic: string; status?: string; channels?: Channel[] },
 ): Promise<string> {
-  const [row] = await t.db.query(
-    `INSERT INTO campaigns (name, topic, goal, template_name, template_version, channels, audience,
-                            schedule, status, created_by)
-     VALUES ($1, $2, 'retention', 'tpl', 1, $3, '{"all": []}', '{"type": "now"}', $4, 'key:test')
-     RETURNING id`,
-    [c.name, c.topic, c.channels ?? ['email', 'sms'], c.status ?? 'running'],
-  );
-  return row.id as string;
+  return aCampaign(t.db, {
+    name: c.name,
+    topic: c.topic,
+    templateVersion: 1,
+    channels: c.channels ?? ['email', 'sms'],
+    audience: { all: [] },
+    status: c.status ?? 'running',
+    createdBy: 'key:test',
+  });
 }
 
 /** A delivery row as the planner and sender would leave it. */
@@ -39,9 +42,9 @@ export async function createDelivery(
   d: {
     campaignId: string;
     customerId: string;
-    channel?: string;
+    channel?: Channel;
     topic: string;
-    category?: string;
+    category?: Category;
     status?: string;
     step?: number;
     consentEventId?: string | null;
@@ -49,27 +52,13 @@ export async function createDelivery(
     sentAt?: Date | null;
   },
 ): Promise<string> {
-  const [row] = await t.db.query(
-    `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-                             template_name, template_version, policy_version, consent_event_id,
-                             status, not_before, content_hash, provider_id, sent_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'retention', 'tpl', 1, 1, $7, $8, now(), $9, $10, $11)
-     RETURNING id`,
-    [
-      d.campaignId,
-      d.step ?? 0,
-      d.customerId,
-      d.channel ?? 'email',
-      d.category ?? 'promotional',
-      d.topic,
-      d.consentEventId ?? null,
-      d.status ?? 'sent',
-      d.contentHash ?? null,
-      d.status === 'planned' ? null : 'provider-1',
-      d.sentAt === undefined ? new Date() : d.sentAt,
-    ],
-  );
-  return row.id as string;
+  return aDelivery(t.db, {
+    ...d,
+    category: d.category ?? 'promotional',
+    status: d.status ?? 'sent',
+    providerId: d.status === 'planned' ? null : 'provider-1',
+    sentAt: d.sentAt === undefined ? new Date() : d.sentAt,
+  });
 }
 
 export const record = (t: TestApp, entries: AuditEntry | AuditEntry[]) =>

@@ -1,5 +1,6 @@
 import { ManualClock } from '../support/clock';
 import { PlannerService } from '../../src/planning/planner.service';
+import { aCustomer, aDelivery } from '../support/builders';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
 
 // No sender timer: deliveries stay as the tests put them (the planner is ticked by hand).
@@ -706,11 +707,7 @@ describe('/v1/campaigns', () => {
         [c.id],
       );
       for (let i = 0; i < 9; i++) {
-        const [row] = await t.db.query(
-          `INSERT INTO customers (external_id, kind) VALUES ($1, 'consumer') RETURNING id`,
-          [`progress-${i}`],
-        );
-        customers.push(row.id);
+        customers.push(await aCustomer(t.db, { externalId: `progress-${i}` }));
       }
       // as the planner would write them: two due now, one deferred to tomorrow, and some fates
       const rows: [string, string][] = [
@@ -726,12 +723,13 @@ describe('/v1/campaigns', () => {
         ['unknown', NOW.toISOString()],
       ];
       for (const [i, [status, notBefore]] of rows.entries()) {
-        await t.db.query(
-          `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-                                   template_name, template_version, policy_version, status, not_before)
-           VALUES ($1, 0, $2, 'email', 'content', 'tips', 'retention', 'tips', 1, 1, $3, $4)`,
-          [campaignId, customers[i], status, notBefore],
-        );
+        await aDelivery(t.db, {
+          campaignId,
+          customerId: customers[i],
+          templateName: 'tips',
+          status,
+          notBefore,
+        });
       }
       for (const reason of ['no_consent', 'no_consent']) {
         await t.db.query(

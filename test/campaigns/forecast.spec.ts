@@ -1,5 +1,6 @@
 import { ManualClock } from '../support/clock';
 import { PlannerService } from '../../src/planning/planner.service';
+import { aDelivery } from '../support/builders';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
 
 // No sender timer: deliveries stay as the tests put them (the planner is ticked by hand).
@@ -129,12 +130,18 @@ describe('POST /v1/campaigns/:id/forecast', () => {
     // j already has a planned delivery of another (running) campaign two hours ago
     const other = await campaign({ name: 'other', topic: 'offers', goal: 'engagement' });
     await t.db.query(`UPDATE campaigns SET status = 'running' WHERE id = $1`, [other]);
-    await t.db.query(
-      `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-                               template_name, template_version, policy_version, status, not_before, planned_at)
-       VALUES ($1, 0, $2, 'email', 'promotional', 'offers', 'engagement', 'offer', 1, 1, 'sent', $3, $3)`,
-      [other, ids.j, new Date(NOW.getTime() - 2 * HOUR)],
-    );
+    const twoHoursAgo = new Date(NOW.getTime() - 2 * HOUR);
+    await aDelivery(t.db, {
+      campaignId: other,
+      customerId: ids.j,
+      category: 'promotional',
+      topic: 'offers',
+      goal: 'engagement',
+      templateName: 'offer',
+      status: 'sent',
+      notBefore: twoHoursAgo,
+      plannedAt: twoHoursAgo,
+    });
   });
   afterAll(() => t.close());
 

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ConsentService } from '../../src/consent';
 import { cancelPlanned } from '../../src/planned-deliveries/cancel-planned';
+import type { Channel } from '../../src/policy/engine';
 import { marketingConsentProblem } from '../../src/policy/engine/consent';
+import { aCampaign, aDelivery } from '../support/builders';
 import {
   insertRunningCampaign,
   plannerBatchInFlight,
@@ -388,20 +390,23 @@ describe('/v1/customers/:id/consents', () => {
 
   it('a withdrawal cancels the planned deliveries of its scope in the same transaction (promise 5)', async () => {
     const c = await newCustomer('crm-pending');
-    const [{ id: campaignId }] = await t.db.query(
-      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
-       VALUES ('c', 'tips', 'retention', 't', '{email,sms}', '{}', '{"type":"now"}', 'running', 'test')
-       RETURNING id`,
-    );
-    const plan = (step: number, channel: string, topic: string, status: string) =>
-      t.db.query(
-        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-                                 template_name, template_version, policy_version, status, not_before)
-         VALUES ($1, $2, $3, $4, 'content', $5, 'retention', 't', 1, 1, $6, now())
-         RETURNING id`,
-        [campaignId, step, c, channel, topic, status],
-      );
-    const [[emailTips], [emailOffers], [smsTips], [sentTips]] = await Promise.all([
+    const campaignId = await aCampaign(t.db, {
+      name: 'c',
+      templateName: 't',
+      channels: ['email', 'sms'],
+    });
+    const plan = async (step: number, channel: Channel, topic: string, status: string) => ({
+      id: await aDelivery(t.db, {
+        campaignId,
+        step,
+        customerId: c,
+        channel,
+        topic,
+        templateName: 't',
+        status,
+      }),
+    });
+    const [emailTips, emailOffers, smsTips, sentTips] = await Promise.all([
       plan(0, 'email', 'tips', 'planned'),
       plan(1, 'email', 'offers', 'planned'),
       plan(2, 'sms', 'tips', 'planned'),

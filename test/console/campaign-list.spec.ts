@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { AuditWriter } from '../../src/audit-log/audit-writer';
+import { aCampaignStep, aCustomer, aDelivery, sql } from '../support/builders';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 
 interface ListedRow {
@@ -53,27 +54,28 @@ describe('console campaigns list', () => {
   let customerSeq = 0;
   const addDeliveries = async (campaignId: string, fates: string[], notBefore = 'now()') => {
     for (const status of fates) {
-      const [c] = await t.db.query(
-        `INSERT INTO customers (external_id, kind) VALUES ($1, 'consumer') RETURNING id`,
-        [`list-${customerSeq++}`],
-      );
-      await t.db.query(
-        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-                                 template_name, template_version, policy_version, status, not_before)
-         VALUES ($1, 0, $2, 'email', 'content', 'tips', 'engagement', 'tips', 1, 1, $3, ${notBefore})`,
-        [campaignId, c.id, status],
-      );
+      const customerId = await aCustomer(t.db, { externalId: `list-${customerSeq++}` });
+      await aDelivery(t.db, {
+        campaignId,
+        customerId,
+        goal: 'engagement',
+        templateName: 'tips',
+        status,
+        notBefore: sql(notBefore),
+      });
     }
   };
 
   const setStatus = (id: string, status: string) =>
     t.db.query(`UPDATE campaigns SET status = $2 WHERE id = $1`, [id, status]);
   const addStep = (id: string, step: number, audience: number | null) =>
-    t.db.query(
-      `INSERT INTO campaign_steps (campaign_id, step, due_at, status, audience_size)
-       VALUES ($1, $2, now(), 'planned', $3)`,
-      [id, step, audience],
-    );
+    aCampaignStep(t.db, {
+      campaignId: id,
+      step,
+      dueAt: sql('now()'),
+      status: 'planned',
+      audienceSize: audience,
+    });
 
   /** Each row of the list page as shown: id, bar percent, sent · planned · audience. */
   const listed = async (): Promise<Map<string, ListedRow>> => {

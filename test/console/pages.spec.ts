@@ -1,3 +1,4 @@
+import { aCustomer, aDelivery } from '../support/builders';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 
 /** Audit, templates, policies and keys pages over plain HTTP with a signed-in cookie. */
@@ -338,16 +339,14 @@ describe('console pages: audit, templates, policies, keys', () => {
     await t.db.query(`UPDATE campaigns SET status = 'completed' WHERE id = $1`, [id]);
     const fates = ['sent', 'sent', 'failed', 'unknown', 'unknown', 'unknown'];
     for (const [i, status] of fates.entries()) {
-      const [c] = await t.db.query(
-        `INSERT INTO customers (external_id, kind) VALUES ($1, 'consumer') RETURNING id`,
-        [`fate-${i}`],
-      );
-      await t.db.query(
-        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-                                 template_name, template_version, policy_version, status, not_before)
-         VALUES ($1, 0, $2, 'email', 'content', 'tips', 'engagement', 'tips', 1, 1, $3, now())`,
-        [id, c.id, status],
-      );
+      const customerId = await aCustomer(t.db, { externalId: `fate-${i}` });
+      await aDelivery(t.db, {
+        campaignId: id,
+        customerId,
+        goal: 'engagement',
+        templateName: 'tips',
+        status,
+      });
     }
     const { cookie } = await signIn(marketerKey);
     const en = await t.http.get(`/console/campaigns/${id}`).set('Cookie', cookie);

@@ -9,7 +9,8 @@ import {
   type TemplateContext,
 } from '../../src/delivery/renderer';
 import { SenderService } from '../../src/delivery/sender.service';
-import type { Channel } from '../../src/policy/engine';
+import type { Category, Channel } from '../../src/policy/engine';
+import { aCampaign, aCustomer, aDelivery } from '../support/builders';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -100,24 +101,18 @@ export async function insertCustomer(
   } = {},
 ): Promise<string> {
   seq++;
-  const [row]: { id: string }[] = await t.db.query(
-    `INSERT INTO customers (external_id, kind, name, email, phone, locale, timezone, company,
-       account_manager_name, account_manager_phone)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-    [
-      `ext-${seq}-${Math.random().toString(36).slice(2)}`,
-      c.kind ?? 'consumer',
-      c.name ?? `Customer ${seq}`,
-      c.email === undefined ? `customer${seq}@mail.example` : c.email,
-      c.phone === undefined ? `+7916${String(1000000 + seq).slice(-7)}` : c.phone,
-      c.locale ?? 'en',
-      c.timezone ?? 'UTC',
-      c.company ?? null,
-      c.accountManagerPhone ? 'Igor' : null,
-      c.accountManagerPhone ?? null,
-    ],
-  );
-  return row.id;
+  return aCustomer(t.db, {
+    externalId: `ext-${seq}-${Math.random().toString(36).slice(2)}`,
+    kind: c.kind ?? 'consumer',
+    name: c.name ?? `Customer ${seq}`,
+    email: c.email === undefined ? `customer${seq}@mail.example` : c.email,
+    phone: c.phone === undefined ? `+7916${String(1000000 + seq).slice(-7)}` : c.phone,
+    locale: c.locale ?? 'en',
+    timezone: c.timezone ?? 'UTC',
+    company: c.company ?? null,
+    accountManagerName: c.accountManagerPhone ? 'Igor' : null,
+    accountManagerPhone: c.accountManagerPhone ?? null,
+  });
 }
 
 /** A confirmed consent with evidence, through the real ledger. */
@@ -150,20 +145,15 @@ export async function insertCampaign(
     template?: string;
   },
 ): Promise<string> {
-  const [row]: { id: string }[] = await t.db.query(
-    `INSERT INTO campaigns (name, topic, goal, template_name, template_version, channels, audience,
-       schedule, status, created_by)
-     VALUES ($1, $2, $3, $4, 1, $5, '{}'::jsonb, '{"type":"now"}'::jsonb, $6, 'test') RETURNING id`,
-    [
-      c.name ?? 'Spring tips',
-      c.topic,
-      c.goal ?? 'retention',
-      c.template ?? 'spring',
-      c.channels ?? ['email'],
-      c.status ?? 'running',
-    ],
-  );
-  return row.id;
+  return aCampaign(t.db, {
+    name: c.name ?? 'Spring tips',
+    topic: c.topic,
+    goal: c.goal ?? 'retention',
+    templateName: c.template ?? 'spring',
+    templateVersion: 1,
+    channels: c.channels ?? ['email'],
+    status: c.status ?? 'running',
+  });
 }
 
 export async function insertDelivery(
@@ -172,7 +162,7 @@ export async function insertDelivery(
     campaignId: string;
     customerId: string;
     channel?: Channel;
-    category?: 'content' | 'promotional' | 'service';
+    category?: Category;
     topic: string;
     goal?: string;
     notBefore?: Date;
@@ -182,28 +172,14 @@ export async function insertDelivery(
     template?: string;
   },
 ): Promise<string> {
-  const [row]: { id: string }[] = await t.db.query(
-    `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-       template_name, template_version, policy_version, status, not_before, lease_until, leased_by,
-       attempts)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 1, $9, $10, $11, $12, $13) RETURNING id`,
-    [
-      d.campaignId,
-      d.step ?? 0,
-      d.customerId,
-      d.channel ?? 'email',
-      d.category ?? 'content',
-      d.topic,
-      d.goal ?? 'retention',
-      d.template ?? 'spring',
-      d.status ?? 'planned',
-      d.notBefore ?? new Date('2026-11-23T11:00:00Z'),
-      d.leaseUntil ?? null,
-      d.status === 'sending' ? 'dead-instance' : null,
-      d.status === 'sending' ? 1 : 0,
-    ],
-  );
-  return row.id;
+  const { template, ...row } = d;
+  return aDelivery(t.db, {
+    ...row,
+    templateName: template ?? 'spring',
+    notBefore: d.notBefore ?? new Date('2026-11-23T11:00:00Z'),
+    leasedBy: d.status === 'sending' ? 'dead-instance' : null,
+    attempts: d.status === 'sending' ? 1 : 0,
+  });
 }
 
 export async function delivery(t: TestApp, id: string) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { aSuppression } from '../support/builders';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { createTopics } from '../support/test-app';
 import {
@@ -131,10 +132,11 @@ describe('sender: e-mail through a real SMTP server', () => {
       evidence: { wording: 'Yes', wordingVersion: 'v1' },
       actor: 'test',
     });
-    await t.db.query(
-      `INSERT INTO suppressions (address_type, address_hash, reason) VALUES ('email', $1, 'hard_bounce')`,
-      [createHash('sha256').update('email:bounced@mail.example').digest('hex')],
-    );
+    await aSuppression(t.db, {
+      addressType: 'email',
+      addressHash: createHash('sha256').update('email:bounced@mail.example').digest('hex'),
+      reason: 'hard_bounce',
+    });
     const ids = {
       none: await insertDelivery(t, { campaignId: campaign, customerId: none, topic: 'tips' }),
       withdrawnAfterClaim: await insertDelivery(t, {

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { CreateTemplateDto } from '../../src/templates/templates.dto';
+import { aCampaign, aTopic, sql } from '../support/builders';
 
 /** An IANA zone where it is about midday now, so quiet hours never defer a seeded run. */
 export function middayZone(now = new Date()): string {
@@ -32,19 +33,16 @@ export async function seedPlannedDeliveries(
   opts: { n: number; channel: 'email' | 'sms'; tag: string; template?: string; version?: number },
 ): Promise<string> {
   const zone = middayZone();
-  await db.query(
-    `INSERT INTO topics (key, category, title) VALUES ('tips', 'content', '{"en": "Tips", "ru": "Советы"}')
-     ON CONFLICT (key) DO NOTHING`,
-  );
-  const [campaign] = (
-    await db.query(
-      `INSERT INTO campaigns (name, topic, goal, template_name, template_version, channels, audience,
-         schedule, status, created_by, launched_at)
-       VALUES ($1, 'tips', 'retention', $2, $3, ARRAY[$4]::text[], '{}'::jsonb, '{"type":"now"}'::jsonb,
-         'running', 'seed', now()) RETURNING id`,
-      [`seed ${opts.tag}`, opts.template ?? 'seed', opts.version ?? 1, opts.channel],
-    )
-  ).rows as { id: string }[];
+  await aTopic(db, { key: 'tips', category: 'content', title: { en: 'Tips', ru: 'Советы' } });
+  const campaignId = await aCampaign(db, {
+    name: `seed ${opts.tag}`,
+    templateName: opts.template ?? 'seed',
+    templateVersion: opts.version ?? 1,
+    channels: [opts.channel],
+    createdBy: 'seed',
+    launchedAt: sql('now()'),
+  });
+  // The customers, their consents and deliveries set-based: benches seed tens of thousands.
   await db.query(
     `WITH c AS (
        INSERT INTO customers (external_id, kind, name, email, phone, locale, timezone)
@@ -66,7 +64,7 @@ export async function seedPlannedDeliveries(
        template_version, policy_version, consent_event_id, not_before)
      SELECT $1, customer_id, $5, 'content', 'tips', 'retention', $6, $7, 1, id, now() - interval '1 minute'
        FROM e`,
-    [campaign.id, opts.tag, opts.n, zone, opts.channel, opts.template ?? 'seed', opts.version ?? 1],
+    [campaignId, opts.tag, opts.n, zone, opts.channel, opts.template ?? 'seed', opts.version ?? 1],
   );
-  return campaign.id;
+  return campaignId;
 }

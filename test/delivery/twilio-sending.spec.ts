@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import twilio from 'twilio';
 import { addressHash } from '../../src/suppression/suppression.service';
+import { aSuppression, sql } from '../support/builders';
 import { startTwilioServer, type TwilioTestServer } from '../support/twilio-server';
 import { createTopics } from '../support/test-app';
 import {
@@ -237,16 +238,17 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
     const alsoStopped = await plannedSms(both);
     // All were planned before the e-mail feedback arrived; the last address first complained,
     // then bounced.
-    await t.db.query(
-      `INSERT INTO suppressions (address_type, address_hash, reason, created_at)
-       VALUES ('email', $1, 'complaint', now()), ('email', $2, 'hard_bounce', now()),
-              ('email', $3, 'complaint', now() - interval '1 day'), ('email', $3, 'hard_bounce', now())`,
-      [
-        addressHash('email', 'complained.sms@mail.example'),
-        addressHash('email', 'bounced.sms@mail.example'),
-        addressHash('email', 'both.sms@mail.example'),
-      ],
-    );
+    const suppress = (address: string, reason: 'complaint' | 'hard_bounce', createdAt = 'now()') =>
+      aSuppression(t.db, {
+        addressType: 'email',
+        addressHash: addressHash('email', address),
+        reason,
+        createdAt: sql(createdAt),
+      });
+    await suppress('complained.sms@mail.example', 'complaint');
+    await suppress('bounced.sms@mail.example', 'hard_bounce');
+    await suppress('both.sms@mail.example', 'complaint', `now() - interval '1 day'`);
+    await suppress('both.sms@mail.example', 'hard_bounce');
     const r = await t.sender.tick();
     expect(r).toMatchObject({ sent: 1 });
     expect(tw.requests.map((q) => q.params.To)).toEqual(['+79160000012']);

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DecisionContextLoader, consentEventFor } from '../../src/planning/decision-context.loader';
+import type { Category } from '../../src/policy/engine';
 import { addressHash } from '../../src/suppression/suppression.service';
+import {
+  aDelivery,
+  aSuppression,
+  sql,
+  type SqlExpression,
+  type SuppressionRow,
+} from '../support/builders';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   DAY,
@@ -53,24 +61,20 @@ describe('DecisionContextLoader', () => {
       step: number,
       status: string,
       notBefore: Date,
-      extra: { sentAt?: Date; goal?: string; category?: string; topic?: string } = {},
+      extra: { sentAt?: Date; goal?: string; category?: Category; topic?: string } = {},
     ) =>
-      t.db.query(
-        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-           template_name, template_version, policy_version, status, not_before, planned_at, sent_at)
-         VALUES ($1, $2, $3, 'email', $4, $5, $6, 'tpl', 1, 1, $7, $8, $8, $9)`,
-        [
-          campaignId,
-          step,
-          customer,
-          extra.category ?? 'promotional',
-          extra.topic ?? 'offers',
-          extra.goal ?? 'retention',
-          status,
-          notBefore,
-          extra.sentAt ?? null,
-        ],
-      );
+      aDelivery(t.db, {
+        campaignId,
+        step,
+        customerId: customer,
+        category: extra.category ?? 'promotional',
+        topic: extra.topic ?? 'offers',
+        goal: extra.goal ?? 'retention',
+        status,
+        notBefore,
+        plannedAt: notBefore,
+        sentAt: extra.sentAt ?? null,
+      });
     await insertDelivery(a, campaign, 0, 'sent', new Date(NOW.getTime() - 10 * DAY), {
       sentAt: new Date(NOW.getTime() - 10 * DAY + 60_000),
     });
@@ -86,19 +90,22 @@ describe('DecisionContextLoader', () => {
       [a, new Date(NOW.getTime() - 9 * DAY)],
     );
     // Suppressions by hash: c's phone bounced hard (e-mail still open), d complained.
-    await t.db.query(
-      `INSERT INTO suppressions (address_type, address_hash, reason) VALUES
-         ('phone', $1, 'hard_bounce'), ('email', $2, 'complaint'), ('email', $3, 'hard_bounce')`,
-      [
-        addressHash('phone', '+79161234568'),
-        addressHash('email', 'd@example.com'),
-        addressHash('email', 'b@example.com'),
-      ],
-    );
-    await t.db.query(
-      `INSERT INTO suppressions (address_type, address_hash, reason, lifted_at) VALUES ('email', $1, 'do_not_contact', now())`,
-      [addressHash('email', 'a@example.com')],
-    );
+    const suppress = (
+      addressType: 'email' | 'phone',
+      address: string,
+      reason: SuppressionRow['reason'],
+      liftedAt?: SqlExpression,
+    ) =>
+      aSuppression(t.db, {
+        addressType,
+        addressHash: addressHash(addressType, address),
+        reason,
+        liftedAt,
+      });
+    await suppress('phone', '+79161234568', 'hard_bounce');
+    await suppress('email', 'd@example.com', 'complaint');
+    await suppress('email', 'b@example.com', 'hard_bounce');
+    await suppress('email', 'a@example.com', 'do_not_contact', sql('now()'));
 
     const manager = t.db.createEntityManager();
     const query = jest.spyOn(manager, 'query');

@@ -1,6 +1,7 @@
 import { DEFAULT_PLANNER_OPTIONS } from '../../src/planning/planner-options';
 import { PlannerService } from '../../src/planning/planner.service';
 import { addressHash } from '../../src/suppression/suppression.service';
+import { aDelivery, aSuppression } from '../support/builders';
 import { createTestApp, TestApp } from '../support/test-app';
 import {
   DAY,
@@ -48,10 +49,11 @@ describe('PlannerService', () => {
     await grantConsent(t.db, withdrawn, 'email', '*', 'withdrawn');
     await grantConsent(t.db, suppressed, 'email', 'offers');
     await grantConsent(t.db, smsOnly, 'sms', 'offers');
-    await t.db.query(
-      `INSERT INTO suppressions (address_type, address_hash, reason) VALUES ('email', $1, 'complaint')`,
-      [addressHash('email', 'complained@example.com')],
-    );
+    await aSuppression(t.db, {
+      addressType: 'email',
+      addressHash: addressHash('email', 'complained@example.com'),
+      reason: 'complaint',
+    });
     const campaign = await insertCampaign(t.db, {
       topic: 'offers',
       audience: group('e2e'),
@@ -142,12 +144,15 @@ describe('PlannerService', () => {
     // step's unique key: the planner's own delivery for that customer is refused.
     const sorted = [...ids].sort();
     const taken = sorted[1];
-    await t.db.query(
-      `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-         template_name, template_version, policy_version, status, not_before, planned_at)
-       VALUES ($1, 0, $2, 'email', 'promotional', 'offers', 'retention', 'tpl', 1, 1, 'cancelled', $3, $3)`,
-      [campaign, taken, NOW],
-    );
+    await aDelivery(t.db, {
+      campaignId: campaign,
+      customerId: taken,
+      category: 'promotional',
+      topic: 'offers',
+      status: 'cancelled',
+      notBefore: NOW,
+      plannedAt: NOW,
+    });
 
     const report = await planner.tick();
     expect(report.steps).toEqual([

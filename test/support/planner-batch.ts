@@ -1,15 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { lockContacts } from '../../src/common/contact-lock';
+import { aCampaign, aDelivery } from './builders';
 
 /** A running campaign on topic `tips` (e-mail), inserted directly; returns its id. */
-export async function insertRunningCampaign(db: DataSource, name = 'race'): Promise<string> {
-  const [{ id }]: { id: string }[] = await db.query(
-    `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
-     VALUES ($1, 'tips', 'retention', 't', '{email}', '{}', '{"type":"now"}', 'running', 'test')
-     RETURNING id`,
-    [name],
-  );
-  return id;
+export function insertRunningCampaign(db: DataSource, name = 'race'): Promise<string> {
+  return aCampaign(db, { name, templateName: 't' });
 }
 
 /**
@@ -28,12 +23,7 @@ export async function plannerBatchInFlight(
   return {
     async plan() {
       try {
-        await runner.query(
-          `INSERT INTO deliveries (campaign_id, customer_id, channel, category, topic, goal,
-                                   template_name, template_version, policy_version, not_before)
-           VALUES ($1, $2, 'email', 'content', 'tips', 'retention', 't', 1, 1, now())`,
-          [campaignId, customerId],
-        );
+        await aDelivery(runner, { campaignId, customerId, templateName: 't' });
         await runner.commitTransaction();
       } finally {
         await runner.release();

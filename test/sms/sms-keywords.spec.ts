@@ -1,6 +1,8 @@
 import twilio from 'twilio';
 import { ConsentService } from '../../src/consent';
+import type { Channel } from '../../src/policy/engine';
 import { marketingConsentProblem } from '../../src/policy/engine/consent';
+import { aCampaign, aDelivery } from '../support/builders';
 import { createTestApp, ADMIN_KEY, TestApp, createTopics } from '../support/test-app';
 
 const AUTH_TOKEN = 'test-twilio-auth-token-0123456789';
@@ -361,21 +363,26 @@ describe('POST /webhooks/twilio/inbound (SMS keywords)', () => {
   it('links a STOP to the last SMS sent to that number (audit delivery_id, campaign report)', async () => {
     const phone = '+79161230077';
     const id = await subscribed(phone);
-    const [{ id: campaignId }] = await t.db.query(
-      `INSERT INTO campaigns (name, topic, goal, template_name, channels, audience, schedule, status, created_by)
-       VALUES ('sms tips', 'tips', 'retention', 'tips', '{sms,email}', '{}', '{"type":"now"}', 'completed', 'test')
-       RETURNING id`,
-    );
-    const deliver = (step: number, channel: string, sentAt: string) =>
-      t.db.query(
-        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-                                 template_name, template_version, policy_version, status, not_before, sent_at)
-         VALUES ($1, $2, $3, $4, 'content', 'tips', 'retention', 'tips', 1, 1, 'sent', $5, $5)
-         RETURNING id`,
-        [campaignId, step, id, channel, sentAt],
-      );
+    const campaignId = await aCampaign(t.db, {
+      name: 'sms tips',
+      templateName: 'tips',
+      channels: ['sms', 'email'],
+      status: 'completed',
+    });
+    const deliver = async (step: number, channel: Channel, sentAt: string) => ({
+      id: await aDelivery(t.db, {
+        campaignId,
+        step,
+        customerId: id,
+        channel,
+        templateName: 'tips',
+        status: 'sent',
+        notBefore: sentAt,
+        sentAt,
+      }),
+    });
     await deliver(0, 'sms', '2026-01-01T10:00:00Z');
-    const [[last]] = await Promise.all([
+    const [last] = await Promise.all([
       deliver(1, 'sms', '2026-02-01T10:00:00Z'),
       deliver(2, 'email', '2026-03-01T10:00:00Z'),
     ]);

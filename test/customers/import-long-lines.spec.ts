@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { cloneTestDatabase } from '../support/database';
-import { curlImport, pollHealth, type UploadResult } from './upload';
+import { curlImport, pollHealth, type UploadResult } from './import-upload';
 
 const ROOT = resolve(__dirname, '../..');
 const ADMIN_KEY = 'long-lines-admin-key-0123456789abcdef';

@@ -3,6 +3,7 @@ import {
   plannerBatchInFlight,
   stillWaiting,
 } from '../support/planner-batch';
+import { aDelivery } from '../support/builders';
 import { ADMIN_KEY, createTestApp, createTopics, TestApp } from '../support/test-app';
 
 describe('erasure', () => {
@@ -225,15 +226,16 @@ describe('erasure', () => {
       .send({ externalId: 'crm-erase-2', kind: 'consumer', email: 'second@example.ru' });
     const other = res.body.id as string;
     const campaignId = await insertRunningCampaign(t.db, 'c');
-    const deliver = (step: number, status: string) =>
-      t.db.query(
-        `INSERT INTO deliveries (campaign_id, step, customer_id, channel, category, topic, goal,
-                                 template_name, template_version, policy_version, status, not_before)
-         VALUES ($1, $2, $3, 'email', 'content', 'tips', 'retention', 'tips', 1, 1, $4, now())
-         RETURNING id`,
-        [campaignId, step, other, status],
-      );
-    const [[planned], [sent]] = await Promise.all([deliver(0, 'planned'), deliver(1, 'sent')]);
+    const deliver = async (step: number, status: string) => ({
+      id: await aDelivery(t.db, {
+        campaignId,
+        step,
+        customerId: other,
+        templateName: 'tips',
+        status,
+      }),
+    });
+    const [planned, sent] = await Promise.all([deliver(0, 'planned'), deliver(1, 'sent')]);
     await t.db.query(
       `INSERT INTO audit_content (delivery_id, customer_id, content, content_hash, stored_at)
        VALUES ($1, $2, '{"text": "Hello, second@example.ru"}', 'h1', now())`,

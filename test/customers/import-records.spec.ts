@@ -1,5 +1,5 @@
 import { createTestApp, TestApp } from '../support/test-app';
-import { portOf, postImport } from './upload';
+import { portOf, postImport } from './import-upload';
 
 const row = (n: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ externalId: `r-${n}`, kind: 'consumer', name: `Customer ${n}`, ...extra });

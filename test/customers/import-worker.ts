@@ -1,6 +1,6 @@
 /**
  * The HTTP app in its own process for the import crash test:
- * `node -r @swc-node/register test/import/import-worker.ts` with DATABASE_URL, … in the
+ * `node -r @swc-node/register test/customers/import-worker.ts` with DATABASE_URL, … in the
  * environment. Listens on a free port, prints "port <n>" and serves until killed.
  */
 import type { AddressInfo } from 'node:net';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { postImport } from './upload';
+import { postImport } from './import-upload';
 
 const ROOT = resolve(__dirname, '../..');
 const ROWS = 30_000;
