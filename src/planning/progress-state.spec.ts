@@ -1,5 +1,5 @@
-import { progressState } from '../../src/planning/progress-state';
-import type { CampaignProgress } from '../../src/campaigns/campaigns.service';
+import { progressState } from './progress-state';
+import type { CampaignProgress } from '../campaigns/campaigns.service';
 
 const base: CampaignProgress = {
   status: 'running',
