@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  BadRequestException,
   Inject,
   Injectable,
   Logger,
@@ -25,6 +24,7 @@ import { DEFAULT_TTL_MS, LinkTokenService } from '../tokens/link-token.service';
 import { consentWording, wordingProblem } from './consent-wordings';
 import type { SubscribeDto } from './subscribe.dto';
 import { safeError } from '../common/log-safety';
+import { invalid } from '../common/domain-error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
@@ -158,7 +158,7 @@ export class SubscribeService implements OnModuleInit, OnApplicationShutdown {
     const keys = [...new Set(dto.topics)];
     const topics = await this.topics(keys, dto.topics);
     const problem = wordingProblem(dto.wordingVersion, dto.locale);
-    if (problem) throw new BadRequestException([problem]);
+    if (problem) throw invalid([problem]);
     const wording = consentWording(dto.wordingVersion, dto.locale, {
       company: this.settings.company.name,
       topics: topics.map((tp) => localized(tp.title, dto.locale) || tp.key),
@@ -499,7 +499,7 @@ export class SubscribeService implements OnModuleInit, OnApplicationShutdown {
       else if (row.category === 'service')
         errors.push(`topics[${i}] "${key}" is a service topic, which needs no subscription`);
     });
-    if (errors.length) throw new BadRequestException(errors);
+    if (errors.length) throw invalid(errors);
     return keys.map((k) => byKey.get(k) as TopicRow);
   }
 
