@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
-import { formatDayTime, TimelineLocale } from './sentences';
+import { formatDayTime } from './sentence-dates';
+import type { TimelineLocale } from './sentence-words';
 import { timelineLocale } from './timeline.service';
 import { notFound } from '../common/domain-error';
 

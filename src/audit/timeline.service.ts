@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { CustomerKind, DEFAULT_POLICIES } from '../policy/engine';
 import { decodeCursor, encodeCursor } from './audit-filter';
 import { AUDIT_SELECT, AuditItem, toAuditItem } from './audit-query.service';
-import { sentence, TimelineLocale } from './sentences';
+import { sentence } from './sentences';
+import type { TimelineLocale } from './sentence-words';
 import { notFound } from '../common/domain-error';
 
 export interface TimelineEntry extends AuditItem {

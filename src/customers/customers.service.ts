@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isUuid } from '../common/strict-values';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { AuditContentService } from '../audit/audit-content.service';
+import { AuditContentWriter } from '../audit-log/audit-content';
 import { AuditWriter } from '../audit-log/audit-writer';
 import { actorRef, type Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
@@ -40,7 +40,7 @@ export class CustomersService {
     private readonly repo: CustomersRepository,
     private readonly dataSource: DataSource,
     private readonly audit: AuditWriter,
-    private readonly auditContent: AuditContentService,
+    private readonly auditContent: AuditContentWriter,
     private readonly suppressions: SuppressionService,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
