@@ -29,6 +29,8 @@ const PG_MESSAGES =
  */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 3) return false;
+  // A refusal's message may quote the request, which could read like a driver's message.
+  if (err instanceof DomainError) return false;
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
   if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || SQLSTATE.test(e.code)))
     return true;
