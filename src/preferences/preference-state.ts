@@ -6,6 +6,7 @@ import type { Channel, ConsentEntry, MaxFrequency } from '../policy/engine';
 import { DEFAULT_DOUBLE_OPT_IN, marketingConsentProblem } from '../policy/engine/consent';
 import type { LinkTokenPayload } from '../tokens/link-token.service';
 import { pairKey, type PreferenceChoices } from './preference-form';
+import type { TopicTextsRow } from './topic-texts';
 
 export interface CustomerRow {
   id: string;
@@ -15,14 +16,6 @@ export interface CustomerRow {
   kind: 'consumer' | 'business';
   locale: string;
   timezone: string;
-}
-
-export interface TopicRow {
-  key: string;
-  category: string;
-  cadence_days: number | null;
-  title: Record<string, string>;
-  description: Record<string, string>;
 }
 
 /** A genuine preference link and the customer it names. */
@@ -35,7 +28,7 @@ export interface PreferenceTarget {
 
 /** What the page shows and a submission starts from: topics, channels, consents, preferences. */
 export interface Loaded {
-  topics: TopicRow[];
+  topics: TopicTextsRow[];
   reachable: Channel[];
   pairs: { topic: string; channel: Channel }[];
   entries: ConsentEntry[];
@@ -55,7 +48,7 @@ export async function loadPreferenceState(
   customer: CustomerRow,
   m: EntityManager,
 ): Promise<Loaded> {
-  const topics: TopicRow[] = await m.query(
+  const topics: TopicTextsRow[] = await m.query(
     `SELECT key, category, cadence_days, title, description FROM topics
      WHERE archived_at IS NULL AND category IN ('content', 'promotional')
      ORDER BY category, key`,

@@ -1,4 +1,5 @@
 import type { PageLang } from '../mail/system-mail';
+import type { TopicTextsRow } from '../preferences/topic-texts';
 
 export interface RequestEvidence {
   ip: string | null;
@@ -6,12 +7,7 @@ export interface RequestEvidence {
 }
 
 /** A topic as the form and the confirmation e-mail need it. */
-export interface TopicRow {
-  key: string;
-  category: string;
-  cadence_days: number | null;
-  title: Record<string, string>;
-  description: Record<string, string>;
+export interface TopicRow extends TopicTextsRow {
   archived_at: Date | null;
 }
 
