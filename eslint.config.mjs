@@ -2,6 +2,47 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+// Nest's HTTP exceptions: only the HTTP edge may use them; everything else throws DomainError
+// (src/common/domain-error.ts), which the edge maps to a status in one place.
+const NEST_HTTP_EXCEPTIONS = [
+  'BadGatewayException',
+  'BadRequestException',
+  'ConflictException',
+  'ForbiddenException',
+  'GatewayTimeoutException',
+  'GoneException',
+  'HttpVersionNotSupportedException',
+  'HttpException',
+  'ImATeapotException',
+  'InternalServerErrorException',
+  'IntrinsicException',
+  'MethodNotAllowedException',
+  'MisdirectedException',
+  'NotAcceptableException',
+  'NotFoundException',
+  'NotImplementedException',
+  'PayloadTooLargeException',
+  'PreconditionFailedException',
+  'RequestTimeoutException',
+  'ServiceUnavailableException',
+  'UnauthorizedException',
+  'UnprocessableEntityException',
+  'UnsupportedMediaTypeException',
+];
+
+// TEMPORARY (issue #16): files the planner/campaigns and delivery/templates engineers convert on
+// their own branches. The lead empties this list after merging; service-messages.ts then drops
+// its HttpException branch.
+const NOT_YET_ON_DOMAIN_ERRORS = [
+  'src/campaigns/campaign-examples.service.ts',
+  'src/campaigns/campaign-forecast.service.ts',
+  'src/campaigns/campaigns.service.ts',
+  'src/campaigns/template-port.adapter.ts',
+  'src/delivery/feedback/provider-feedback.service.ts',
+  'src/templates/templates.service.ts',
+  'src/console/service-messages.ts',
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -43,6 +84,43 @@ export default tseslint.config(
         FormData: 'readonly',
         URLSearchParams: 'readonly',
       },
+    },
+  },
+  {
+    // Services and domain code throw DomainError; Nest exceptions belong to the HTTP edge.
+    // Before the policy engine's block, whose stricter rules replace these for its files.
+    files: ['src/**/*.ts'],
+    ignores: [
+      '**/*.controller.ts',
+      '**/*.guard.ts',
+      '**/*.filter.ts',
+      '**/*.interceptor.ts',
+      '**/*.pipe.ts',
+      '**/*.spec.ts',
+      ...NOT_YET_ON_DOMAIN_ERRORS,
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: NEST_HTTP_EXCEPTIONS,
+              message:
+                'Throw DomainError (src/common/domain-error.ts); only controllers, guards, filters, interceptors and pipes use Nest HTTP exceptions.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          // `new common.NotFoundException()` after a namespace import.
+          selector: `NewExpression[callee.property.name=/^(${NEST_HTTP_EXCEPTIONS.join('|')})$/]`,
+          message: 'Throw DomainError (src/common/domain-error.ts) outside the HTTP edge.',
+        },
+      ],
     },
   },
   {

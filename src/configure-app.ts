@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { installBodyParsers } from './common/body-parsers';
 import { JsonExceptionFilter } from './common/http-exception.filter';
-import { createValidationPipe } from './common/validation';
+import { createValidationPipe } from './common/validation.pipe';
 import type { Settings } from './config/settings';
 
 /** Everything the HTTP app needs besides its modules; shared by main.ts and the tests. */

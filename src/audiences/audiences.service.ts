@@ -1,8 +1,9 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { audienceTopics, validateAudience, type AudienceFilter } from './audience-filter';
 import { compileAudience } from './compile-audience';
+import { invalid } from '../common/domain-error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_PAGE_SIZE = 10_000;
@@ -37,9 +38,9 @@ export class AudiencesService {
     manager?: EntityManager,
   ): Promise<string[]> {
     if (afterId !== null && !UUID.test(afterId))
-      throw new BadRequestException(['afterId must be a customer id (uuid)']);
+      throw invalid(['afterId must be a customer id (uuid)']);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
-      throw new BadRequestException([`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`]);
+      throw invalid([`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`]);
     const params: unknown[] = [];
     const where = this.compile(filter, params);
     params.push(limit);
@@ -82,7 +83,7 @@ export class AudiencesService {
   // like any other (a '*' consent covers it) instead of failing in the planner.
   private compile(filter: unknown, params: unknown[]): string {
     const errors = validateAudience(filter);
-    if (errors.length > 0) throw new BadRequestException(errors);
+    if (errors.length > 0) throw invalid(errors);
     return compileAudience(filter as AudienceFilter, {
       now: this.clock.now(),
       params,

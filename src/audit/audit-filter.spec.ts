@@ -1,4 +1,5 @@
-import { BadRequestException } from '@nestjs/common';
+import { DomainError } from '../common/domain-error';
+import { HTTP_STATUS_OF } from '../common/http-status-of';
 import { decodeCursor, encodeCursor } from './audit-filter';
 
 describe('audit cursors', () => {
@@ -18,13 +19,12 @@ describe('audit cursors', () => {
     ['NUL byte', encodeCursor('1\u0000')],
     ['not ours', 'garbage'],
   ])('refuses a cursor %s with a 400 naming the field', (_, cursor) => {
-    expect(() => decodeCursor(cursor, 'cursor')).toThrow(BadRequestException);
+    expect(() => decodeCursor(cursor, 'cursor')).toThrow(DomainError);
     try {
       decodeCursor(cursor, 'cursor');
     } catch (e) {
-      expect((e as BadRequestException).getResponse()).toMatchObject({
-        message: ['cursor is not valid'],
-      });
+      expect(HTTP_STATUS_OF[(e as DomainError).kind].status).toBe(400);
+      expect((e as DomainError).messages).toEqual(['cursor is not valid']);
     }
   });
 });

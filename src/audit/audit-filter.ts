@@ -1,8 +1,8 @@
 import { InStorableRange } from '../common/strict-values';
-import { BadRequestException } from '@nestjs/common';
 import { isBigintId } from '../common/strict-values';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { invalid } from '../common/domain-error';
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$/;
 const TYPES_PATTERN = new RegExp(
@@ -100,7 +100,7 @@ export function toAuditFilter(q: AuditFilterQuery): AuditFilter {
   }
   if (q.from) f.from = new Date(q.from);
   if (q.to) f.to = new Date(q.to);
-  if (f.from && f.to && f.from > f.to) throw new BadRequestException(['from must not be after to']);
+  if (f.from && f.to && f.from > f.to) throw invalid(['from must not be after to']);
   return f;
 }
 
@@ -111,7 +111,7 @@ export const encodeCursor = (id: string) => Buffer.from(`a:${id}`).toString('bas
 export function decodeCursor(cursor: string, field = 'cursor'): string {
   const text = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url').toString() : '';
   const id = text.startsWith('a:') ? text.slice(2) : '';
-  if (!isBigintId(id)) throw new BadRequestException([`${field} is not valid`]);
+  if (!isBigintId(id)) throw invalid([`${field} is not valid`]);
   return id;
 }
 

@@ -1,5 +1,6 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { notFound } from '../common/domain-error';
 
 export interface ChannelReport {
   /** 'none' for decisions that skipped before a channel was chosen. */
@@ -50,7 +51,7 @@ export class CampaignReportService {
       `SELECT id, name, status FROM campaigns WHERE id = $1`,
       [campaignId],
     );
-    if (!c) throw new NotFoundException([`campaign ${campaignId} not found`]);
+    if (!c) throw notFound([`campaign ${campaignId} not found`]);
     const decisions: { channel: string | null; type: string; reason: string | null; n: number }[] =
       await this.dataSource.query(
         `SELECT channel, type, reason, count(*)::int AS n FROM audit_events

@@ -1,10 +1,12 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
-import { formatDayTime, TimelineLocale } from './sentences';
+import { formatDayTime } from './sentence-dates';
+import type { TimelineLocale } from './sentence-words';
 import { timelineLocale } from './timeline.service';
+import { notFound } from '../common/domain-error';
 
 /** Delivery statuses of a message that was handed to a provider. */
 export const SENT_STATUSES = ['sent', 'delivered', 'bounced', 'complained', 'unknown'];
@@ -129,7 +131,7 @@ export class EvidenceService {
          FROM customers WHERE id = $1`,
       [customerId],
     );
-    if (!c) throw new NotFoundException([`customer ${customerId} not found`]);
+    if (!c) throw notFound([`customer ${customerId} not found`]);
     const ledger: ConsentRow[] = await this.dataSource.query(
       `SELECT e.id::text, e.channel, e.topic, e.action, e.source, e.confirmed, e.occurred_at,
               e.recorded_at, host(e.ip) AS ip, e.user_agent, w.wording, e.wording_hash,

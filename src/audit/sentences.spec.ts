@@ -1,5 +1,7 @@
 import { REASON_CODES } from '../policy/engine';
-import { formatDay, sentence, SentenceContext } from './sentences';
+import { formatDay } from './sentence-dates';
+import type { SentenceContext } from './sentence-words';
+import { sentence } from './sentences';
 
 const ru: SentenceContext = { locale: 'ru', zone: 'Europe/Moscow' };
 const en: SentenceContext = { locale: 'en', zone: 'Europe/Moscow' };

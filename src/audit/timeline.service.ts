@@ -1,9 +1,11 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CustomerKind, DEFAULT_POLICIES } from '../policy/engine';
 import { decodeCursor, encodeCursor } from './audit-filter';
 import { AUDIT_SELECT, AuditItem, toAuditItem } from './audit-query.service';
-import { sentence, TimelineLocale } from './sentences';
+import { sentence } from './sentences';
+import type { TimelineLocale } from './sentence-words';
+import { notFound } from '../common/domain-error';
 
 export interface TimelineEntry extends AuditItem {
   campaignName: string | null;
@@ -58,7 +60,7 @@ export class TimelineService {
         ORDER BY a.id::bigint ${desc ? 'DESC' : 'ASC'}`,
       [customerId, after, opts.limit + 1],
     );
-    if (!all.length) throw new NotFoundException([`customer ${customerId} not found`]);
+    if (!all.length) throw notFound([`customer ${customerId} not found`]);
     const c = { kind: all[0].c_kind, locale: all[0].c_locale, timezone: all[0].c_timezone };
     const locale = timelineLocale(opts.locale, c.locale);
     const rows = all.filter((r) => r.id !== null);

@@ -1,11 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AuditWriter } from '../audit-log/audit-writer';
@@ -13,6 +7,7 @@ import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { Actor, actorRef } from './actor';
 import { ApiKeyEntity, Role } from './api-key.entity';
+import { notFound } from '../common/domain-error';
 
 // Keys are 256-bit random, so a fast unsalted hash is enough: there is nothing to brute-force.
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -108,7 +103,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!row) throw new NotFoundException(`api key ${id} not found`);
+      if (!row) throw notFound(`api key ${id} not found`);
       if (row.revokedAt) return;
       row.revokedAt = new Date();
       await m.save(row);

@@ -1,5 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-unavailable';
+import { invalid } from './domain-error';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -27,5 +28,6 @@ describe('isDatabaseUnavailable', () => {
     ['a plain bug', new TypeError('x is undefined')],
     ['a string', 'ECONNREFUSED'],
     ['null', null],
+    ['a refusal quoting a driver-like message', invalid('Connection terminated is not a topic')],
   ])('is false for %s', (_name, err) => expect(isDatabaseUnavailable(err)).toBe(false));
 });

@@ -1,5 +1,6 @@
-import { HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DomainError } from './domain-error';
 
 /** Seconds a client is asked to wait before retrying while the database is unreachable. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -28,6 +29,8 @@ const PG_MESSAGES =
  */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 3) return false;
+  // A refusal's message may quote the request, which could read like a driver's message.
+  if (err instanceof DomainError) return false;
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
   if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || SQLSTATE.test(e.code)))
     return true;
@@ -63,7 +66,7 @@ export function sendDatabaseUnavailable(req: Request, res: Response): void {
 }
 
 /** The same answer as an exception, for filters that render their own error pages (console). */
-export function databaseUnavailableException(res: Response): ServiceUnavailableException {
+export function databaseUnavailableException(res: Response): DomainError {
   res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-  return new ServiceUnavailableException([UNAVAILABLE_MESSAGE]);
+  return new DomainError('unavailable', [UNAVAILABLE_MESSAGE]);
 }

@@ -1,6 +1,6 @@
-import { ForbiddenException, ServiceUnavailableException } from '@nestjs/common';
 import twilio from 'twilio';
 import type { Settings } from '../config/settings';
+import { DomainError, forbidden } from './domain-error';
 
 /** The form fields of a Twilio webhook, as Twilio signed them. */
 export type TwilioParams = Record<string, string | string[]>;
@@ -29,13 +29,14 @@ export function verifyTwilioSignature(
 ): void {
   const authToken = settings.twilio.authToken;
   if (!authToken) {
-    throw new ServiceUnavailableException(
+    throw new DomainError(
+      'unavailable',
       `Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to accept ${what}`,
     );
   }
-  if (!signature) throw new ForbiddenException('X-Twilio-Signature header is missing');
+  if (!signature) throw forbidden('X-Twilio-Signature header is missing');
   // The URL Twilio signed is the public one from settings, never the Host header.
   if (!twilio.validateRequest(authToken, signature, settings.publicUrl + path, params)) {
-    throw new ForbiddenException('X-Twilio-Signature does not match this request');
+    throw forbidden('X-Twilio-Signature does not match this request');
   }
 }

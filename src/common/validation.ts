@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 
 /** Flattens nested errors into messages that name the full path of the field at fault. */
@@ -18,17 +18,9 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 }
 
 // The rules of every request body, whether it comes through the pipe or from a file or an array.
-const VALIDATION_OPTIONS = { whitelist: true, forbidNonWhitelisted: true } as const;
+export const VALIDATION_OPTIONS = { whitelist: true, forbidNonWhitelisted: true } as const;
 
 /** Validates an already-built DTO instance with the pipe's options; messages name the field. */
 export function validationMessages(dto: object): string[] {
   return flattenValidationErrors(validateSync(dto, VALIDATION_OPTIONS));
-}
-
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    ...VALIDATION_OPTIONS,
-    transform: true,
-    exceptionFactory: (errors) => new BadRequestException(flattenValidationErrors(errors)),
-  });
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, GoneException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditWriter } from '../audit-log/audit-writer';
 import type { AuditEventType } from '../audit-log/audit-event-types';
@@ -19,6 +19,7 @@ import {
 } from './consent-state';
 import { FLOW_SOURCE_MESSAGE, isFlowSource } from './consent-sources';
 import { SOURCE_PATTERN } from './consent.dto';
+import { DomainError, invalid, notFound } from '../common/domain-error';
 
 export interface ConsentEvidence {
   ip?: string | null;
@@ -252,7 +253,7 @@ export class ConsentService {
         errors.push('evidence.wordingVersion is required to grant consent');
     }
     if (!c.actor) errors.push('actor is required');
-    if (errors.length) throw new BadRequestException(errors);
+    if (errors.length) throw invalid(errors);
   }
 
   private async recordIn(m: EntityManager, c: ConsentCommand): Promise<RecordedConsent> {
@@ -266,9 +267,9 @@ export class ConsentService {
     }
     if (c.topic !== ALL_TOPICS) {
       const topic = await this.topics.find(c.topic, m);
-      if (!topic) throw new BadRequestException([`topic ${c.topic} is not a known topic`]);
+      if (!topic) throw invalid([`topic ${c.topic} is not a known topic`]);
       if (topic.archivedAt && c.action !== 'withdraw')
-        throw new BadRequestException([`topic ${c.topic} is archived`]);
+        throw invalid([`topic ${c.topic} is archived`]);
     }
     const now = this.clock.now();
     const [current]: StateRow[] = await m.query(
@@ -291,8 +292,7 @@ export class ConsentService {
       at: now,
       overridden,
     });
-    if (next.kind === 'refused')
-      throw new BadRequestException([`${next.message} (${c.channel}/${c.topic})`]);
+    if (next.kind === 'refused') throw invalid([`${next.message} (${c.channel}/${c.topic})`]);
 
     const ev = c.evidence ?? {};
     // The version label lands in append-only rows: an address or number in it is masked.
@@ -388,9 +388,9 @@ export class ConsentService {
       `SELECT erased_at FROM customers WHERE id = $1 ${lock ? 'FOR NO KEY UPDATE' : ''}`,
       [id],
     );
-    if (!rows.length) throw new NotFoundException([`customer ${id} not found`]);
+    if (!rows.length) throw notFound([`customer ${id} not found`]);
     if (lock && rows[0].erased_at)
-      throw new GoneException([`customer ${id} was erased; consent cannot be recorded`]);
+      throw new DomainError('gone', [`customer ${id} was erased; consent cannot be recorded`]);
   }
 
   private async currentState(m: EntityManager, customerId: string): Promise<ConsentStateView[]> {

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditQueryModule } from '../audit/audit-query.module';
 import { CustomerImportRecords } from './customer-import-records.service';
 import { CustomerImportService } from './customer-import.service';
 import { CustomerImportsController } from './customer-imports.controller';
@@ -13,7 +12,7 @@ import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([CustomerEntity]), AuditQueryModule],
+  imports: [TypeOrmModule.forFeature([CustomerEntity])],
   controllers: [CustomerImportsController, CustomersController],
   providers: [
     CustomersService,

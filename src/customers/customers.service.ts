@@ -1,14 +1,8 @@
-import {
-  BadRequestException,
-  ForbiddenException,
-  Inject,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isUuid } from '../common/strict-values';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { AuditContentService } from '../audit/audit-content.service';
+import { AuditContentWriter } from '../audit-log/audit-content';
 import { AuditWriter } from '../audit-log/audit-writer';
 import { actorRef, type Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
@@ -34,6 +28,7 @@ import { toCustomerResponse } from './customer.mapper';
 import { CustomersRepository } from './customers.repository';
 import { scrubCustomerHistory } from './erasure-scrub';
 import { toE164 } from './validators';
+import { forbidden, invalid, notFound } from '../common/domain-error';
 
 const PAGE = 50;
 const REQUIRED_ON_PATCH = ['externalId', 'kind', 'timezone', 'locale'] as const;
@@ -45,7 +40,7 @@ export class CustomersService {
     private readonly repo: CustomersRepository,
     private readonly dataSource: DataSource,
     private readonly audit: AuditWriter,
-    private readonly auditContent: AuditContentService,
+    private readonly auditContent: AuditContentWriter,
     private readonly suppressions: SuppressionService,
     private readonly clock: Clock,
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -57,7 +52,7 @@ export class CustomersService {
    */
   async upsert(dto: UpsertCustomerDto, actor?: Actor) {
     const input = normalizeCustomer(dto, this.settings.defaultPhoneRegion);
-    if (!input.ok) throw new BadRequestException(input.errors.map((e) => e.message));
+    if (!input.ok) throw invalid(input.errors.map((e) => e.message));
     const row = input.row;
     const { created, id } = await this.dataSource.transaction(async (m) => {
       let existing = await this.lockByExternalId(m, row.externalId);
@@ -73,11 +68,10 @@ export class CustomersService {
         if (!existing) throw new Error('customer vanished between insert and read');
       }
       if (actor && !mayChangeCustomers(actor.role))
-        throw new ForbiddenException(
+        throw forbidden(
           `the ${actor.role} role may create customers but not change an existing one`,
         );
-      if (existing.erasedAt)
-        throw new BadRequestException('customer was erased and cannot be changed');
+      if (existing.erasedAt) throw invalid('customer was erased and cannot be changed');
       const fields = changedFields(valuesOfCustomer(existing), valuesOfRow(row));
       if (fields.length) {
         await this.repo.upsertBatch([row], m);
@@ -116,7 +110,7 @@ export class CustomersService {
 
   async get(id: string) {
     const c = await this.customers.findOne({ where: { id } });
-    if (!c) throw new NotFoundException(`customer ${id} not found`);
+    if (!c) throw notFound(`customer ${id} not found`);
     const suppressions = c.erasedAt ? [] : await this.suppressions.find(c);
     return { ...toCustomerResponse(c, this.clock.now()), suppressions };
   }
@@ -124,15 +118,14 @@ export class CustomersService {
   async patch(id: string, dto: PatchCustomerDto, actor?: Actor) {
     // The DTO's optional fields let null through; only the optional parts of a customer may be cleared.
     const notNullable = REQUIRED_ON_PATCH.filter((f) => dto[f] === null);
-    if (notNullable.length)
-      throw new BadRequestException(notNullable.map((f) => `${f} must not be null`));
+    if (notNullable.length) throw invalid(notNullable.map((f) => `${f} must not be null`));
     await this.dataSource.transaction(async (m) => {
       const c = await m.findOne(CustomerEntity, {
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!c) throw new NotFoundException(`customer ${id} not found`);
-      if (c.erasedAt) throw new BadRequestException('customer was erased and cannot be changed');
+      if (!c) throw notFound(`customer ${id} not found`);
+      if (c.erasedAt) throw invalid('customer was erased and cannot be changed');
       const before = valuesOfCustomer(c);
       const region = this.settings.defaultPhoneRegion;
       const errors: string[] = [];
@@ -164,7 +157,7 @@ export class CustomersService {
       if (dto.attributes !== undefined) c.attributes = dto.attributes ?? {};
       if (c.kind === 'business' && !c.company)
         errors.push('company is required for business customers');
-      if (errors.length) throw new BadRequestException(errors);
+      if (errors.length) throw invalid(errors);
       const fields = changedFields(before, valuesOfCustomer(c));
       if (!fields.length) return;
       c.updatedAt = this.clock.now();
@@ -183,14 +176,14 @@ export class CustomersService {
     if (q.email) qb.andWhere('lower(c.email) = lower(:email)', { email: q.email.trim() });
     if (q.phone) {
       const phone = toE164(q.phone, this.settings.defaultPhoneRegion);
-      if (!phone) throw new BadRequestException(['phone must be a valid phone number']);
+      if (!phone) throw invalid(['phone must be a valid phone number']);
       qb.andWhere('c.phone = :phone', { phone });
     }
     if (q.externalId) qb.andWhere('c.externalId = :externalId', { externalId: q.externalId });
     if (q.cursor) {
       const after =
         typeof q.cursor === 'string' ? Buffer.from(q.cursor, 'base64url').toString() : '';
-      if (!isUuid(after)) throw new BadRequestException(['cursor is not valid']);
+      if (!isUuid(after)) throw invalid(['cursor is not valid']);
       qb.andWhere('c.id > :after', { after });
     }
     const rows = await qb.getMany();
@@ -210,7 +203,7 @@ export class CustomersService {
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (!c) throw new NotFoundException(`customer ${id} not found`);
+      if (!c) throw notFound(`customer ${id} not found`);
       if (c.erasedAt) return;
       // A planner batch in flight either commits first (its deliveries are cancelled below) or
       // waits and then reads the customer as erased.

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { CampaignExamplesService } from '../campaigns/campaign-examples.service';
 import { CampaignsService, type CampaignDefinition } from '../campaigns/campaigns.service';
 import { Clock } from '../common/clock';
+import { isDomainError } from '../common/domain-error';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { ConsentService } from '../consent/consent.service';
@@ -524,8 +525,7 @@ async function launchDrafts(
       await campaigns.launch(d.id, false, actor);
       report.launched.push(d.name);
     } catch (err) {
-      const e = err as { getResponse?: () => unknown; message: string };
-      const detail = e.getResponse ? JSON.stringify(e.getResponse()) : e.message;
+      const detail = isDomainError(err) ? err.messages.join('; ') : (err as Error).message;
       report.launchErrors.push(`${d.name}: ${detail}`);
       new Logger('Demo').warn(`campaign ${d.id} not launched: ${detail}`);
     }

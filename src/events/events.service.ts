@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
@@ -7,6 +7,7 @@ import { stableJson } from '../common/stable-json';
 import { validationMessages } from '../common/validation';
 import { CustomerEventDto, type EventType } from './event.dto';
 import { insertEventsAndFacts, lockEventCustomers, type EventRow } from './events.repository';
+import { conflict, invalid } from '../common/domain-error';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 const isValidEvent = compileValidator(CustomerEventDto);
@@ -59,9 +60,9 @@ export class EventsService {
    */
   async record(body: unknown): Promise<RecordedEvents> {
     const list = Array.isArray(body) ? body : [body];
-    if (list.length === 0) throw new BadRequestException(['body must contain at least one event']);
+    if (list.length === 0) throw invalid(['body must contain at least one event']);
     if (list.length > MAX_EVENTS_PER_REQUEST) {
-      throw new BadRequestException([`body may contain at most ${MAX_EVENTS_PER_REQUEST} events`]);
+      throw invalid([`body may contain at most ${MAX_EVENTS_PER_REQUEST} events`]);
     }
     const prefix = (i: number) => (Array.isArray(body) ? `[${i}].` : '');
     const now = this.clock.now();
@@ -82,7 +83,7 @@ export class EventsService {
       }
       return dto;
     }) as CustomerEventDto[];
-    if (errors.length) throw new BadRequestException(errors);
+    if (errors.length) throw invalid(errors);
 
     return this.dataSource.transaction(async (m) => {
       const byId = events.flatMap((e) => (e.customerId ? [e.customerId.toLowerCase()] : []));
@@ -130,8 +131,8 @@ export class EventsService {
         rowOf[i] = rows.length;
         rows.push(row);
       });
-      if (errors.length) throw new BadRequestException(errors);
-      if (conflicts.length) throw new ConflictException(conflicts);
+      if (errors.length) throw invalid(errors);
+      if (conflicts.length) throw conflict(conflicts);
 
       const written = await insertEventsAndFacts(m, rows, now);
       const items = events.map((e, i): RecordedEventItem => {
@@ -153,7 +154,7 @@ export class EventsService {
           duplicate: repeat || !w.inserted,
         };
       });
-      if (conflicts.length) throw new ConflictException(conflicts);
+      if (conflicts.length) throw conflict(conflicts);
       const duplicates = items.filter((x) => x.duplicate).length;
       return {
         accepted: items.length,

@@ -1,6 +1,7 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
+import { conflict } from '../common/domain-error';
 
 /** How long an answer is kept for replay. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -40,14 +41,14 @@ export class IdempotencyService {
         );
       if (row) {
         if (row.fingerprint !== fingerprint) {
-          throw new ConflictException([
+          throw conflict([
             'Idempotency-Key was already used for a different request; use a new key for a new request',
           ]);
         }
         if (row.status !== null && row.response !== null)
           return { kind: 'replay', status: row.status, response: row.response };
         if (Date.now() > deadline) {
-          throw new ConflictException([
+          throw conflict([
             'Idempotency-Key: the first request with this key is still running; retry later',
           ]);
         }

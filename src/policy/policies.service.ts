@@ -1,7 +1,8 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '../audit-log/audit-writer';
 import { DEFAULT_POLICIES, validatePolicy, type ContactPolicy, type CustomerKind } from './engine';
+import { invalid } from '../common/domain-error';
 
 export interface StoredPolicy {
   policy: ContactPolicy;
@@ -58,16 +59,15 @@ export class PoliciesService {
   /** Validates and saves a new version; the audit keeps who changed what, before and after. */
   async update(kind: CustomerKind, body: unknown, actor: string): Promise<StoredPolicy> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new BadRequestException(['body must be a policy object']);
+      throw invalid(['body must be a policy object']);
     }
     const doc = body as Record<string, unknown>;
     const unknown = Object.keys(doc).filter(
       (k) => !(EDITABLE as readonly string[]).includes(k) && k !== 'kind' && k !== 'version',
     );
-    if (unknown.length)
-      throw new BadRequestException(unknown.map((k) => `property ${k} should not exist`));
+    if (unknown.length) throw invalid(unknown.map((k) => `property ${k} should not exist`));
     if (doc.kind !== undefined && doc.kind !== kind) {
-      throw new BadRequestException([`kind must be ${kind} (the policy named in the path)`]);
+      throw invalid([`kind must be ${kind} (the policy named in the path)`]);
     }
     return this.dataSource.transaction(async (m) => {
       // Serialise saves per kind so two admins cannot both create the same version.
@@ -80,7 +80,7 @@ export class PoliciesService {
       // Fields left out keep their current values, so a PUT may change one rule at a time.
       const next = { ...before, ...pick(doc), kind, version: before.version + 1 } as ContactPolicy;
       const errors = validatePolicy(next);
-      if (errors.length) throw new BadRequestException(errors);
+      if (errors.length) throw invalid(errors);
       await m.query(
         `INSERT INTO contact_policies (kind, version, body, created_by) VALUES ($1, $2, $3, $4)`,
         [kind, next.version, JSON.stringify(next), actor],

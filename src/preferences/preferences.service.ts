@@ -1,27 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DateTime } from 'luxon';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditWriter } from '../audit-log/audit-writer';
 import { Clock } from '../common/clock';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { ALL_TOPICS, ConsentService, FLOW_SOURCES } from '../consent';
-import { langOf, type PageLang } from '../mail/system-mail';
-import type { Channel, ConsentEntry, MaxFrequency } from '../policy/engine';
-import { DEFAULT_DOUBLE_OPT_IN, marketingConsentProblem } from '../policy/engine/consent';
+import { langOf } from '../mail/system-mail';
+import type { Channel } from '../policy/engine';
 import { ChannelConfirmationService } from './channel-confirmation';
-import type { LinkTokenPayload } from '../tokens/link-token.service';
 import { LinkTokenService } from '../tokens/link-token.service';
-import { csrfTokenFor, csrfTokenValid } from './csrf';
+import { csrfTokenValid } from './csrf';
+import { parsePreferenceForm, type PreferenceChoices } from './preference-form';
 import {
-  MAX_FREQUENCIES,
-  pairKey,
-  parsePreferenceForm,
-  type PreferenceChoices,
-} from './preference-form';
+  dayText,
+  frequencyLabel,
+  renderPreferencePage,
+  type Change,
+  type PageNotes,
+} from './preference-page';
+import {
+  customerZone,
+  loadPreferenceState,
+  type CustomerRow,
+  type Loaded,
+  type PreferenceTarget,
+} from './preference-state';
 import { fill, PAGE_TEXTS } from './preferences.texts';
-import { renderPage } from './pages';
-import { cadenceText, CHANNEL_LABELS, localized } from './topic-texts';
+import { CHANNEL_LABELS, localized } from './topic-texts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHANNELS: readonly Channel[] = ['email', 'sms', 'voice'];
@@ -34,57 +39,11 @@ export interface RequestEvidence {
   userAgent: string | null;
 }
 
-interface CustomerRow {
-  id: string;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  kind: 'consumer' | 'business';
-  locale: string;
-  timezone: string;
-}
-
-interface TopicRow {
-  key: string;
-  category: string;
-  cadence_days: number | null;
-  title: Record<string, string>;
-  description: Record<string, string>;
-}
-
-/** A genuine preference link and the customer it names. */
-export interface PreferenceTarget {
-  token: string;
-  link: LinkTokenPayload;
-  customer: CustomerRow;
-  lang: PageLang;
-}
-
-interface Loaded {
-  topics: TopicRow[];
-  reachable: Channel[];
-  pairs: { topic: string; channel: Channel }[];
-  entries: ConsentEntry[];
-  current: PreferenceChoices;
-  /** Pairs granted but waiting for their channel's confirmation (shown as pending). */
-  pending: Set<string>;
-}
-
 /** A grant made on another channel than the link's: confirmed on its own channel later. */
 interface CrossChannelGrant {
   topic: string;
   channel: Channel;
   title: string;
-}
-
-/** One change, for the page (localized) and the audit (codes only, no personal data). */
-interface Change {
-  field: 'topic' | 'channels' | 'maxFrequency' | 'pausedUntil';
-  topic?: string;
-  channel?: Channel;
-  from: unknown;
-  to: unknown;
-  text: string;
 }
 
 export interface PageResult {
@@ -136,7 +95,11 @@ export class PreferencesService {
 
   /** GET: the page as it stands; reads only. */
   async page(target: PreferenceTarget): Promise<string> {
-    const loaded = await this.load(target.customer, this.dataSource.manager);
+    const loaded = await loadPreferenceState(
+      this.consents,
+      target.customer,
+      this.dataSource.manager,
+    );
     return this.render(target, loaded, loaded.current, {});
   }
 
@@ -151,10 +114,14 @@ export class PreferencesService {
     if (body.action === 'unsubscribe-all') return this.unsubscribeAll(target, evidence);
 
     const now = this.clock.now();
-    const before = await this.load(target.customer, this.dataSource.manager);
+    const before = await loadPreferenceState(
+      this.consents,
+      target.customer,
+      this.dataSource.manager,
+    );
     const parsed = parsePreferenceForm(body, {
       lang: target.lang,
-      timezone: this.zone(target.customer),
+      timezone: customerZone(target.customer),
       now,
       pairs: before.pairs,
       reachable: before.reachable,
@@ -169,11 +136,15 @@ export class PreferencesService {
     const changes = await this.dataSource.transaction(async (m) => {
       await this.lockCustomer(m, target.customer.id);
       // Re-read under the lock so two submissions cannot both act on a stale picture.
-      const current = await this.load(target.customer, m);
+      const current = await loadPreferenceState(this.consents, target.customer, m);
       return this.apply(target, current, parsed.choices, evidence, m, crossChannel);
     });
     await this.requestConfirmations(target, crossChannel);
-    const after = await this.load(target.customer, this.dataSource.manager);
+    const after = await loadPreferenceState(
+      this.consents,
+      target.customer,
+      this.dataSource.manager,
+    );
     return { status: 200, html: this.render(target, after, after.current, { changes }) };
   }
 
@@ -185,7 +156,7 @@ export class PreferencesService {
     await this.dataSource.transaction(async (m) => {
       await this.lockCustomer(m, target.customer.id);
       const state = (await this.consents.stateFor([target.customer.id], m)).get(target.customer.id);
-      const { reachable } = await this.load(target.customer, m);
+      const { reachable } = await loadPreferenceState(this.consents, target.customer, m);
       // Every channel the customer can be reached on or ever consented on; '*' beats each topic.
       const channels = CHANNELS.filter(
         (c) => reachable.includes(c) || (state ?? []).some((e) => e.channel === c),
@@ -214,7 +185,11 @@ export class PreferencesService {
         m,
       );
     });
-    const after = await this.load(target.customer, this.dataSource.manager);
+    const after = await loadPreferenceState(
+      this.consents,
+      target.customer,
+      this.dataSource.manager,
+    );
     return {
       status: 200,
       html: this.render(target, after, after.current, { unsubscribedAll: true }),
@@ -314,7 +289,7 @@ export class PreferencesService {
         from: current.current.maxFrequency,
         to: wanted.maxFrequency,
         text: fill(t.change_frequency, {
-          value: this.frequencyLabel(target.lang, wanted.maxFrequency),
+          value: frequencyLabel(this.settings.company.name, target.lang, wanted.maxFrequency),
         }),
       });
     }
@@ -329,7 +304,7 @@ export class PreferencesService {
         from: current.current.pausedUntil?.toISOString() ?? null,
         to: wanted.pausedUntil?.toISOString() ?? null,
         text: wanted.pausedUntil
-          ? fill(t.change_pause, { value: this.dayText(target, wanted.pausedUntil) })
+          ? fill(t.change_pause, { value: dayText(target, wanted.pausedUntil) })
           : t.change_pause_off,
       });
     }
@@ -388,128 +363,12 @@ export class PreferencesService {
     await m.query(`SELECT id FROM customers WHERE id = $1 FOR NO KEY UPDATE`, [id]);
   }
 
-  private zone(customer: CustomerRow): string {
-    return DateTime.local().setZone(customer.timezone).isValid ? customer.timezone : 'UTC';
-  }
-
-  private async load(customer: CustomerRow, m: EntityManager): Promise<Loaded> {
-    const topics: TopicRow[] = await m.query(
-      `SELECT key, category, cadence_days, title, description FROM topics
-       WHERE archived_at IS NULL AND category IN ('content', 'promotional')
-       ORDER BY category, key`,
-    );
-    const reachable: Channel[] = [];
-    if (customer.email) reachable.push('email');
-    if (customer.phone) reachable.push('sms');
-    // Voice is a call by a person and never for consumers (38-FZ art. 18(2)).
-    if (customer.phone && customer.kind === 'business') reachable.push('voice');
-    const entries: ConsentEntry[] =
-      (await this.consents.stateFor([customer.id], m)).get(customer.id) ?? [];
-    const pairs = topics.flatMap((tp) => reachable.map((channel) => ({ topic: tp.key, channel })));
-    const topicState = new Map<string, boolean>();
-    const pending = new Set<string>();
-    for (const p of pairs) {
-      // "On" = a live consent (granted or confirmed) for this topic, directly or via '*'.
-      const on = { entries: entries.map((e) => ({ ...e, needsConfirmation: false })) };
-      const problem = marketingConsentProblem(on, p.channel, p.topic);
-      topicState.set(pairKey(p.topic, p.channel), problem === null);
-      // Pending: on, but nothing is sent until the channel's confirmation arrives.
-      const strict = { entries, doubleOptIn: DEFAULT_DOUBLE_OPT_IN };
-      if (problem === null && marketingConsentProblem(strict, p.channel, p.topic) !== null)
-        pending.add(pairKey(p.topic, p.channel));
-    }
-    const [prefs]: {
-      max_frequency: MaxFrequency | null;
-      paused_until: Date | null;
-      preferred_channels: Channel[];
-    }[] = await m.query(
-      `SELECT max_frequency, paused_until, preferred_channels FROM customer_preferences
-       WHERE customer_id = $1`,
-      [customer.id],
-    );
-    return {
-      topics,
-      reachable,
-      pairs,
-      entries,
-      pending,
-      current: {
-        topics: topicState,
-        channels: prefs?.preferred_channels ?? [],
-        maxFrequency: prefs?.max_frequency ?? null,
-        pausedUntil: prefs?.paused_until ?? null,
-      },
-    };
-  }
-
-  private frequencyLabel(lang: PageLang, f: MaxFrequency | null): string {
-    return fill(PAGE_TEXTS[lang][`freq_${f ?? 'none'}`], { company: this.settings.company.name });
-  }
-
-  private dayText(target: PreferenceTarget, d: Date): string {
-    return DateTime.fromJSDate(d, { zone: this.zone(target.customer) })
-      .setLocale(target.lang)
-      .toLocaleString(DateTime.DATE_FULL);
-  }
-
   private render(
     target: PreferenceTarget,
     loaded: Loaded,
     shown: PreferenceChoices,
-    notes: { changes?: Change[]; errors?: string[]; unsubscribedAll?: boolean },
+    notes: PageNotes,
   ): string {
-    const { lang, customer } = target;
-    const t = PAGE_TEXTS[lang];
-    const labels = CHANNEL_LABELS[lang];
-    const zone = this.zone(customer);
-    const now = this.clock.now();
-    const pause =
-      shown.pausedUntil && shown.pausedUntil.getTime() > now.getTime()
-        ? DateTime.fromJSDate(shown.pausedUntil, { zone }).toISODate()
-        : '';
-    return renderPage('preferences', {
-      lang,
-      t,
-      company: this.settings.company,
-      name: customer.name,
-      action: `/p/${target.token}`,
-      csrf: csrfTokenFor(this.settings.secret, target.token),
-      errors: notes.errors ?? null,
-      changes: notes.changes ? notes.changes.map((c) => c.text) : null,
-      nothingChanged: notes.changes !== undefined && notes.changes.length === 0,
-      unsubscribedAll: notes.unsubscribedAll === true,
-      hasChannels: loaded.reachable.length > 0,
-      topics: loaded.topics.map((tp) => {
-        const title = localized(tp.title, lang) || tp.key;
-        return {
-          key: tp.key,
-          title,
-          description: localized(tp.description, lang) || null,
-          cadence: cadenceText(tp.cadence_days, lang),
-          channels: loaded.reachable.map((channel) => ({
-            id: `topic-${tp.key}-${channel}`,
-            name: `topic:${tp.key}:${channel}`,
-            shown: `topic:${tp.key}:${channel}`,
-            label: labels[channel],
-            checkedAttr: shown.topics.get(pairKey(tp.key, channel)) === true ? 'checked' : '',
-            pending: loaded.pending.has(pairKey(tp.key, channel)) ? t[`pending_${channel}`] : null,
-          })),
-        };
-      }),
-      channels: loaded.reachable.map((channel) => ({
-        id: `channel-${channel}`,
-        name: `channel:${channel}`,
-        label: labels[channel],
-        checkedAttr:
-          shown.channels.length === 0 || shown.channels.includes(channel) ? 'checked' : '',
-      })),
-      frequencies: [null, ...MAX_FREQUENCIES].map((f) => ({
-        id: `frequency-${f ?? 'none'}`,
-        value: f ?? 'none',
-        label: this.frequencyLabel(lang, f),
-        checkedAttr: shown.maxFrequency === f ? 'checked' : '',
-      })),
-      pause,
-    });
+    return renderPreferencePage(this.settings, this.clock.now(), target, loaded, shown, notes);
   }
 }

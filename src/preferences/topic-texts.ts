@@ -1,6 +1,15 @@
 import type { PageLang } from '../mail/system-mail';
 import type { Channel } from '../policy/engine';
 
+/** A topic's row as a public page shows it (title, description and cadence by locale). */
+export interface TopicTextsRow {
+  key: string;
+  category: string;
+  cadence_days: number | null;
+  title: Record<string, string>;
+  description: Record<string, string>;
+}
+
 /** A topic's title or description in the page language, falling back to any text it has. */
 export function localized(text: Record<string, string> | null | undefined, lang: PageLang): string {
   if (!text) return '';

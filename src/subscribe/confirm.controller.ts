@@ -8,7 +8,8 @@ import type { Settings } from '../config/settings';
 import { renderPage, sendNotFound, sendPage } from '../preferences/pages';
 import { evidenceOf } from '../preferences/preferences.controller';
 import { CONFIRM_TEXTS } from './confirm.texts';
-import { SubscribeService, type ConfirmPage } from './subscribe.service';
+import { ConfirmSubscriptionService } from './confirm-subscription.service';
+import type { ConfirmPage } from './subscription-types';
 
 const FORBIDDEN_HTML =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Forbidden</title></head>' +
@@ -25,7 +26,7 @@ const FORBIDDEN_HTML =
 @Controller('confirm')
 export class ConfirmController {
   constructor(
-    private readonly subscriptions: SubscribeService,
+    private readonly subscriptions: ConfirmSubscriptionService,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 

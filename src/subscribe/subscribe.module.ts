@@ -3,6 +3,7 @@ import { ConsentModule } from '../consent/consent.module';
 import { MailModule } from '../mail/mail.module';
 import { PreferencesModule } from '../preferences/preferences.module';
 import { LinkTokenModule } from '../tokens/link-token.module';
+import { ConfirmSubscriptionService } from './confirm-subscription.service';
 import { ConfirmController } from './confirm.controller';
 import { SubscribeController } from './subscribe.controller';
 import { SubscribeService } from './subscribe.service';
@@ -11,7 +12,7 @@ import { SubscribeService } from './subscribe.service';
 @Module({
   imports: [ConsentModule, LinkTokenModule, MailModule, PreferencesModule],
   controllers: [SubscribeController, ConfirmController],
-  providers: [SubscribeService],
+  providers: [SubscribeService, ConfirmSubscriptionService],
   exports: [SubscribeService],
 })
 export class SubscribeModule {}

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditWriter } from '../audit-log/audit-writer';
 import { plainArray } from '../database/pg-array';
+import { conflict, notFound } from '../common/domain-error';
 
 export type SuppressionReason = 'hard_bounce' | 'complaint' | 'erasure' | 'do_not_contact';
 export type AddressType = 'email' | 'phone';
@@ -196,10 +197,10 @@ export class SuppressionService {
         `SELECT id, address_type, reason, customer_id, lifted_at FROM suppressions WHERE id = $1 FOR UPDATE`,
         [id],
       );
-      if (!rows.length) throw new NotFoundException([`suppression ${id} not found`]);
+      if (!rows.length) throw notFound([`suppression ${id} not found`]);
       const s = rows[0];
       if (s.reason !== 'do_not_contact') {
-        throw new ConflictException([
+        throw conflict([
           `suppression ${id} is a ${s.reason} entry; only do_not_contact entries can be lifted`,
         ]);
       }

@@ -1,8 +1,9 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditWriter } from '../audit-log/audit-writer';
 import { Clock } from '../common/clock';
 import type { CreateTopicDto, LocaleText, PatchTopicDto, TopicCategory } from './topics.dto';
+import { conflict, notFound } from '../common/domain-error';
 
 export interface Topic {
   key: string;
@@ -61,7 +62,7 @@ export class TopicsService {
           now,
         ],
       );
-      if (!rows.length) throw new ConflictException([`key ${dto.key} is already used by a topic`]);
+      if (!rows.length) throw conflict([`key ${dto.key} is already used by a topic`]);
       const topic = toTopic(rows[0]);
       await this.audit.record(
         { type: 'admin.topic_created', actor, data: { topic: topic.key, after: topic } },
@@ -83,7 +84,7 @@ export class TopicsService {
       `SELECT * FROM topics WHERE key = $1 ${lock ?? ''}`,
       [key],
     );
-    if (!rows.length) throw new NotFoundException([`topic ${key} not found`]);
+    if (!rows.length) throw notFound([`topic ${key} not found`]);
     return toTopic(rows[0]);
   }
 
@@ -98,14 +99,14 @@ export class TopicsService {
   async patch(key: string, dto: PatchTopicDto, actor: string): Promise<Topic> {
     return this.dataSource.transaction(async (m) => {
       const before = await this.get(key, m, 'FOR UPDATE');
-      if (before.archivedAt) throw new ConflictException([`topic ${key} is archived`]);
+      if (before.archivedAt) throw conflict([`topic ${key} is archived`]);
       if (dto.category !== undefined && dto.category !== before.category) {
         const used: unknown[] = await m.query(
           `SELECT 1 FROM consent_events WHERE topic = $1 LIMIT 1`,
           [key],
         );
         if (used.length) {
-          throw new ConflictException([
+          throw conflict([
             `category cannot change once consents name topic ${key}; create a new topic instead`,
           ]);
         }

@@ -374,12 +374,13 @@ describe('audiences', () => {
     });
 
     it('refuses a bad cursor, limit or filter', async () => {
-      await expect(service.page({}, "x' OR 1=1 --", 10)).rejects.toMatchObject({ status: 400 });
-      await expect(service.page({}, null, 0)).rejects.toMatchObject({ status: 400 });
-      await expect(service.page({}, null, 100_001)).rejects.toMatchObject({ status: 400 });
+      // A DomainError of kind invalid: the HTTP edge answers it 400 (common/http-status-of.ts).
+      await expect(service.page({}, "x' OR 1=1 --", 10)).rejects.toMatchObject({ kind: 'invalid' });
+      await expect(service.page({}, null, 0)).rejects.toMatchObject({ kind: 'invalid' });
+      await expect(service.page({}, null, 100_001)).rejects.toMatchObject({ kind: 'invalid' });
       await expect(service.page(cond('foo', 'eq', 1), null, 10)).rejects.toMatchObject({
-        status: 400,
-        response: { message: ['audience.field: unknown field "foo"'] },
+        kind: 'invalid',
+        messages: ['audience.field: unknown field "foo"'],
       });
     });
   });

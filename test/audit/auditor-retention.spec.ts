@@ -1,5 +1,6 @@
 import { ManualClock } from '../support/clock';
-import { AuditContentService, contentHash } from '../../src/audit/audit-content.service';
+import { AuditContentWriter, contentHash } from '../../src/audit-log/audit-content';
+import { AuditContentService } from '../../src/audit/audit-content.service';
 import { AuditMaintenanceService } from '../../src/audit/audit-maintenance.service';
 import { AuditSealerService } from '../../src/audit/audit-sealer.service';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
@@ -98,6 +99,7 @@ describe('role auditor and content retention', () => {
 
   it('keeps rendered content for the retention period, then only its hash; the chain still holds', async () => {
     const content = t.app.get(AuditContentService);
+    const writer = t.app.get(AuditContentWriter);
     const d1 = await createDelivery(t, {
       campaignId: campaign,
       customerId: customer,
@@ -110,7 +112,7 @@ describe('role auditor and content retention', () => {
       html: '<p>Анна, …</p>',
       text: 'Анна, …',
     };
-    const hash = await content.store({ id: d1, customerId: customer }, rendered);
+    const hash = await writer.store({ id: d1, customerId: customer }, rendered);
     expect(hash).toBe(
       contentHash({ text: 'Анна, …', subject: 'Советы', html: '<p>Анна, …</p>', channel: 'email' }),
     );
@@ -144,12 +146,13 @@ describe('role auditor and content retention', () => {
     const other = await createCustomer(t, { externalId: 'r-2' });
     const d = await createDelivery(t, { campaignId: campaign, customerId: other, topic: 'tips' });
     const content = t.app.get(AuditContentService);
-    await content.store({ id: d, customerId: other }, { channel: 'sms', body: 'Привет' });
+    const writer = t.app.get(AuditContentWriter);
+    await writer.store({ id: d, customerId: other }, { channel: 'sms', body: 'Привет' });
     expect((await t.admin.delete(`/v1/customers/${other}`)).status).toBe(204);
     // Erasure blanks it in its own transaction…
     expect((await content.get(d))?.content).toBeNull();
     // …and the purge tick is the safety net for content that arrives for an erased customer.
-    await content.store({ id: d, customerId: other }, { channel: 'sms', body: 'Привет' });
+    await writer.store({ id: d, customerId: other }, { channel: 'sms', body: 'Привет' });
     expect(await content.purge()).toBe(1);
     expect((await content.get(d))?.content).toBeNull();
   });

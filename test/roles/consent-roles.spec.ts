@@ -149,6 +149,9 @@ describe('consent API: roles and reserved sources', () => {
         source: 'one-click',
         actor: 'key:00000000-0000-4000-8000-000000000000',
       }),
-    ).rejects.toMatchObject({ response: { message: [expect.stringMatching(/^source must not/)] } });
+    ).rejects.toMatchObject({
+      kind: 'invalid',
+      messages: [expect.stringMatching(/^source must not/)],
+    });
   });
 });
