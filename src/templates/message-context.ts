@@ -1,5 +1,6 @@
 import { lifecycleStage } from '../customers/lifecycle';
 import type { TemplateContext } from './template-context';
+import { deliveryReason, type ReasonCategory } from './why-you-get-this';
 
 /** The customer columns a template context is made of. */
 export interface CustomerValues {
@@ -28,6 +29,34 @@ export function templateCustomer(c: CustomerValues, now: Date): TemplateContext[
       now,
     ),
     attributes: c.attributes ?? {},
+  };
+}
+
+/** What a campaign delivery knows when its message is rendered. */
+export interface DeliveryMessage {
+  customer: CustomerValues;
+  company: TemplateContext['company'];
+  campaign: { name: string; goal: string; effectiveAt: Date | null };
+  category: ReasonCategory;
+  topic: { key: string; title: Record<string, string> | null };
+  links: TemplateContext['links'];
+  now: Date;
+}
+
+/** The context a campaign delivery is rendered with, its reason in the customer's language. */
+export function deliveryContext(d: DeliveryMessage): TemplateContext {
+  return {
+    customer: templateCustomer(d.customer, d.now),
+    company: { ...d.company },
+    campaign: {
+      name: d.campaign.name,
+      topic: d.topic.key,
+      goal: d.campaign.goal,
+      effectiveAt: d.campaign.effectiveAt,
+    },
+    links: d.links,
+    now: d.now,
+    reason: deliveryReason(d.customer.locale, d.category, d.topic, d.company.name),
   };
 }
 
