@@ -40,7 +40,7 @@ const customer: Recipient = {
   erased: false,
 };
 const granted = [
-  { channel: 'email' as const, topic: 'tips', status: 'granted' as const, since: NOW },
+  { channel: 'email' as const, topic: 'tips', status: 'confirmed' as const, since: NOW },
 ];
 
 describe('checkBeforeSend', () => {

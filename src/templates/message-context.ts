@@ -3,17 +3,11 @@ import type { TemplateContext } from './template-context';
 import { deliveryReason, type ReasonCategory } from './why-you-get-this';
 
 /** The customer columns a template context is made of. */
-export interface CustomerValues {
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  company: string | null;
-  locale: string;
-  timezone: string;
+export type CustomerValues = Omit<TemplateContext['customer'], 'lifecycleStage' | 'attributes'> & {
   attributes: Record<string, unknown> | null;
   purchase_count: number;
   last_purchase_at: Date | null;
-}
+};
 
 /** A customer as every template sees it: the lifecycle stage as of `now`. */
 export function templateCustomer(c: CustomerValues, now: Date): TemplateContext['customer'] {

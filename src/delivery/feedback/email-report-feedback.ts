@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { auditEventType } from '../../audit-log/audit-event-types';
 import { AuditWriter } from '../../audit-log/audit-writer';
 import { Clock } from '../../common/clock';
 import { DomainError, invalid } from '../../common/domain-error';
@@ -14,6 +13,7 @@ import {
   lockEmailDelivery,
   recipientOf,
   recordDeliveryEvent,
+  transitionAudit,
   type FeedbackDelivery,
 } from './feedback-sql';
 import { OTHER_RECIPIENT_REASON, type FeedbackResult } from './feedback-result';
@@ -89,17 +89,7 @@ export class EmailReportFeedback {
     await this.transition(m, d, 'complained', feedbackType, 'arf', { feedbackType });
     // The delivery's own address, never the one the report names.
     if (email) {
-      await this.suppression.add(
-        {
-          type: 'email',
-          value: email,
-          reason: 'complaint',
-          customerId: d.customer_id,
-          note: 'spam complaint (ARF)',
-        },
-        `delivery:${d.id}`,
-        m,
-      );
+      await this.suppress(m, d, email, 'complaint', 'spam complaint (ARF)');
     }
     await this.consent.withdraw(
       {
@@ -145,17 +135,7 @@ export class EmailReportFeedback {
     if (hard) {
       await this.transition(m, d, 'bounced', status, 'dsn', { status, diagnostic });
       if (email) {
-        await this.suppression.add(
-          {
-            type: 'email',
-            value: email,
-            reason: 'hard_bounce',
-            customerId: d.customer_id,
-            note: `bounce ${status}`,
-          },
-          `delivery:${d.id}`,
-          m,
-        );
+        await this.suppress(m, d, email, 'hard_bounce', `bounce ${status}`);
       }
       return { deliveryId: d.id, status: 'bounced', ignored: false };
     }
@@ -183,17 +163,7 @@ export class EmailReportFeedback {
       m,
     );
     if (count >= SOFT_BOUNCE_LIMIT) {
-      await this.suppression.add(
-        {
-          type: 'email',
-          value: email,
-          reason: 'hard_bounce',
-          customerId: d.customer_id,
-          note: `${count} soft bounces (last ${status})`,
-        },
-        `delivery:${d.id}`,
-        m,
-      );
+      await this.suppress(m, d, email, 'hard_bounce', `${count} soft bounces (last ${status})`);
     }
     return { deliveryId: d.id, status: d.status, ignored: false };
   }
@@ -242,18 +212,22 @@ export class EmailReportFeedback {
     const now = this.clock.now();
     await finishAs(m, d.id, next, now);
     await this.audit.record(
-      {
-        type: auditEventType(`delivery.${next}`),
-        customerId: d.customer_id,
-        campaignId: d.campaign_id,
-        deliveryId: d.id,
-        channel: d.channel,
-        policyVersion: d.policy_version,
-        reason,
-        actor,
-        at: now,
-        data: { ...data, previous: d.status },
-      },
+      transitionAudit(d, next, { reason, actor, at: now, data: { ...data, previous: d.status } }),
+      m,
+    );
+  }
+
+  /** The delivery's own address, in the event's transaction. */
+  private suppress(
+    m: EntityManager,
+    d: FeedbackDelivery,
+    email: string,
+    reason: 'complaint' | 'hard_bounce',
+    note: string,
+  ): Promise<unknown> {
+    return this.suppression.add(
+      { type: 'email', value: email, reason, customerId: d.customer_id, note },
+      `delivery:${d.id}`,
       m,
     );
   }

@@ -1,4 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AuditEntry } from '../../audit-log/audit-writer';
+import { auditEventType } from '../../audit-log/audit-event-types';
 import type { PersonalValues } from '../../common/mask-personal';
 
 /** A delivery a provider event is about, locked for the event's transaction. */
@@ -12,6 +14,21 @@ export interface FeedbackDelivery {
   provider_status: string | null;
   policy_version: number;
 }
+
+/** The audit row of a provider event that moved a delivery to `next`. */
+export const transitionAudit = (
+  d: FeedbackDelivery,
+  next: string,
+  e: Required<Pick<AuditEntry, 'reason' | 'actor' | 'at' | 'data'>>,
+): AuditEntry => ({
+  type: auditEventType(`delivery.${next}`),
+  customerId: d.customer_id,
+  campaignId: d.campaign_id,
+  deliveryId: d.id,
+  channel: d.channel,
+  policyVersion: d.policy_version,
+  ...e,
+});
 
 const lockDeliveryWhere = (where: string) => `
   SELECT id, campaign_id, customer_id, channel, topic, status, provider_status, policy_version

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { auditEventType } from '../../audit-log/audit-event-types';
 import { AuditWriter } from '../../audit-log/audit-writer';
 import { Clock } from '../../common/clock';
 import { invalid } from '../../common/domain-error';
@@ -14,6 +13,7 @@ import {
   lockDeliveryByProviderId,
   providerIdExists,
   recordDeliveryEvent,
+  transitionAudit,
   updateTwilioStatus,
 } from './feedback-sql';
 import type { FeedbackResult } from './feedback-result';
@@ -97,18 +97,12 @@ export class TwilioStatusFeedback {
       });
       if (next !== d.status) {
         await this.audit.record(
-          {
-            type: auditEventType(`delivery.${next}`),
-            customerId: d.customer_id,
-            campaignId: d.campaign_id,
-            deliveryId: d.id,
-            channel: d.channel,
-            policyVersion: d.policy_version,
+          transitionAudit(d, next, {
             reason: next === 'failed' ? (errorCode ? `twilio_${errorCode}` : status) : null,
             actor: `twilio:${sid}`,
             at: this.clock.now(),
             data: { providerStatus: status, previous: d.status, errorCode },
-          },
+          }),
           m,
         );
       }

@@ -1,19 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import type { CustomerKind } from '../../policy/engine';
+import type { CustomerValues } from '../../templates/message-context';
 
 /** The customer a claimed delivery goes to, read under the batch's share lock. */
-export interface Recipient {
+export interface Recipient extends CustomerValues {
   id: string;
   kind: CustomerKind;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  company: string | null;
-  locale: string;
-  timezone: string;
   attributes: Record<string, unknown>;
-  purchase_count: number;
-  last_purchase_at: Date | null;
   account_manager_phone: string | null;
   erased: boolean;
 }
