@@ -45,7 +45,7 @@ import { SendPolicies } from './send-policies';
 import { addInto, countOutcomes, emptyResult, type SenderRunResult } from './sender-run-result';
 import { claimDueDeliveries, type ClaimedDelivery } from './sql/claim-due-deliveries';
 import { lockRecipients, type Recipient } from './sql/lock-recipients';
-import { readConsentState } from './sql/read-consent-state';
+import { consentIdsAtSend, readConsentState } from './sql/read-consent-state';
 import { recordAndMark } from './sql/record-and-mark';
 import { recoverExpiredLeases } from './sql/recover-expired-leases';
 import { WriterConnection } from './writer-connection';
@@ -284,21 +284,19 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
     const toSend: PreparedMessage[] = [];
     for (const row of rows) {
       const customer = customers.get(row.customer_id);
-      const key = `${row.customer_id}:${row.channel}`;
-      const prepared = !customer
-        ? ({ kind: 'cancelled', reason: 'unreachable' } as const)
-        : (checkBeforeSend(
+      const settledAs: Outcome | null = customer
+        ? checkBeforeSend(
             row,
             customer,
             consent.entries.get(customer.id) ?? [],
             suppressed.get(customer.id) ?? [],
             policies.get(customer.kind),
             now,
-          ) ??
-          (await this.prepare(row, customer, now, {
-            topic: consent.eventIds.get(`${key}:${row.topic}`) ?? null,
-            all: consent.eventIds.get(`${key}:*`) ?? null,
-          })));
+          )
+        : { kind: 'cancelled', reason: 'unreachable' };
+      // Promise 7: the consent rows in force at the hand-over, not only at planning.
+      const prepared =
+        settledAs ?? (await this.prepare(row, customer!, now, consentIdsAtSend(consent, row)));
       if ('kind' in prepared) {
         outcomes.set(row.id, prepared);
         settled.push(row);

@@ -46,3 +46,15 @@ export async function readConsentState(
   }
   return { entries, eventIds };
 }
+
+/** The ledger rows behind the channel's topic and '*' states of a delivery's customer. */
+export function consentIdsAtSend(
+  state: ConsentAtSend,
+  d: { customer_id: string; channel: Channel; topic: string },
+): { topic: string | null; all: string | null } {
+  const key = `${d.customer_id}:${d.channel}`;
+  return {
+    topic: state.eventIds.get(`${key}:${d.topic}`) ?? null,
+    all: state.eventIds.get(`${key}:*`) ?? null,
+  };
+}
