@@ -9,6 +9,7 @@ import { LinkTokenModule } from '../tokens/link-token.module';
 import { CHANNEL_SENDERS, channelSendersProvider } from './channels/channel-registry';
 import { FeedbackController } from './feedback/feedback.controller';
 import { FailureActions } from './failure-actions';
+import { MessagePreparer } from './message-preparer';
 import { EmailReportFeedback } from './feedback/email-report-feedback';
 import { ProviderFeedbackService } from './feedback/provider-feedback.service';
 import { TwilioStatusFeedback } from './feedback/twilio-status-feedback';
@@ -33,6 +34,7 @@ import { SenderService } from './sender.service';
     channelSendersProvider,
     SenderService,
     FailureActions,
+    MessagePreparer,
     ProviderFeedbackService,
     TwilioStatusFeedback,
     EmailReportFeedback,

@@ -9,7 +9,6 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type EntityManager } from 'typeorm';
-import { contentHash } from '../audit/audit-content.service';
 import { Clock } from '../common/clock';
 import { safeError } from '../common/log-safety';
 import { SETTINGS } from '../common/tokens';
@@ -17,30 +16,14 @@ import type { Settings } from '../config/settings';
 import type { Channel } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
 import { suppressionsByCustomer } from '../suppression/suppression.service';
-import { deliveryContext } from '../templates/message-context';
-import type { RenderedMessage } from '../templates/template-context';
-import { LinkTokenService } from '../tokens/link-token.service';
-import {
-  SendFailure,
-  type ChannelSender,
-  type FailureAction,
-  type OutgoingMessage,
-} from './channels/channel';
-import { CHANNEL_SENDERS } from './channels/channel-registry';
+import { SendFailure, type FailureAction } from './channels/channel';
 import { FailureActions } from './failure-actions';
 import { HandOverPipeline, type HandOverJob } from './hand-over-pipeline';
 import { HandOverWindow } from './hand-over-window';
+import { MessagePreparer, type PreparedMessage } from './message-preparer';
 import { outcomeRecord } from './outcome-record';
-import { linksOf, outgoingMessage, senderIdentity, type SenderIdentity } from './outgoing-message';
 import { TokenBucket } from './rate-limiter';
-import { MessageRenderer } from './renderer';
-import {
-  checkBeforeSend,
-  failureOutcome,
-  renderFailure,
-  type ConsentIdsAtSend,
-  type Outcome,
-} from './send-outcome';
+import { checkBeforeSend, failureOutcome, type Outcome } from './send-outcome';
 import { SendPolicies } from './send-policies';
 import { addInto, countOutcomes, emptyResult, type SenderRunResult } from './sender-run-result';
 import { claimDueDeliveries, type ClaimedDelivery } from './sql/claim-due-deliveries';
@@ -51,17 +34,6 @@ import { recoverExpiredLeases } from './sql/recover-expired-leases';
 import { WriterConnection } from './writer-connection';
 
 export type { SenderRunResult } from './sender-run-result';
-
-/** A message checked and rendered under the batch's locks, ready to be marked and handed over. */
-interface PreparedMessage {
-  row: ClaimedDelivery;
-  customer: Recipient;
-  sender: ChannelSender;
-  message: OutgoingMessage;
-  contentHash: string;
-  /** Read under the batch's locks (promise 7: the consent in force at the hand-over). */
-  consentAtSend: ConsentIdsAtSend;
-}
 
 /** A prepared message as a job of the hand-over pipeline. */
 interface SenderJob extends HandOverJob<Outcome> {
@@ -93,8 +65,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SenderService.name);
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly buckets: Record<Channel, TokenBucket>;
-  private readonly senders: Map<Channel, ChannelSender>;
-  private readonly identity: SenderIdentity;
   private readonly policies: SendPolicies;
   private running: Promise<SenderRunResult> | null = null;
   private stopping = false;
@@ -120,16 +90,13 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
-    @Inject(CHANNEL_SENDERS) senders: ChannelSender[],
     private readonly dataSource: DataSource,
     policies: PoliciesService,
-    private readonly tokens: LinkTokenService,
-    private readonly renderer: MessageRenderer,
+    private readonly preparer: MessagePreparer,
     private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
     private readonly failureActions: FailureActions,
   ) {
-    this.senders = new Map(senders.map((s) => [s.channel, s]));
     const { emailRatePerSecond, smsRatePerSecond } = settings.delivery;
     this.buckets = {
       email: new TokenBucket(emailRatePerSecond),
@@ -137,7 +104,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       // Calls are rung to people one at a time; the SMS rate is a generous ceiling.
       voice: new TokenBucket(smsRatePerSecond),
     };
-    this.identity = senderIdentity(settings);
     this.policies = new SendPolicies(policies);
     this.writer = new WriterConnection(dataSource, settings.databasePreparedStatements);
   }
@@ -296,7 +262,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         : { kind: 'cancelled', reason: 'unreachable' };
       // Promise 7: the consent rows in force at the hand-over, not only at planning.
       const prepared =
-        settledAs ?? (await this.prepare(row, customer!, now, consentIdsAtSend(consent, row)));
+        settledAs ??
+        (await this.preparer.prepare(row, customer!, now, consentIdsAtSend(consent, row)));
       if ('kind' in prepared) {
         outcomes.set(row.id, prepared);
         settled.push(row);
@@ -305,56 +272,6 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
     return { settled, toSend, now };
-  }
-
-  /** Tokens, links and the rendered message; a failed outcome if it cannot be sent. */
-  private async prepare(
-    row: ClaimedDelivery,
-    customer: Recipient,
-    now: Date,
-    consentAtSend: ConsentIdsAtSend,
-  ): Promise<PreparedMessage | Outcome> {
-    const sender = this.senders.get(row.channel);
-    if (!sender) return { kind: 'failed', code: 'no_channel', error: `no ${row.channel} channel` };
-    const subject = {
-      customerId: customer.id,
-      channel: row.channel,
-      topic: row.topic,
-      deliveryId: row.id,
-    };
-    const tokens = {
-      unsubscribe: this.tokens.issue({ purpose: 'unsubscribe', ...subject }),
-      preferences: this.tokens.issue({ purpose: 'preferences', ...subject }),
-    };
-    const context = deliveryContext({
-      customer,
-      company: this.settings.company,
-      campaign: { name: row.campaign_name, goal: row.goal, effectiveAt: row.effective_at },
-      category: row.category,
-      topic: { key: row.topic, title: row.topic_title },
-      links: linksOf(this.identity, tokens),
-      now,
-    });
-    let rendered: RenderedMessage;
-    try {
-      rendered = await this.renderer.render(
-        row.template_name,
-        row.template_version,
-        row.channel,
-        context,
-      );
-    } catch (err) {
-      return renderFailure(err, customer);
-    }
-    return {
-      row,
-      customer,
-      sender,
-      message: outgoingMessage(this.identity, row, customer, rendered, tokens),
-      // The same canonical hash the audit module keeps beside the (purgeable) content.
-      contentHash: contentHash(rendered),
-      consentAtSend,
-    };
   }
 
   /** Through the pipeline: paced per channel, marked in groups, handed over, recorded. */
