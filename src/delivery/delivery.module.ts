@@ -8,7 +8,11 @@ import { TemplatesService } from '../templates/templates.service';
 import { LinkTokenModule } from '../tokens/link-token.module';
 import { CHANNEL_SENDERS, channelSendersProvider } from './channels/channel-registry';
 import { FeedbackController } from './feedback/feedback.controller';
+import { FailureActions } from './failure-actions';
+import { MessagePreparer } from './message-preparer';
+import { EmailReportFeedback } from './feedback/email-report-feedback';
 import { ProviderFeedbackService } from './feedback/provider-feedback.service';
+import { TwilioStatusFeedback } from './feedback/twilio-status-feedback';
 import { MessageRenderer } from './renderer';
 import { SenderService } from './sender.service';
 
@@ -29,7 +33,11 @@ import { SenderService } from './sender.service';
   providers: [
     channelSendersProvider,
     SenderService,
+    FailureActions,
+    MessagePreparer,
     ProviderFeedbackService,
+    TwilioStatusFeedback,
+    EmailReportFeedback,
     // TemplatesService.render has exactly this contract; tests may bind another renderer.
     { provide: MessageRenderer, useExisting: TemplatesService },
   ],

@@ -3,12 +3,8 @@ import type { Clock } from '../common/clock';
 import type { Settings } from '../config/settings';
 import type { DataSource } from 'typeorm';
 import { contentCheck } from './content-check';
-import {
-  sampleCustomer,
-  TEMPLATE_CHANNELS,
-  TemplateRenderError,
-  type TemplateContext,
-} from './template-context';
+import { sampleCustomer } from './message-context';
+import { TEMPLATE_CHANNELS, TemplateRenderError, type TemplateContext } from './template-context';
 import { loadTemplateFiles } from './template-files';
 import { TemplatesService } from './templates.service';
 

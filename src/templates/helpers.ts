@@ -1,6 +1,6 @@
 import type Handlebars from 'handlebars';
 import { DateTime, IANAZone } from 'luxon';
-import type { RenderProblem } from './template-engine';
+import type { RenderProblem } from './template-problems';
 
 /** Per-render state, carried in Handlebars' `data` (frames copy it by reference). */
 export interface RenderState {

@@ -1,4 +1,5 @@
-import type { RenderProblem, TemplatePart } from './template-engine';
+import type { TemplatePart } from './template-engine';
+import type { RenderProblem } from './template-problems';
 import type { LocaleParts } from './template-files';
 
 /** What every template sees (DESIGN.md "Template context"), the same for every channel. */
@@ -119,36 +120,6 @@ export function normalizeContext(ctx: TemplateContext, company: { name: string; 
     reason: ctx.reason ?? null,
   };
 }
-
-/** Built-in sample customers for previews, one per language (others use the English one). */
-export const SAMPLE_CUSTOMERS: Record<string, TemplateContext['customer']> = {
-  ru: {
-    name: 'Анна Петрова',
-    email: 'anna@example.ru',
-    phone: '+79161234567',
-    company: null,
-    locale: 'ru',
-    timezone: 'Europe/Moscow',
-    lifecycleStage: 'active',
-    attributes: { city: 'Казань' },
-  },
-  en: {
-    name: 'Emma Clarke',
-    email: 'emma@example.com',
-    phone: '+447700900123',
-    company: null,
-    locale: 'en',
-    timezone: 'Europe/London',
-    lifecycleStage: 'active',
-    attributes: { city: 'Leeds' },
-  },
-};
-
-export const sampleCustomer = (locale: string) =>
-  SAMPLE_CUSTOMERS[locale.toLowerCase().split('-')[0]] ?? {
-    ...SAMPLE_CUSTOMERS.en,
-    locale,
-  };
 
 const ENTITIES: Record<string, string> = {
   amp: '&',

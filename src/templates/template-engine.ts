@@ -1,28 +1,10 @@
 import Handlebars from 'handlebars';
 import { registerTemplateHelpers, VALUE_HELPERS, TEST_HELPERS, type RenderState } from './helpers';
+import type { RenderProblem, SourcePosition, SyntaxProblem } from './template-problems';
 
 /** The parts of one locale of a template. */
 export const TEMPLATE_PARTS = ['subject', 'html', 'text', 'sms', 'call'] as const;
 export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
-
-/** A place in a template source: line 1-based, column 1-based (Handlebars' own column + 1). */
-export interface SourcePosition {
-  line: number;
-  column: number;
-}
-
-export interface SyntaxProblem extends SourcePosition {
-  message: string;
-}
-
-/** A value the template needs that the context does not give (or gives empty). */
-export interface RenderProblem extends SourcePosition {
-  /** The expression at fault as written, e.g. `customer.name` or `date campaign.effectiveAt`. */
-  variable: string;
-  message: string;
-  /** Set when the problem is inside a partial; line and column are then the partial's. */
-  partial?: string;
-}
 
 /** A template part that does not compile; every problem names its line and column. */
 export class TemplateSyntaxError extends Error {

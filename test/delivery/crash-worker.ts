@@ -4,9 +4,9 @@
  * TACTFUL_ROLES=worker, … in the environment. Boots the whole app (worker role: the interval
  * tick runs), makes sure the seed template exists, prints "ready" and sends until killed.
  */
-import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
+import { isDomainError } from '../../src/common/domain-error';
 import { loadSettings } from '../../src/config/settings';
 import { SenderService } from '../../src/delivery/sender.service';
 import { TemplatesService } from '../../src/templates/templates.service';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   try {
     await templates.latestVersion(SEED_TEMPLATE.name);
   } catch (err) {
-    if (!(err instanceof NotFoundException)) throw err;
+    if (!isDomainError(err, 'not_found')) throw err;
     await templates.create(SEED_TEMPLATE, 'seed');
   }
   process.stdout.write('ready\n');

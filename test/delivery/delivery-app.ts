@@ -3,13 +3,10 @@ import { join } from 'node:path';
 export { ManualClock } from '../support/clock';
 import { ManualClock } from '../support/clock';
 import { ConsentService } from '../../src/consent/consent.service';
-import {
-  MessageRenderer,
-  type RenderedMessage,
-  type TemplateContext,
-} from '../../src/delivery/renderer';
+import { MessageRenderer } from '../../src/delivery/renderer';
 import { SenderService } from '../../src/delivery/sender.service';
 import type { Category, Channel } from '../../src/policy/engine';
+import type { RenderedMessage, TemplateContext } from '../../src/templates/template-context';
 import { aCampaign, aCustomer, aDelivery } from '../support/builders';
 import { createTestApp, type TestApp } from '../support/test-app';
 

@@ -1,4 +1,3 @@
-import { NotFoundException } from '@nestjs/common';
 import { TemplateRenderError, TemplatesService, type TemplateContext } from '../../src/templates';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -289,7 +288,11 @@ describe('/v1/templates', () => {
     if (ok.channel !== 'email') throw new Error('email expected');
     expect(ok.html).toContain('https://x/u/1');
     expect(ok.text).toContain('Street 1');
-    await expect(templates.latestVersion('nothing-here')).rejects.toThrow(NotFoundException);
+    // A service refusal is a DomainError; the HTTP edge answers not_found as a 404.
+    await expect(templates.latestVersion('nothing-here')).rejects.toMatchObject({
+      kind: 'not_found',
+      messages: ['template nothing-here not found'],
+    });
   });
 
   it('adds the footer to every e-mail, also one written as plain text only', async () => {

@@ -1,5 +1,5 @@
 import type { Channel } from '../../policy/engine';
-import type { RenderedMessage } from '../renderer';
+import type { RenderedMessage } from '../../templates/template-context';
 
 /** One rendered message, ready for its channel. */
 export interface OutgoingMessage {
