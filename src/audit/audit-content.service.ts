@@ -8,7 +8,6 @@ const PURGE_BATCH = 1000;
 
 // TEMPORARY: delivery/sender.service.ts (not in this change) still imports the hash from here;
 // once it imports ../audit-log/audit-content, this re-export goes.
-export { contentHash } from '../audit-log/audit-content';
 
 /**
  * Rendered message content, kept for settings.auditContentRetentionDays and then reduced to its

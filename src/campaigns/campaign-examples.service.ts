@@ -1,4 +1,4 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isDomainError } from '../common/domain-error';
@@ -34,9 +34,8 @@ export class CampaignExamplesService {
           actor,
         );
       } catch (err) {
-        // Another request created it meanwhile. ConflictException until topics throws
-        // DomainError (issue #16); then only the latter.
-        if (!(err instanceof ConflictException || isDomainError(err, 'conflict'))) throw err;
+        // Another request created it meanwhile.
+        if (!isDomainError(err, 'conflict')) throw err;
       }
     }
     const out: CampaignView[] = [];

@@ -1,12 +1,12 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { invalid, isDomainError } from '../common/domain-error';
+import { Injectable } from '@nestjs/common';
+import { isDomainError } from '../common/domain-error';
 import type { Channel } from '../policy/engine';
 import { TemplatesService } from '../templates/templates.service';
 import { TemplatePort, type ContentCheckResult, type SampleCampaign } from './ports';
 
 /**
  * TemplatePort over TemplatesService: an unknown template is null, not a 404, and a template that
- * cannot render is a DomainError (invalid) whichever way the templates module says it.
+ * cannot render is the templates module's DomainError (invalid).
  */
 @Injectable()
 export class TemplatePortAdapter extends TemplatePort {
@@ -18,8 +18,7 @@ export class TemplatePortAdapter extends TemplatePort {
     try {
       return await this.templates.latestVersion(name);
     } catch (err) {
-      // NotFoundException: until templates throws DomainError (issue #16); then only the latter.
-      if (err instanceof NotFoundException || isDomainError(err, 'not_found')) return null;
+      if (isDomainError(err, 'not_found')) return null;
       throw err;
     }
   }
@@ -30,18 +29,7 @@ export class TemplatePortAdapter extends TemplatePort {
     channels: readonly Channel[],
     campaign: SampleCampaign,
   ): Promise<ContentCheckResult> {
-    try {
-      return await this.templates.sampleContentCheck(name, version, channels, campaign);
-    } catch (err) {
-      // Until templates throws DomainError (issue #16): its BadRequestException, as the port's
-      // refusal. Remove this branch once templates.service no longer throws Nest exceptions.
-      if (err instanceof BadRequestException) throw invalid(messagesOf(err));
-      throw err;
-    }
+    // A template that cannot render is the templates module's DomainError (invalid), as it is.
+    return this.templates.sampleContentCheck(name, version, channels, campaign);
   }
-}
-
-function messagesOf(err: BadRequestException): string[] {
-  const body = err.getResponse() as { message?: unknown };
-  return Array.isArray(body.message) ? body.message.map(String) : [err.message];
 }

@@ -1,4 +1,3 @@
-import { HttpException } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import { HTTP_STATUS_OF } from '../common/http-status-of';
 
@@ -9,10 +8,6 @@ import { HTTP_STATUS_OF } from '../common/http-status-of';
 export function messagesOfRefusal(err: unknown, statuses: readonly number[] = [400]): string[] {
   if (err instanceof DomainError && statuses.includes(HTTP_STATUS_OF[err.kind].status)) {
     return err.messages;
-  }
-  if (err instanceof HttpException && statuses.includes(err.getStatus())) {
-    const body = err.getResponse() as { message?: unknown };
-    return Array.isArray(body.message) ? body.message.map(String) : [String(body.message)];
   }
   throw err;
 }

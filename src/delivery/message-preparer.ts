@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { contentHash } from '../audit/audit-content.service';
+import { contentHash } from '../audit-log/audit-content';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import type { Channel } from '../policy/engine';
