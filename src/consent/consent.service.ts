@@ -6,7 +6,7 @@ import { KEY_ACTOR_PREFIX } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { maskPersonal } from '../common/mask-personal';
 import { lockContacts } from '../common/contact-lock';
-import type { Channel, ConsentEntry, ConsentStatus } from '../policy/engine';
+import type { Channel, ConsentEntry } from '../policy/engine';
 import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
 import { TopicsService } from '../topics/topics.service';
 import { cancelPlanned } from '../planned-deliveries/cancel-planned';
@@ -20,6 +20,14 @@ import {
 import { FLOW_SOURCE_MESSAGE, isFlowSource } from './consent-sources';
 import { SOURCE_PATTERN } from './consent.dto';
 import { DomainError, invalid, notFound } from '../common/domain-error';
+import {
+  toEvent,
+  toState,
+  type ConsentStateView,
+  type EventRow,
+  type RecordedConsent,
+  type StateRow,
+} from './consent-views';
 
 export interface ConsentEvidence {
   ip?: string | null;
@@ -52,72 +60,6 @@ export interface ConsentCommand {
   data?: Record<string, unknown>;
 }
 
-export interface ConsentEventView {
-  id: string;
-  customerId: string;
-  channel: Channel;
-  topic: string;
-  action: ConsentAction;
-  source: string;
-  confirmed: boolean;
-  occurredAt: Date;
-  evidence: {
-    ip: string | null;
-    userAgent: string | null;
-    /** Null once an erasure blanked it; `wordingHash` still names the text shown. */
-    wording: string | null;
-    wordingHash: string | null;
-    wordingVersion: string | null;
-  };
-  actor: string;
-  data: Record<string, unknown>;
-}
-
-export interface ConsentStateView {
-  channel: Channel;
-  topic: string;
-  status: ConsentStatus;
-  since: Date;
-  lastEventId: string;
-  /** Present (true) on a grant made through another channel that still awaits its own. */
-  needsConfirmation?: true;
-}
-
-export interface RecordedConsent {
-  event: ConsentEventView;
-  state: ConsentStateView[];
-  /** Deliveries of the withdrawn scope cancelled in the same transaction (promise 5). */
-  cancelledDeliveries: number;
-}
-
-interface EventRow {
-  id: string;
-  customer_id: string;
-  channel: Channel;
-  topic: string;
-  action: ConsentAction;
-  source: string;
-  confirmed: boolean;
-  occurred_at: Date;
-  ip: string | null;
-  user_agent: string | null;
-  wording: string | null;
-  wording_hash: string | null;
-  wording_version: string | null;
-  actor: string;
-  data: Record<string, unknown>;
-}
-
-interface StateRow {
-  customer_id: string;
-  channel: Channel;
-  topic: string;
-  status: ConsentStatus;
-  since: Date;
-  last_event_id: string;
-  needs_confirmation?: boolean;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const AUDIT_TYPE: Record<ConsentAction, AuditEventType> = {
@@ -125,35 +67,6 @@ const AUDIT_TYPE: Record<ConsentAction, AuditEventType> = {
   confirm: 'consent.confirmed',
   withdraw: 'consent.withdrawn',
 };
-
-const toEvent = (r: EventRow): ConsentEventView => ({
-  id: String(r.id),
-  customerId: r.customer_id,
-  channel: r.channel,
-  topic: r.topic,
-  action: r.action,
-  source: r.source,
-  confirmed: r.confirmed,
-  occurredAt: r.occurred_at,
-  evidence: {
-    ip: r.ip,
-    userAgent: r.user_agent,
-    wording: r.wording,
-    wordingHash: r.wording_hash,
-    wordingVersion: r.wording_version,
-  },
-  actor: r.actor,
-  data: r.data,
-});
-
-const toState = (r: StateRow): ConsentStateView => ({
-  channel: r.channel,
-  topic: r.topic,
-  status: r.status,
-  since: r.since,
-  lastEventId: String(r.last_event_id),
-  ...(r.needs_confirmation ? { needsConfirmation: true as const } : {}),
-});
 
 /**
  * The consent ledger: append an event and derive the current state in one transaction.

@@ -4,7 +4,8 @@ import { AppModule } from '../app.module';
 import { loadSettings } from '../config/settings';
 import { openDatabase } from '../database/embedded-postgres';
 import { startupFailureText } from '../common/startup-failure';
-import { adminKeyHint, demoSummary, formatSummary, loadDemo, runDemo } from './sample-company';
+import { adminKeyHint, demoSummary, formatSummary } from './demo-summary';
+import { loadDemo, runDemo } from './sample-company';
 
 /**
  * `npm run demo`: loads the sample company into the configured database (embedded PostgreSQL

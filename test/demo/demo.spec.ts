@@ -1,13 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  demoCampaignNames,
-  demoSummary,
-  formatSummary,
-  loadDemo,
-  runDemo,
-} from '../../src/demo/sample-company';
+import { demoSummary, formatSummary } from '../../src/demo/demo-summary';
+import { demoCampaignNames, loadDemo, runDemo } from '../../src/demo/sample-company';
 import { DEMO_CUSTOMERS } from '../../src/demo/sample-data';
 import { createTestApp, type TestApp } from '../support/test-app';
 
