@@ -19,6 +19,7 @@ import {
   plannedContact,
   requiredHistoryDays,
   type CampaignMessage,
+  emptyForecast,
   type Category,
   type ContactPolicy,
   type ContactRecord,
@@ -169,7 +170,7 @@ export class CampaignForecastService {
         requiredHistoryDays(policies.business, longestCadence),
       );
 
-      const total = emptyResult();
+      const total = emptyForecast();
       let after: string | null = null;
       for (;;) {
         const ids = await this.audiences.page(campaign.audience, after, BATCH, m);
@@ -340,18 +341,6 @@ function decideAmong(
   if (!rivals || rivals.length === 0) return decide(mine);
   const results = arbitrate([mine, ...rivals.map((r) => ({ ...r, history }))]);
   return results[0].decision;
-}
-
-function emptyResult(): ForecastResult {
-  return {
-    audience: 0,
-    send: 0,
-    defer: 0,
-    skip: {},
-    deferReasons: {},
-    earliestSendAt: null,
-    latestSendAt: null,
-  };
 }
 
 function addCounts(

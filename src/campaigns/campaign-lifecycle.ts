@@ -20,6 +20,10 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export type CampaignAction =
   'edit' | 'launch' | 'start' | 'complete' | 'pause' | 'resume' | 'cancel';
 
+/** The moves a marketer confirms with a button (editing is the form). */
+export const BUTTON_ACTIONS = ['launch', 'pause', 'resume', 'cancel'] as const;
+export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
+
 interface Move {
   from: readonly CampaignStatus[];
   /** null: back to the status it was paused from. */

@@ -51,12 +51,11 @@ import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
 import { formOf, page, sessionOf, str, textsOf } from './page';
 import { messagesOfRefusal } from './service-messages';
+import { BUTTON_ACTIONS, type ButtonAction } from '../campaigns/campaign-lifecycle';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new NotFoundException(['no such campaign']),
 });
-const ACTIONS = ['launch', 'pause', 'resume', 'cancel'] as const;
-type Action = (typeof ACTIONS)[number];
 
 /** A service's refusals the campaign pages show to the user. */
 const REFUSALS = [400, 409];
@@ -294,7 +293,7 @@ export class ConsoleCampaignsController {
     @Req() req: ConsoleRequest,
     @Res() res: Response,
   ): Promise<void> {
-    if (!(ACTIONS as readonly string[]).includes(action))
+    if (!(BUTTON_ACTIONS as readonly string[]).includes(action))
       throw new NotFoundException(['no such action']);
     const t = textsOf(req);
     const c = await this.campaigns.get(id);
@@ -327,12 +326,12 @@ export class ConsoleCampaignsController {
     @Req() req: ConsoleRequest,
     @Res() res: Response,
   ): Promise<void> {
-    if (!(ACTIONS as readonly string[]).includes(action))
+    if (!(BUTTON_ACTIONS as readonly string[]).includes(action))
       throw new NotFoundException(['no such action']);
     const actor = actorRef(sessionOf(req));
     const form = formOf(req);
     try {
-      switch (action as Action) {
+      switch (action as ButtonAction) {
         case 'launch':
           await this.campaigns.launch(id, str(form.acknowledgeWarnings) === 'true', actor);
           break;

@@ -51,6 +51,16 @@ interface PendingRequest {
  * address. The caller always gets the same answer in the same time: whether the address was
  * known, confirmed already, suppressed or over its limit shows nowhere but in the database.
  */
+/** What the confirmation e-mail of one request is made from. */
+interface ConfirmationMail {
+  requestId: string;
+  /** The customer the address belongs to, else the request (no customer exists yet). */
+  linkSubject: string;
+  lang: PageLang;
+  name: string | null;
+  topics: TopicRow[];
+}
+
 @Injectable()
 export class SubscribeService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SubscribeService.name);
@@ -251,17 +261,7 @@ export class SubscribeService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** After the commit and off the request path: its timing must not tell who was mailed. */
-  private sendConfirmation(
-    to: string,
-    o: {
-      requestId: string;
-      /** The customer the address belongs to, else the request (no customer exists yet). */
-      linkSubject: string;
-      lang: PageLang;
-      name: string | null;
-      topics: TopicRow[];
-    },
-  ): void {
+  private sendConfirmation(to: string, o: ConfirmationMail): void {
     try {
       this.dispatch(to, o);
     } catch (err) {
@@ -273,17 +273,7 @@ export class SubscribeService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private dispatch(
-    to: string,
-    o: {
-      requestId: string;
-      /** The customer the address belongs to, else the request (no customer exists yet). */
-      linkSubject: string;
-      lang: PageLang;
-      name: string | null;
-      topics: TopicRow[];
-    },
-  ): void {
+  private dispatch(to: string, o: ConfirmationMail): void {
     const token = this.tokens.issue({
       purpose: 'confirm',
       customerId: o.linkSubject,

@@ -13,12 +13,9 @@ export interface ForecastResult {
   latestSendAt: Date | null;
 }
 
-/** Runs decide over an audience snapshot; `decideFn` lets a caller plug in arbitration. */
-export function forecast(
-  inputs: Iterable<DecisionInput>,
-  decideFn: (input: DecisionInput) => Decision = decide,
-): ForecastResult {
-  const result: ForecastResult = {
+/** A forecast of nobody: the start of a sum. */
+export function emptyForecast(): ForecastResult {
+  return {
     audience: 0,
     send: 0,
     defer: 0,
@@ -27,6 +24,14 @@ export function forecast(
     earliestSendAt: null,
     latestSendAt: null,
   };
+}
+
+/** Runs decide over an audience snapshot; `decideFn` lets a caller plug in arbitration. */
+export function forecast(
+  inputs: Iterable<DecisionInput>,
+  decideFn: (input: DecisionInput) => Decision = decide,
+): ForecastResult {
+  const result = emptyForecast();
   let earliest = Infinity;
   let latest = -Infinity;
   for (const input of inputs) {

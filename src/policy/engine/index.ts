@@ -1,7 +1,7 @@
 export * from './types';
 export { decide } from './decide';
 export { arbitrate, plannedContact, type ArbitrationResult } from './arbitrate';
-export { forecast, type ForecastResult } from './forecast';
+export { emptyForecast, forecast, type ForecastResult } from './forecast';
 export { DEFAULT_POLICIES } from './default-policies';
 export { validatePolicy } from './validate-policy';
 export { requiredHistoryDays } from './required-history';
