@@ -55,6 +55,8 @@ export interface VerifyReport {
  * lock on audit_events (every insert takes ROW EXCLUSIVE on the table before it draws an id).
  * Once those transactions have ended, every id up to that value is committed or never will be.
  * This assumes the sequence's default CACHE 1 (per-session caches would hand out old ids later).
+ * pg_locks is cluster-wide: only this database's locks count (a database cloned from a template
+ * has the same table OID, and another database's open insert must not hold this chain back).
  */
 @Injectable()
 export class AuditSealerService {
@@ -93,6 +95,7 @@ export class AuditSealerService {
     const holders: { vxid: string }[] = await this.dataSource.query(
       `SELECT DISTINCT virtualtransaction AS vxid FROM pg_locks
         WHERE locktype = 'relation' AND relation = 'audit_events'::regclass
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND mode = 'RowExclusiveLock' AND pid IS DISTINCT FROM pg_backend_pid()`,
     );
     return { upTo: last ?? '0', holders: holders.map((h) => h.vxid) };

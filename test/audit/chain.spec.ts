@@ -3,6 +3,8 @@ import { AuditWriter } from '../../src/audit-log/audit-writer';
 import type { AuditEventType } from '../../src/audit-log/audit-event-types';
 import { AuditSealerService } from '../../src/audit/audit-sealer.service';
 import { runAuditCommand } from '../../src/cli/audit';
+import { Client } from 'pg';
+import { cloneTestDatabase } from '../support/database';
 import { createTestApp, TestApp } from '../support/test-app';
 
 describe('audit: partitions and the hash chain', () => {
@@ -171,6 +173,31 @@ describe('audit: partitions and the hash chain', () => {
       const report = await sealer.verify();
       expect(report).toMatchObject({ ok: true, unsealedRows: 0 });
     } finally {
+      await fresh.close();
+    }
+  });
+
+  it('is not held back by an open insert in another database of the same server', async () => {
+    // A database cloned from the same template has audit_events under the same OID.
+    const fresh = await createTestApp({ env: { TACTFUL_ROLES: 'api' } });
+    const other = await cloneTestDatabase();
+    const client = new Client({ connectionString: other.url });
+    await client.connect();
+    try {
+      const sealer = fresh.app.get(AuditSealerService);
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO audit_events (at, type, actor, data) VALUES (now(), 'admin.elsewhere', 'system', '{}')`,
+      );
+      await fresh.app
+        .get(AuditWriter)
+        .record({ type: 'admin.test' as AuditEventType, actor: 'system' });
+      expect(await sealer.sealNow(300)).toBeGreaterThan(0);
+      expect(await sealer.verify()).toMatchObject({ ok: true, unsealedRows: 0 });
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+      await other.drop();
       await fresh.close();
     }
   });
