@@ -95,9 +95,13 @@ describe('the service as a process', () => {
     const deadline = Date.now() + 40_000;
     let healthy = false;
     while (!healthy && Date.now() < deadline && alive(child)) {
-      healthy = await fetch(`${base}/health`)
-        .then((r) => r.status === 200)
-        .catch(() => false);
+      // Only once our child says it listens: the port was free when picked, but until the child
+      // binds it another test's server may take it (and answer /health too).
+      healthy =
+        child.stdout().includes('Tactful is listening') &&
+        (await fetch(`${base}/health`)
+          .then((r) => r.status === 200)
+          .catch(() => false));
       if (!healthy) await new Promise((r) => setTimeout(r, 250));
     }
     if (!healthy)
