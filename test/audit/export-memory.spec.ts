@@ -32,7 +32,8 @@ describe('audit export of a large audit', () => {
     const server = t.app.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
-  }, 120_000);
+    // A budget, not a bound: seeding 200,000 rows shares two cores with the rest of the suite.
+  }, 240_000);
   afterAll(() => t.close());
 
   /** Streams the export, reading as fast as it comes; samples this process's memory meanwhile. */

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { cloneTestDatabase } from '../support/database';
 import { curlImport, pollHealth, type UploadResult } from './import-upload';
+import { freePort } from '../support/free-port';
 
 const ROOT = resolve(__dirname, '../..');
 const ADMIN_KEY = 'long-lines-admin-key-0123456789abcdef';
@@ -20,16 +20,6 @@ const text = (s: string) => Buffer.from(s);
 // the shared 2-core machine another process can still hold the CPU for a while, so a test is
 // retried (with fresh ids); the old splitter froze /health for 8-29 s, every time.
 jest.retryTimes(4, { logErrorsBeforeRetry: true });
-
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const srv = createServer().on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
-}
 
 describe('an import with a 20 MB line does not freeze the service', () => {
   let service: ChildProcess;

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { Client } from 'pg';
 import { findOwnPostgres, startOwnPostgres, type OwnPostgres } from '../support/own-postgres';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { freePort } from '../support/free-port';
 
 /**
  * Tactful on a PostgreSQL of your own, deployed as docs/SCALING.md advises: Debian's packaged
@@ -34,16 +34,6 @@ interface Service {
   proc: ChildProcess;
   base: string;
   log: () => string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const srv = createServer().on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
 }
 
 /** A zone where it is now early afternoon, so quiet hours defer nobody. */

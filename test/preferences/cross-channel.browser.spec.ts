@@ -9,6 +9,7 @@ import { freePort, launchBrowser } from '../support/browser';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 import { startTwilioServer, type TwilioTestServer } from '../support/twilio-server';
+import { grantConfirmed } from '../support/consent-steps';
 
 const FROM = '+15005550006';
 const csrfOf = (html: string) => /name='csrf' value='([^']+)'/.exec(html)?.[1] ?? '';
@@ -39,18 +40,8 @@ describe('preference page: grants on another channel than the link’s are pendi
     expect(res.status).toBe(201);
     return res.body.id as string;
   };
-  const grantConfirmed = (id: string, channel: string, topic: string) =>
-    t.admin
-      .post(`/v1/customers/${id}/consents`)
-      .send({
-        channel,
-        topic,
-        action: 'grant',
-        source: 'web-form',
-        confirmed: true,
-        evidence: { wording: 'Да', wordingVersion: 'v1' },
-      })
-      .expect(201);
+  const grant = (id: string, channel: string, topic: string) =>
+    grantConfirmed(t, id, channel, topic);
   const link = (customerId: string, channel: 'email' | 'sms') =>
     `/p/${tokens.issue({ purpose: 'preferences', customerId, channel, topic: '*' })}`;
   const stateOf = async (id: string) =>
@@ -150,7 +141,7 @@ describe('preference page: grants on another channel than the link’s are pendi
     let page: Page;
     beforeAll(async () => {
       id = await customer(phone);
-      await grantConfirmed(id, 'email', 'tips');
+      await grant(id, 'email', 'tips');
       page = await (await browser.newContext({ locale: 'ru-RU' })).newPage();
     });
 

@@ -5,6 +5,7 @@ import { SubscribeService } from '../../src/subscribe/subscribe.service';
 import { freePort, launchBrowser } from '../support/browser';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { consentStates } from '../support/consent-steps';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'var', 'screenshots');
 const PHONE = { width: 390, height: 844 };
@@ -22,15 +23,7 @@ describe('double opt-in and the preference page in real headless Chromium', () =
   const customerByEmail = async (email: string) =>
     ((await t.db.query(`SELECT id FROM customers WHERE email = $1`, [email]))[0] as { id: string })
       .id;
-  const state = async (id: string) =>
-    Object.fromEntries(
-      (
-        (await t.db.query(
-          `SELECT channel || ':' || topic AS k, status FROM consent_state WHERE customer_id = $1`,
-          [id],
-        )) as { k: string; status: string }[]
-      ).map((r) => [r.k, r.status]),
-    );
+  const state = (id: string) => consentStates(t.db, id);
 
   /** Subscribes through the public API and returns the link from the e-mail that arrives. */
   const subscribeAndReadLink = async (email: string, locale: 'ru' | 'en') => {

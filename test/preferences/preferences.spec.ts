@@ -2,6 +2,7 @@ import { ManualClock } from '../support/clock';
 import { LinkTokenService } from '../../src/tokens/link-token.service';
 import { NOT_FOUND_HTML } from '../../src/unsubscribe/unsubscribe.service';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { consentStates, grantConfirmed } from '../support/consent-steps';
 
 const DAY = 86_400_000;
 const UA = 'Mozilla/5.0 (iPhone) preferences-test';
@@ -20,28 +21,10 @@ describe('preference page /p/:token', () => {
     return res.body.id as string;
   };
   const grant = (id: string, channel: string, topic: string) =>
-    t.admin
-      .post(`/v1/customers/${id}/consents`)
-      .send({
-        channel,
-        topic,
-        action: 'grant',
-        source: 'web-form',
-        confirmed: true,
-        evidence: { wording: 'Да', wordingVersion: 'v1' },
-      })
-      .expect(201);
+    grantConfirmed(t, id, channel, topic);
   const link = (customerId: string) =>
     `/p/${tokens.issue({ purpose: 'preferences', customerId, channel: 'email', topic: '*' })}`;
-  const state = async (id: string) =>
-    Object.fromEntries(
-      (
-        (await t.db.query(
-          `SELECT channel || ':' || topic AS k, status FROM consent_state WHERE customer_id = $1`,
-          [id],
-        )) as { k: string; status: string }[]
-      ).map((r) => [r.k, r.status]),
-    );
+  const state = (id: string) => consentStates(t.db, id);
   const counts = async (id: string) =>
     (
       await t.db.query(

@@ -3,6 +3,7 @@ import { SubscribeService } from '../../src/subscribe/subscribe.service';
 import { ManualClock } from '../support/clock';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { grantConfirmed } from '../support/consent-steps';
 
 const NOW = new Date('2026-11-23T10:00:00.000Z');
 const DAY = 86_400_000;
@@ -338,17 +339,7 @@ describe('double opt-in: nothing before the POST confirmation', () => {
         .send({ externalId: 'crm-confirmed', kind: 'consumer', email: 'confirmed@example.ru' })
         .expect(201);
       for (const topic of ['tips', 'offers'])
-        await t.admin
-          .post(`/v1/customers/${confirmed.body.id}/consents`)
-          .send({
-            channel: 'email',
-            topic,
-            action: 'grant',
-            source: 'web-form',
-            confirmed: true,
-            evidence: { wording: 'Да', wordingVersion: 'v1' },
-          })
-          .expect(201);
+        await grantConfirmed(t, confirmed.body.id, 'email', topic);
       await t.admin
         .post('/v1/suppressions')
         .send({ email: 'suppressed@example.ru', reason: 'do_not_contact' })

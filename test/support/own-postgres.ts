@@ -8,10 +8,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './free-port';
 
 /**
  * A PostgreSQL "of your own": Debian's packaged server (`apt-get install postgresql`, version 15,
@@ -39,16 +39,6 @@ const PGBOUNCER = process.env.TACTFUL_PGBOUNCER ?? '/usr/sbin/pgbouncer';
 export function findOwnPostgres(): OwnPostgresBinaries | null {
   if (!existsSync(join(PG_BIN, 'postgres')) || !existsSync(PGBOUNCER)) return null;
   return { pgBin: PG_BIN, pgbouncer: PGBOUNCER };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const srv = createServer().on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
 }
 
 const isRoot = process.getuid?.() === 0;
