@@ -63,7 +63,7 @@ function circles(): string[][] {
 /** Folders each folder may import from, for those with a rule. */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   config: [],
-  common: ['config', 'database'],
+  common: ['config'],
   'audit-log': ['common'],
   'planned-deliveries': ['audit-log'],
   'policy/engine': [],

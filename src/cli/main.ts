@@ -7,7 +7,7 @@ import { AppModule } from '../app.module';
 import { loadSettings } from '../config/settings';
 import { CustomerImportService, ImportFormat } from '../customers/customer-import.service';
 import { openDatabase } from '../database/embedded-postgres';
-import { startupFailureText } from '../common/startup-failure';
+import { startupFailureText } from '../database/startup-failure';
 import { AUDIT_USAGE, runAuditCommand } from './audit';
 import { runCampaignCommand } from './campaign';
 

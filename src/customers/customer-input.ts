@@ -1,7 +1,7 @@
 import { validationMessages } from '../common/validation';
 import { AccountManagerDto, UpsertCustomerDto } from './customer.dto';
 import { compileValidator, isPlainObject } from './compiled-validator';
-import { toE164 } from './validators';
+import { toE164 } from '../common/validators';
 
 /** A customer row ready for the database: validated and normalised. */
 export interface CustomerRow {

@@ -13,7 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsIanaTimeZone, LOCALE_PATTERN } from './validators';
+import { IsIanaTimeZone, LOCALE_PATTERN } from '../common/validators';
 
 export const CUSTOMER_KINDS = ['consumer', 'business'] as const;
 

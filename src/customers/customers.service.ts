@@ -27,7 +27,7 @@ import { CustomerEntity } from './customer.entity';
 import { toCustomerResponse } from './customer.mapper';
 import { CustomersRepository } from './customers.repository';
 import { scrubCustomerHistory } from './erasure-scrub';
-import { toE164 } from './validators';
+import { toE164 } from '../common/validators';
 import { forbidden, invalid, notFound } from '../common/domain-error';
 
 const PAGE = 50;

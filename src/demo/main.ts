@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
 import { loadSettings } from '../config/settings';
 import { openDatabase } from '../database/embedded-postgres';
-import { startupFailureText } from '../common/startup-failure';
+import { startupFailureText } from '../database/startup-failure';
 import { adminKeyHint, demoSummary, formatSummary } from './demo-summary';
 import { loadDemo, runDemo } from './sample-company';
 

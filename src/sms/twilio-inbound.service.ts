@@ -8,7 +8,7 @@ import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { ALL_TOPICS } from '../consent/consent-state';
 import { ConsentService } from '../consent/consent.service';
-import { toE164 } from '../customers/validators';
+import { toE164 } from '../common/validators';
 import { classifySmsKeyword, type SmsKeyword } from './sms-keywords';
 import { confirmedReply, keywordReply, replyLocale } from './sms-replies';
 import { planRestore, SMS_KEYWORD_SOURCE as SOURCE, type SmsLedgerRow } from './sms-restore';

@@ -18,7 +18,7 @@ import { Actor, actorRef, CurrentActor } from '../auth/actor';
 import { Roles } from '../auth/roles.decorator';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
-import { toE164 } from '../customers/validators';
+import { toE164 } from '../common/validators';
 import { AddSuppressionDto, CheckSuppressionQuery } from './suppression.dto';
 import { SuppressionService } from './suppression.service';
 

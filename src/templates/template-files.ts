@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LOCALE_PATTERN } from '../customers/validators';
+import { LOCALE_PATTERN } from '../common/validators';
 import { TEMPLATE_PARTS, type TemplatePart } from './template-engine';
 
 export const TEMPLATE_NAME_PATTERN = /^[a-z][a-z0-9_-]{1,59}$/;

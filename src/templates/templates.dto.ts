@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { LOCALE_PATTERN } from '../customers/validators';
+import { LOCALE_PATTERN } from '../common/validators';
 import { TEMPLATE_PARTS, type TemplatePart } from './template-engine';
 import { TEMPLATE_NAME_PATTERN, type TemplateLocales } from './template-files';
 

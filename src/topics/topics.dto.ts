@@ -10,7 +10,7 @@ import {
   ValidateIf,
   ValidationOptions,
 } from 'class-validator';
-import { LOCALE_PATTERN } from '../customers/validators';
+import { LOCALE_PATTERN } from '../common/validators';
 
 export const TOPIC_KEY_PATTERN = /^[a-z][a-z0-9_-]{1,39}$/;
 export const TOPIC_CATEGORIES = ['content', 'promotional', 'service'] as const;
