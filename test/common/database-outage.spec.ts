@@ -1,6 +1,7 @@
 import { LinkTokenService } from '../../src/tokens/link-token.service';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { createTestApp, createTopics, TestApp } from '../support/test-app';
+import { loginForm } from '../support/console-session';
 
 /**
  * While PostgreSQL is unreachable every route answers 503 with Retry-After (what a mailbox
@@ -100,11 +101,7 @@ describe('database outage', () => {
   it('a browser gets a small page, the console its own error page, both 503 with Retry-After', async () => {
     const r = requests();
     // Before the outage: the console's sign-in form (its pre-session cookie and token).
-    const form = await t.http.get('/console/login');
-    const pre = /tactful_console_pre=([^;]+)/.exec(
-      (form.headers['set-cookie'] as unknown as string[]).join('\n'),
-    )?.[1];
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
+    const { pre, csrf } = await loginForm(t);
     proxy.cut();
     const page = await r.preferencePage().set('Accept', 'text/html,application/xhtml+xml');
     expect(page.status).toBe(503);

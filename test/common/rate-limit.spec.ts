@@ -1,4 +1,5 @@
 import { createTestApp, TestApp } from '../support/test-app';
+import { postSignIn } from '../support/console-session';
 
 /**
  * The public rate limit counts per client — an IPv6 /64 (what one subscriber line gets) or an
@@ -97,19 +98,7 @@ describe('failed sign-ins count per client too', () => {
   });
 
   it('console: failed sign-ins from different addresses of one /64 share the allowance', async () => {
-    const attempt = async (ip: string) => {
-      const form = await t.http.get('/console/login').set('X-Forwarded-For', ip);
-      const pre = /tactful_console_pre=([^;]+)/.exec(
-        (form.headers['set-cookie'] as unknown as string[]).join('\n'),
-      )?.[1];
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
-      return t.http
-        .post('/console/login')
-        .set('X-Forwarded-For', ip)
-        .set('Cookie', `tactful_console_pre=${pre}`)
-        .type('form')
-        .send({ key: 'tk_not-a-key', _csrf: csrf });
-    };
+    const attempt = (ip: string) => postSignIn(t, 'tk_not-a-key', ip);
     for (let i = 1; i <= 3; i++) expect((await attempt(`2001:db8:d1::${i}`)).status).toBe(401);
     expect((await attempt('2001:db8:d1::abcd')).status).toBe(429);
     expect((await attempt('2001:db8:d2::1')).status).toBe(401);

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { AuditWriter } from '../../src/audit-log/audit-writer';
 import { aCampaignStep, aCustomer, aDelivery, sql } from '../support/builders';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { signInToConsole } from '../support/console-session';
 
 interface ListedRow {
   id: string;
@@ -17,22 +18,7 @@ describe('console campaigns list', () => {
   let marketerKey: string;
   let cookie: string;
 
-  const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const signIn = async (key: string) => {
-    const form = await t.http.get('/console/login');
-    const pre = /tactful_console_pre=([^;]+)/.exec(
-      (form.headers['set-cookie'] as unknown as string[]).join('\n'),
-    )?.[1];
-    const res = await t.http
-      .post('/console/login')
-      .set('Cookie', `tactful_console_pre=${pre}`)
-      .type('form')
-      .send({ key, _csrf: csrfIn(form.text) });
-    const session = /tactful_console=([^;]+)/.exec(
-      (res.headers['set-cookie'] as unknown as string[]).join('\n'),
-    )?.[1];
-    return `tactful_console=${session}; tactful_console_lang=en`;
-  };
+  const signIn = async (key: string) => (await signInToConsole(t, key)).cookie;
 
   const createCampaign = async (name: string): Promise<string> => {
     const made = await t

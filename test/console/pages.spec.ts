@@ -1,28 +1,12 @@
 import { aCustomer, aDelivery } from '../support/builders';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { signInToConsole } from '../support/console-session';
 
 /** Audit, templates, policies and keys pages over plain HTTP with a signed-in cookie. */
 describe('console pages: audit, templates, policies, keys', () => {
   let t: TestApp;
 
-  const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const signIn = async (key: string) => {
-    const form = await t.http.get('/console/login');
-    const pre = /tactful_console_pre=([^;]+)/.exec(
-      (form.headers['set-cookie'] as unknown as string[]).join('\n'),
-    )?.[1];
-    const res = await t.http
-      .post('/console/login')
-      .set('Cookie', `tactful_console_pre=${pre}`)
-      .type('form')
-      .send({ key, _csrf: csrfIn(form.text) });
-    const session = /tactful_console=([^;]+)/.exec(
-      (res.headers['set-cookie'] as unknown as string[]).join('\n'),
-    )?.[1];
-    const cookie = `tactful_console=${session}; tactful_console_lang=en`;
-    const dash = await t.http.get('/console').set('Cookie', cookie);
-    return { cookie, csrf: csrfIn(dash.text) };
-  };
+  const signIn = (key: string) => signInToConsole(t, key);
 
   beforeAll(async () => {
     t = await createTestApp();

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type request from 'supertest';
 import { ADMIN_KEY, createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { signInToConsole } from '../support/console-session';
 
 /**
  * Junk to every route and parameter, with a key of each role and without one: only 4xx or the
@@ -102,24 +103,7 @@ describe('fuzz: every route, every role, junk input: never a 5xx', () => {
   const real: Record<string, string[]> = {};
   const failures: string[] = [];
 
-  const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  async function signIn(key: string) {
-    const form = await t.http.get('/console/login');
-    const pre = /tactful_console_pre=([^;]+)/.exec(
-      ((form.headers['set-cookie'] as unknown as string[]) ?? []).join('\n'),
-    )?.[1];
-    const res = await t.http
-      .post('/console/login')
-      .set('Cookie', `tactful_console_pre=${pre}`)
-      .type('form')
-      .send({ key, _csrf: csrfIn(form.text) });
-    const session = /tactful_console=([^;]+)/.exec(
-      ((res.headers['set-cookie'] as unknown as string[]) ?? []).join('\n'),
-    )?.[1];
-    const cookie = `tactful_console=${session}; tactful_console_lang=en`;
-    const dash = await t.http.get('/console').set('Cookie', cookie);
-    return { cookie, csrf: csrfIn(dash.text) };
-  }
+  const signIn = (key: string) => signInToConsole(t, key);
 
   beforeAll(async () => {
     t = await createTestApp({

@@ -5,6 +5,7 @@ import { QueryFailedError } from 'typeorm';
 import { CustomersService } from '../../src/customers/customers.service';
 import { LinkTokenService } from '../../src/tokens/link-token.service';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { postSignIn } from '../support/console-session';
 
 /**
  * Issue 15 item 5: the app's real pino logger writes to a captured stream while the test drives
@@ -145,16 +146,7 @@ describe('logs carry no personal data, parameters or tokens', () => {
 
   it('a console error (a database error with parameters, thrown under a console page)', async () => {
     const key = await t.keyFor('marketer');
-    const form = await t.http.get('/console/login');
-    const pre = /tactful_console_pre=([^;]+)/.exec(
-      (form.headers['set-cookie'] as unknown as string[]).join('\n'),
-    )?.[1];
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
-    const signed = await t.http
-      .post('/console/login')
-      .set('Cookie', `tactful_console_pre=${pre}`)
-      .type('form')
-      .send({ key, _csrf: csrf });
+    const signed = await postSignIn(t, key);
     const session = /tactful_console=([^;]+)/.exec(
       (signed.headers['set-cookie'] as unknown as string[]).join('\n'),
     )?.[1];

@@ -5,6 +5,7 @@ import type request from 'supertest';
 import { ConsoleModule } from '../../src/console/console.module';
 import { ConsoleSessionService } from '../../src/console/session.service';
 import { ADMIN_KEY, createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { postSignIn } from '../support/console-session';
 
 type Role = 'admin' | 'marketer' | 'auditor' | 'integration';
 const UNKNOWN = '7d444840-9dc0-11d1-b245-5ffdce74fad2';
@@ -61,18 +62,7 @@ describe('console routes follow the API roles', () => {
     res.status === 403 ||
     (res.status === 303 && String(res.headers.location).startsWith('/console/login'));
 
-  const signIn = async (key: string) => {
-    const form = await t.http.get('/console/login');
-    const pre = /tactful_console_pre=([^;]+)/.exec(
-      (form.headers['set-cookie'] as unknown as string[]).join('\n'),
-    )?.[1];
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
-    return t.http
-      .post('/console/login')
-      .set('Cookie', `tactful_console_pre=${pre}`)
-      .type('form')
-      .send({ key, _csrf: csrf });
-  };
+  const signIn = (key: string) => postSignIn(t, key);
   const sessionFrom = (raw: string): Session => ({
     cookie: `tactful_console=${raw}; tactful_console_lang=en`,
     csrf: t.app.get(ConsoleSessionService).csrfFor(createHash('sha256').update(raw).digest('hex')),
