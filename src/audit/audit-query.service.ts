@@ -4,6 +4,7 @@ import type { ClientBase } from 'pg';
 import { DataSource } from 'typeorm';
 import { csvLine } from './csv';
 import { AuditFilter, auditWhere, decodeCursor, encodeCursor } from './audit-filter';
+import { AUDIT_COLUMNS } from '../audit-log/audit-writer';
 
 export interface AuditItem {
   id: string;
@@ -50,25 +51,13 @@ export const toAuditItem = (r: AuditRow): AuditItem => ({
   data: r.data,
 });
 
-export const CSV_HEADER = [
-  'id',
-  'at',
-  'type',
-  'customer_id',
-  'campaign_id',
-  'delivery_id',
-  'channel',
-  'reason',
-  'policy_version',
-  'actor',
-  'data',
-];
+/** The export's columns: the row id, then every column the writer fills, in its order. */
+export const CSV_HEADER = ['id', ...AUDIT_COLUMNS];
 
 // Every column in PostgreSQL's own text form (the export transaction runs with TimeZone UTC):
 // rows arrive as arrays of strings, ready to write; only `at` is reshaped to ISO 8601 in Node
 // (cheaper than to_char on the server).
-const EXPORT_SELECT = `id, at, type, customer_id, campaign_id, delivery_id, channel, reason,
-  policy_version, actor, data`;
+const EXPORT_SELECT = CSV_HEADER.join(', ');
 const AS_TEXT = { getTypeParser: () => (v: string) => v };
 
 /** "2026-03-03 09:00:00.5+00" (timestamptz_out in UTC) → "2026-03-03T09:00:00.500Z", like Date#toJSON. */
