@@ -30,6 +30,11 @@ import { InboundMailModule } from './inbound-mail/inbound-mail.module';
 import { PlanningModule } from './planning/planning.module';
 import { AuditQueryModule } from './audit/audit-query.module';
 import { ConsoleModule } from './console/console.module';
+// Outcomes.
+
+// Integrations.
+
+// Replies and follow-ups.
 
 export interface TactfulModuleOptions {
   settings: Settings;
@@ -94,6 +99,11 @@ export class TactfulModule {
         PlanningModule.register(CampaignsModule),
         AuditQueryModule,
         ConsoleModule,
+        // Outcomes.
+
+        // Integrations.
+
+        // Replies and follow-ups.
       ],
       controllers: [HealthController],
       // A host application's own providers can inject these services and call them in-process.

@@ -56,6 +56,14 @@ export const AUDIT_EVENT_TYPES = [
   'admin.topic_created',
   'admin.topic_changed',
   'admin.topic_archived',
+  // Outcomes: clicks, conversions and the guardrails that pause a campaign.
+  'campaign.auto_paused',
+  // Replies and follow-ups: a person answers.
+  'follow_up.opened',
+  'follow_up.resolved',
+  // Integrations: outbound webhook endpoints.
+  'admin.webhook_created',
+  'admin.webhook_deleted',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

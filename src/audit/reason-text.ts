@@ -109,6 +109,14 @@ export function reasonText(
       return ru
         ? 'клиенту уже писали в рамках этой кампании'
         : 'the customer was already contacted for this campaign';
+    case 'held_out':
+      return ru
+        ? 'клиент в контрольной группе кампании: по нему видно, что было бы без рассылки'
+        : 'the customer is in the campaign’s control group, which shows what happens without it';
+    case 'needs_attention':
+      return ru
+        ? 'клиент недоволен и ждёт ответа сотрудника; рекламу и рассылки не отправляем'
+        : 'the customer is unhappy and waits for a person; no content or offers meanwhile';
     default:
       return e.reason ?? (ru ? 'причина не указана' : 'no reason recorded');
   }

@@ -201,6 +201,17 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
   'admin.topic_created': adminAction,
   'admin.topic_changed': adminAction,
   'admin.topic_archived': adminAction,
+
+  // Outcomes.
+  'campaign.auto_paused': asType,
+
+  // Replies and follow-ups.
+  'follow_up.opened': asType,
+  'follow_up.resolved': asType,
+
+  // Integrations.
+  'admin.webhook_created': adminAction,
+  'admin.webhook_deleted': adminAction,
 };
 
 /** A readable sentence for one audit row, in Russian or English. */

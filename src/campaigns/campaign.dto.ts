@@ -77,6 +77,12 @@ export class CreateCampaignDto {
   @IsISO8601({ strict: true }, { message: 'effectiveAt must be an ISO 8601 time' })
   @InStorableRange('effectiveAt')
   effectiveAt?: string;
+
+  // Outcomes: click tracking, holdout, attribution, guardrails.
+
+  // The console: customer-facing texts.
+
+  // Replies: who reads them.
 }
 
 /** Every field optional; `effectiveAt: null` clears it. */
@@ -133,6 +139,12 @@ export class PatchCampaignDto {
   @IsISO8601({ strict: true }, { message: 'effectiveAt must be an ISO 8601 time' })
   @InStorableRange('effectiveAt')
   effectiveAt?: string | null;
+
+  // Outcomes: click tracking, holdout, attribution, guardrails.
+
+  // The console: customer-facing texts.
+
+  // Replies: who reads them.
 }
 
 export class LaunchCampaignDto {

@@ -234,6 +234,14 @@ export class EnvironmentVariables {
   @Transform(blankToUndefined)
   @Matches(/^[^@\s<>]+@[^@\s<>]+$/, { message: 'UNSUBSCRIBE_MAILTO must be an e-mail address' })
   UNSUBSCRIBE_MAILTO?: string;
+
+  // Outcomes: click tracking, attribution and guardrails.
+
+  // The console and the public pages.
+
+  // Integrations: provider webhooks, metrics.
+
+  // Replies and follow-ups.
 }
 
 export interface Settings {
@@ -286,6 +294,14 @@ export interface Settings {
   dkim?: { domainName: string; keySelector: string; privateKey: string };
   /** mailto: target of List-Unsubscribe; defaults to unsubscribe@<MAIL_FROM domain>. */
   unsubscribeMailto: string;
+
+  // Outcomes.
+
+  // The console and the public pages.
+
+  // Integrations.
+
+  // Replies and follow-ups.
 }
 
 export class SettingsError extends Error {}
@@ -360,6 +376,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     dkim: dkimSettings(parsed),
     unsubscribeMailto: parsed.UNSUBSCRIBE_MAILTO ?? `unsubscribe@${mailDomain(mailFrom)}`,
+
+    // Outcomes.
+
+    // The console and the public pages.
+
+    // Integrations.
+
+    // Replies and follow-ups.
   };
 }
 

@@ -144,6 +144,8 @@ const EN = {
   reason_notice_too_short: 'notice too short',
   reason_already_contacted: 'already contacted',
   reason_outside_business_hours: 'outside business hours',
+  reason_held_out: 'control group',
+  reason_needs_attention: 'needs attention',
   // customers
   searchCustomers: 'Find a customer',
   searchBy: 'Search by',
@@ -378,6 +380,8 @@ const RU: Texts = {
   reason_notice_too_short: 'слишком короткое уведомление',
   reason_already_contacted: 'уже писали',
   reason_outside_business_hours: 'нерабочее время',
+  reason_held_out: 'контрольная группа',
+  reason_needs_attention: 'ждёт ответа сотрудника',
   searchCustomers: 'Найти клиента',
   searchBy: 'Искать по',
   by_email: 'E-mail',

@@ -18,6 +18,13 @@ import { PendingCrossChannelConsent1765301000000 } from './1765301000000-pending
 import { CustomerImports1765600000000 } from './1765600000000-customer-imports';
 import { IdempotentIngestion1765700000000 } from './1765700000000-idempotent-ingestion';
 import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fillfactor';
+// Outcomes (clicks, conversions, holdouts, guardrails).
+
+// The console and the public pages.
+
+// Integrations (provider events, outbound webhooks).
+
+// Replies and follow-ups.
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -41,4 +48,11 @@ export const MIGRATIONS = [
   CustomerImports1765600000000,
   IdempotentIngestion1765700000000,
   CustomersFillfactor1765800001000,
+  // Outcomes.
+
+  // The console and the public pages.
+
+  // Integrations.
+
+  // Replies and follow-ups.
 ];

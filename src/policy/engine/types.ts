@@ -23,6 +23,10 @@ export const REASON_CODES = [
   'notice_too_short',
   'already_contacted',
   'outside_business_hours',
+  // Outcomes: the campaign's control group, kept out to measure what the campaign did.
+  'held_out',
+  // An unhappy customer waits for a person: no content or offers until the follow-up is resolved.
+  'needs_attention',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
