@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadSettings, SettingsError, type Settings } from './config/settings';
 import { configureApp } from './configure-app';
+import { warnAboutUnreadReplies } from './common/reply-address';
 import { DatabaseStartError } from './database/data-dir-access';
 import { openDatabase } from './database/embedded-postgres';
 
@@ -53,6 +54,7 @@ async function bootstrap(): Promise<void> {
   process.stdout.write(
     `Tactful is listening on ${settings.publicUrl} (API docs: ${settings.publicUrl}/docs)\n`,
   );
+  warnAboutUnreadReplies(settings);
 }
 
 void bootstrap();

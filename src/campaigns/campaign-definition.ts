@@ -22,6 +22,8 @@ export interface CampaignDefinition {
   audience: Record<string, unknown>;
   schedule: Record<string, unknown>;
   effectiveAt: string | null;
+  /** Reply-To of the campaign's e-mails; absent or null: REPLY_TO. */
+  replyTo?: string | null;
 }
 
 export const definitionOf = (c: CampaignView): CampaignDefinition => ({
@@ -34,6 +36,7 @@ export const definitionOf = (c: CampaignView): CampaignDefinition => ({
   audience: c.audience,
   schedule: c.schedule as unknown as Record<string, unknown>,
   effectiveAt: c.effectiveAt?.toISOString() ?? null,
+  replyTo: c.replyTo,
 });
 
 const TOPIC_OF_CAMPAIGN = `SELECT category, archived_at FROM topics WHERE key = $1 FOR SHARE`;

@@ -81,6 +81,7 @@ export class CampaignTransitions {
             topic: before.topic,
             goal: before.goal,
             effectiveAt: before.effectiveAt,
+            replyTo: before.replyTo,
           },
         );
         if (content.level === 'high' && !acknowledgeWarnings)

@@ -25,6 +25,8 @@ export interface CampaignView {
   updatedAt: Date;
   launchedAt: Date | null;
   finishedAt: Date | null;
+  /** Reply-To of its e-mails; null: the REPLY_TO setting. */
+  replyTo: string | null;
 }
 
 /** A `campaigns` row as the database answers it. */
@@ -50,6 +52,7 @@ export interface CampaignRow {
   updated_at: Date;
   launched_at: Date | null;
   finished_at: Date | null;
+  reply_to: string | null;
 }
 
 export const toCampaignView = (r: CampaignRow): CampaignView => ({
@@ -73,4 +76,5 @@ export const toCampaignView = (r: CampaignRow): CampaignView => ({
   updatedAt: r.updated_at,
   launchedAt: r.launched_at,
   finishedAt: r.finished_at,
+  replyTo: r.reply_to,
 });

@@ -23,6 +23,9 @@ import { CAMPAIGN_STATUSES, CHANNELS, GOALS, type CampaignStatus } from './campa
 import type { Channel, Goal } from '../policy/engine';
 
 const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** An address, bare or with a display name: `Team <team@shop.example>`. */
+const REPLY_ADDRESS = /^([^<>\r\n]*<)?[^@\s<>]+@[^@\s<>.]+(\.[^@\s<>.]+)+>?$/;
+const REPLY_TO_MESSAGE = 'replyTo must be an e-mail address, e.g. "Team <team@shop.example>"';
 
 export class CreateCampaignDto {
   @ApiProperty({ example: 'Весенние советы' })
@@ -83,6 +86,14 @@ export class CreateCampaignDto {
   // The console: customer-facing texts.
 
   // Replies: who reads them.
+  @ApiPropertyOptional({
+    example: 'Spring team <spring@shop.example>',
+    description: "Reply-To of this campaign's e-mails instead of REPLY_TO",
+  })
+  @IsOptional()
+  @Matches(REPLY_ADDRESS, { message: REPLY_TO_MESSAGE })
+  @Length(3, 320, { message: 'replyTo must have 3 to 320 characters' })
+  replyTo?: string;
 }
 
 /** Every field optional; `effectiveAt: null` clears it. */
@@ -145,6 +156,11 @@ export class PatchCampaignDto {
   // The console: customer-facing texts.
 
   // Replies: who reads them.
+  @ApiPropertyOptional({ nullable: true, description: 'null goes back to REPLY_TO' })
+  @ValidateIf((o: PatchCampaignDto) => o.replyTo !== undefined && o.replyTo !== null)
+  @Matches(REPLY_ADDRESS, { message: REPLY_TO_MESSAGE })
+  @Length(3, 320, { message: 'replyTo must have 3 to 320 characters' })
+  replyTo?: string | null;
 }
 
 export class LaunchCampaignDto {

@@ -25,6 +25,7 @@ import {
   definitionParams,
   INSERT_DRAFT,
   listCampaigns,
+  SET_REPLY_TO,
   UPDATE_DEFINITION,
   updateCampaign,
 } from './campaign-repository';
@@ -64,6 +65,7 @@ export class CampaignsService {
         audience: dto.audience,
         schedule: dto.schedule,
         effectiveAt: dto.effectiveAt ?? null,
+        replyTo: dto.replyTo ?? null,
       },
       actor,
     );
@@ -74,11 +76,12 @@ export class CampaignsService {
     return this.dataSource.transaction(async (m) => {
       const now = this.clock.now();
       await this.definitions.check(def, now, m);
-      const [row]: CampaignRow[] = await m.query(INSERT_DRAFT, [
+      let [row]: CampaignRow[] = await m.query(INSERT_DRAFT, [
         ...definitionParams(def),
         actor,
         now,
       ]);
+      if (def.replyTo) row = await updateCampaign(m, SET_REPLY_TO, [row.id, def.replyTo]);
       const view = toCampaignView(row);
       await this.audit.record(
         { type: 'campaign.created', campaignId: view.id, actor, at: now, data: { after: view } },
@@ -126,7 +129,8 @@ export class CampaignsService {
       };
       const now = this.clock.now();
       await this.definitions.check(def, now, m);
-      const row = await updateCampaign(m, UPDATE_DEFINITION, [id, ...definitionParams(def), now]);
+      let row = await updateCampaign(m, UPDATE_DEFINITION, [id, ...definitionParams(def), now]);
+      if (dto.replyTo !== undefined) row = await updateCampaign(m, SET_REPLY_TO, [id, dto.replyTo]);
       const after = toCampaignView(row);
       await this.audit.record(
         {

@@ -14,6 +14,8 @@ export interface SampleCampaign {
   topic: string;
   goal: Goal;
   effectiveAt: Date | null;
+  /** The campaign's own Reply-To: replies it invites reach someone. */
+  replyTo?: string | null;
 }
 
 export abstract class TemplatePort {

@@ -242,6 +242,12 @@ export class EnvironmentVariables {
   // Integrations: provider webhooks, metrics.
 
   // Replies and follow-ups.
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^(.+<)?[^@\s<>]+@[^@\s<>]+>?$/, {
+    message: 'REPLY_TO must be an address, e.g. "Shop support <support@shop.example>"',
+  })
+  REPLY_TO?: string;
 }
 
 export interface Settings {
@@ -302,6 +308,8 @@ export interface Settings {
   // Integrations.
 
   // Replies and follow-ups.
+  /** Where replies go: the company's support address (Reply-To), and who hears of follow-ups. */
+  replyTo?: string;
 }
 
 export class SettingsError extends Error {}
@@ -384,6 +392,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     // Integrations.
 
     // Replies and follow-ups.
+    replyTo: parsed.REPLY_TO,
   };
 }
 

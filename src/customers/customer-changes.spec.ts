@@ -12,6 +12,7 @@ const row: CustomerRow = {
   company: null,
   accountManagerName: null,
   accountManagerPhone: null,
+  accountManagerEmail: null,
   attributes: { city: 'Казань', tags: ['a', 'b'] },
 };
 

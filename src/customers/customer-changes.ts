@@ -13,6 +13,7 @@ export const CUSTOMER_FIELDS = [
   'company',
   'accountManager.name',
   'accountManager.phone',
+  'accountManager.email',
   'attributes',
 ] as const;
 export type CustomerField = (typeof CUSTOMER_FIELDS)[number];
@@ -33,6 +34,7 @@ export function valuesOfRow(row: CustomerRow): CustomerValues {
     company: row.company,
     'accountManager.name': row.accountManagerName,
     'accountManager.phone': row.accountManagerPhone,
+    'accountManager.email': row.accountManagerEmail,
     attributes: row.attributes ?? {},
   };
 }

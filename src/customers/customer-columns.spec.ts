@@ -33,6 +33,7 @@ describe('textArrayLiteral', () => {
         company: 'ООО Ромашка',
         accountManagerName: 'Игорь',
         accountManagerPhone: '+79161234568',
+        accountManagerEmail: 'igor@shop.example',
         attributes: { city: 'Казань' },
       },
       {
@@ -46,6 +47,7 @@ describe('textArrayLiteral', () => {
         company: null,
         accountManagerName: null,
         accountManagerPhone: null,
+        accountManagerEmail: null,
         attributes: null,
       },
     ]);
@@ -62,6 +64,7 @@ describe('textArrayLiteral', () => {
       '{"Игорь",NULL}',
       '{"+79161234568",NULL}',
       '{"{\\"city\\":\\"Казань\\"}",NULL}',
+      '{"igor@shop.example",NULL}',
     ]);
   });
 });

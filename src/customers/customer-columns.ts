@@ -2,11 +2,11 @@ import type { CustomerRow } from './customer-input';
 
 /**
  * Rows of one upsert kept as the statement's column arrays, filled row by row: a batch waiting to
- * be written holds eleven arrays of strings rather than an object (and an attributes object) per
+ * be written holds twelve arrays of strings rather than an object (and an attributes object) per
  * row, which is what the garbage collector would otherwise keep copying while writes are in flight.
  */
 export class CustomerColumns {
-  private readonly cols: (string | null)[][] = Array.from({ length: 11 }, () => []);
+  private readonly cols: (string | null)[][] = Array.from({ length: 12 }, () => []);
 
   get length(): number {
     return this.cols[0].length;
@@ -33,6 +33,7 @@ export class CustomerColumns {
     c[8].push(row.accountManagerName);
     c[9].push(row.accountManagerPhone);
     c[10].push(attributes);
+    c[11].push(row.accountManagerEmail);
   }
 
   /** Row `i` alone, to write it on its own when its batch was refused. */
@@ -42,7 +43,7 @@ export class CustomerColumns {
     return one;
   }
 
-  /** The eleven `text[]` parameters of the upsert, in its column order, as array literals. */
+  /** The twelve `text[]` parameters of the upsert, in its column order, as array literals. */
   params(): string[] {
     return this.cols.map(textArrayLiteral);
   }

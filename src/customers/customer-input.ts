@@ -15,6 +15,7 @@ export interface CustomerRow {
   company: string | null;
   accountManagerName: string | null;
   accountManagerPhone: string | null;
+  accountManagerEmail: string | null;
   attributes: Record<string, unknown> | null;
 }
 
@@ -58,6 +59,7 @@ export function normalizeCustomer(dto: UpsertCustomerDto, region: string): Input
       company: dto.company ?? null,
       accountManagerName: dto.accountManager?.name ?? null,
       accountManagerPhone: amPhone,
+      accountManagerEmail: dto.accountManager?.email?.trim().toLowerCase() ?? null,
       attributes: dto.attributes ?? null,
     },
   };

@@ -27,6 +27,15 @@ export class AccountManagerDto {
   @IsString()
   @Length(3, 40)
   phone!: string;
+
+  @ApiPropertyOptional({
+    example: 'igor@shop.example',
+    description: "Replies to this contact's messages go to this address",
+  })
+  @IsOptional()
+  @IsEmail({}, { message: 'accountManager.email must be an email' })
+  @MaxLength(320, { message: 'accountManager.email must be at most 320 characters' })
+  email?: string;
 }
 
 export class UpsertCustomerDto {

@@ -37,6 +37,9 @@ export class CustomerEntity {
   @Column('text', { name: 'account_manager_phone', nullable: true })
   accountManagerPhone!: string | null;
 
+  @Column('text', { name: 'account_manager_email', nullable: true })
+  accountManagerEmail!: string | null;
+
   @Column('jsonb')
   attributes!: Record<string, unknown>;
 

@@ -14,7 +14,11 @@ export function toCustomerResponse(c: CustomerEntity, now: Date) {
     company: c.company,
     accountManager:
       c.accountManagerName || c.accountManagerPhone
-        ? { name: c.accountManagerName, phone: c.accountManagerPhone }
+        ? {
+            name: c.accountManagerName,
+            phone: c.accountManagerPhone,
+            email: c.accountManagerEmail,
+          }
         : null,
     attributes: c.attributes,
     lifecycleStage: lifecycleStage(c, now),

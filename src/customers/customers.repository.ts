@@ -22,13 +22,15 @@ export interface BatchCounts {
  */
 const INSERT_ROWS = `
   INSERT INTO customers AS c (external_id, kind, name, email, phone, timezone, locale, company,
-                              account_manager_name, account_manager_phone, attributes)
+                              account_manager_name, account_manager_phone, attributes,
+                              account_manager_email)
   SELECT t.external_id, t.kind, t.name, t.email, t.phone, COALESCE(t.timezone, 'UTC'),
          COALESCE(t.locale, 'en'), t.company, t.am_name, t.am_phone,
-         COALESCE(t.attributes::jsonb, '{}'::jsonb)
+         COALESCE(t.attributes::jsonb, '{}'::jsonb), t.am_email
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-              $8::text[], $9::text[], $10::text[], $11::text[])
-       AS t(external_id, kind, name, email, phone, timezone, locale, company, am_name, am_phone, attributes)`;
+              $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+       AS t(external_id, kind, name, email, phone, timezone, locale, company, am_name, am_phone,
+            attributes, am_email)`;
 
 const INSERT = `${INSERT_ROWS}
   ON CONFLICT (external_id) DO UPDATE SET
@@ -36,6 +38,7 @@ const INSERT = `${INSERT_ROWS}
     timezone = EXCLUDED.timezone, locale = EXCLUDED.locale, company = EXCLUDED.company,
     account_manager_name = EXCLUDED.account_manager_name,
     account_manager_phone = EXCLUDED.account_manager_phone,
+    account_manager_email = EXCLUDED.account_manager_email,
     attributes = EXCLUDED.attributes, updated_at = now()`;
 
 const UPSERT = `${INSERT}

@@ -150,6 +150,7 @@ export class CustomersService {
         c.accountManagerPhone = dto.accountManager
           ? toE164(dto.accountManager.phone, region)
           : null;
+        c.accountManagerEmail = dto.accountManager?.email?.trim().toLowerCase() ?? null;
         if (dto.accountManager && !c.accountManagerPhone) {
           errors.push('accountManager.phone must be a valid phone number');
         }
@@ -211,7 +212,7 @@ export class CustomersService {
       const who = actorRef(actor);
       const person: PersonalValues = {
         names: [c.name, c.company, c.accountManagerName],
-        emails: [c.email],
+        emails: [c.email, c.accountManagerEmail],
         phones: [c.phone, c.accountManagerPhone],
       };
       if (c.email)
@@ -229,6 +230,7 @@ export class CustomersService {
       await m.query(
         `UPDATE customers SET external_id = 'erased:' || id, name = NULL, email = NULL, phone = NULL,
            company = NULL, account_manager_name = NULL, account_manager_phone = NULL,
+           account_manager_email = NULL,
            attributes = '{}'::jsonb, erased_at = now(), updated_at = now()
          WHERE id = $1`,
         [id],

@@ -12,10 +12,12 @@ export interface SenderIdentity {
   mailDomain: string;
   /** The company's name as a Feedback-ID sender id. */
   companySlug: string;
+  /** REPLY_TO: the company's support address. */
+  replyTo?: string;
 }
 
 export function senderIdentity(
-  settings: Pick<Settings, 'publicUrl' | 'unsubscribeMailto' | 'mailFrom' | 'company'>,
+  settings: Pick<Settings, 'publicUrl' | 'unsubscribeMailto' | 'mailFrom' | 'company' | 'replyTo'>,
 ): SenderIdentity {
   return {
     publicUrl: settings.publicUrl,
@@ -26,6 +28,7 @@ export function senderIdentity(
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, '-')
         .replace(/^-|-$/g, '') || 'company',
+    replyTo: settings.replyTo,
   };
 }
 
@@ -40,6 +43,21 @@ export const linksOf = (id: SenderIdentity, tokens: LinkTokens) => ({
   unsubscribe: `${id.publicUrl}/u/${tokens.unsubscribe}`,
   preferences: `${id.publicUrl}/p/${tokens.preferences}`,
 });
+
+/**
+ * Where a reply should reach a person: a business contact's account manager when they have an
+ * e-mail, else the campaign's own Reply-To, else REPLY_TO; none leaves replies to From.
+ */
+export function replyToOf(
+  id: Pick<SenderIdentity, 'replyTo'>,
+  row: Pick<ClaimedDelivery, 'campaign_reply_to'>,
+  customer: Pick<Recipient, 'kind' | 'account_manager_email'>,
+): string | undefined {
+  if (customer.kind === 'business' && customer.account_manager_email) {
+    return customer.account_manager_email;
+  }
+  return row.campaign_reply_to ?? id.replyTo ?? undefined;
+}
 
 /**
  * The rendered message addressed for its channel: an e-mail carries RFC 8058 one-click and mailto
@@ -70,6 +88,7 @@ export function outgoingMessage(
     locale: customer.locale,
     headers,
     messageId: `<${row.id}@${id.mailDomain}>`,
+    replyTo: row.channel === 'email' ? replyToOf(id, row, customer) : undefined,
     accountManagerPhone: customer.account_manager_phone,
   };
 }

@@ -22,6 +22,7 @@ const row = (over: Partial<ClaimedDelivery> = {}): ClaimedDelivery => ({
   campaign_name: 'Tips',
   effective_at: null,
   topic_title: null,
+  campaign_reply_to: null,
   ...over,
 });
 const customer: Recipient = {
@@ -37,6 +38,7 @@ const customer: Recipient = {
   purchase_count: 0,
   last_purchase_at: null,
   account_manager_phone: null,
+  account_manager_email: null,
   erased: false,
 };
 const granted = [

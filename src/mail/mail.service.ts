@@ -69,7 +69,13 @@ export class MailService implements OnModuleDestroy {
   private async deliver(mail: OutgoingMail): Promise<SentMail> {
     const from = mail.from ?? this.settings.mailFrom;
     const messageId = messageIdFor(mail, from);
-    const summary = { from, to: mail.to, subject: mail.subject, headers: mail.headers };
+    const summary = {
+      from,
+      to: mail.to,
+      subject: mail.subject,
+      headers: mail.headers,
+      replyTo: mail.replyTo,
+    };
     // Composed here in one pass (see mime.ts) unless it needs nodemailer's full composer.
     const composed = composeMime({
       from,
@@ -78,6 +84,7 @@ export class MailService implements OnModuleDestroy {
       html: mail.html,
       text: mail.text,
       headers: mail.headers,
+      replyTo: mail.replyTo,
       messageId,
       date: this.clock.now(),
     });

@@ -10,6 +10,8 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
   /** A Message-ID to use instead of a generated one (with or without angle brackets). */
   messageId?: string;
+  /** Reply-To: where the reader's answer goes. */
+  replyTo?: string;
 }
 
 export interface SentMail {

@@ -28,6 +28,7 @@ async function viaNodemailer(m: MimeInput): Promise<ParsedMail> {
     html: m.html,
     text: m.text,
     headers: m.headers,
+    replyTo: m.replyTo,
     messageId: m.messageId,
     date: m.date,
   });
@@ -65,6 +66,8 @@ const cases: [string, Partial<MimeInput>][] = [
     },
   ],
   ['a quoted sender name with a comma', { from: '"Shop, Inc." <news@shop.example>' }],
+  ['a Reply-To', { replyTo: 'Support <support@shop.example>' }],
+  ['a Russian Reply-To name', { replyTo: 'Поддержка магазина «Обувь» <support@shop.example>' }],
   ['no HTML part', { html: '' }],
   ['no text part', { text: '' }],
   ['mixed line breaks', { text: 'a\r\nb\nc', html: 'a\r\n\r\nb\n' }],

@@ -11,6 +11,8 @@ export interface MimeInput {
   text: string;
   /** Extra headers; a key the composer writes itself (From, Content-Type, …) means null. */
   headers?: Record<string, string>;
+  /** Reply-To, an address as From takes it (a display name is encoded like From's). */
+  replyTo?: string;
   /** With angle brackets. */
   messageId: string;
   date: Date;
@@ -120,14 +122,15 @@ function unstructured(value: string): string {
 const fold = (key: string, value: string) => mimeFuncs.foldLines(`${key}: ${value}`, 76);
 
 /** The From header and envelope sender, once per distinct value (parsing addresses is costly). */
-function fromHeader(from: string): { header: string; address: string } | null {
-  let cached = fromCache.get(from);
+function fromHeader(from: string, key: 'From' | 'Reply-To' = 'From') {
+  const cacheKey = `${key}\n${from}`;
+  let cached = fromCache.get(cacheKey);
   if (cached === undefined) {
     const node = new MimeNode('text/plain').setHeader('From', from);
     const address = node.getEnvelope().from;
-    const value = (node as unknown as HeaderEncoder).encodeHeaderValue('From', from);
-    cached = address && value ? { header: fold('From', value), address } : null;
-    if (fromCache.size < 100) fromCache.set(from, cached);
+    const value = (node as unknown as HeaderEncoder).encodeHeaderValue(key, from);
+    cached = address && value ? { header: fold(key, value), address } : null;
+    if (fromCache.size < 100) fromCache.set(cacheKey, cached);
   }
   return cached;
 }
@@ -313,6 +316,12 @@ export function composeMime(m: MimeInput): ComposedMime | null {
     lines.push(fold(normalizeKey(rawKey), unstructured(String(value))));
   }
   lines.push(from.header, fold('To', m.to));
+  if (m.replyTo) {
+    // After To, where nodemailer puts it.
+    const replyTo = fromHeader(m.replyTo, 'Reply-To');
+    if (!replyTo) return null;
+    lines.push(replyTo.header);
+  }
   const subject = unstructured(m.subject);
   if (subject.trim()) lines.push(fold('Subject', subject));
   lines.push(

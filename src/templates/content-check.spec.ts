@@ -80,4 +80,40 @@ describe('contentCheck', () => {
       contentCheck({ subject: 'СКИДКА!!! Только сегодня', html: '<p>Распродажа</p>' }),
     ).toMatchObject({ level: 'high' });
   });
+
+  describe('a text that asks for a reply nobody reads', () => {
+    const unread = (parts: Parameters<typeof contentCheck>[0]) =>
+      contentCheck(parts, { repliesRead: false })
+        .findings.filter((f) => f.rule === 'reply_unread')
+        .map((f) => f.phrase);
+
+    it.each([
+      ['Если что-то не так, ответьте на это письмо — разберёмся.', 'ответьте на это письмо'],
+      ['Можно просто ответить на это письмо.', 'ответить на это письмо'],
+      ['Вопросы? Напишите нам в ответ.', 'Напишите нам в ответ'],
+      ['Just reply and we will help.', 'Just reply'],
+      ['If anything is wrong, reply to this e-mail.', 'reply to this e-mail'],
+      ['Hit reply to this email now', 'Hit reply to this email'],
+    ])('%s', (text, phrase) => expect(unread({ text })).toContain(phrase));
+
+    it('is a warning on its own, adds nothing to the score, and needs repliesRead: false', () => {
+      const text = 'Just reply to this e-mail.';
+      expect(contentCheck({ text }, { repliesRead: false })).toMatchObject({
+        score: 0,
+        level: 'warn',
+      });
+      expect(contentCheck({ text }, { repliesRead: true })).toEqual({
+        score: 0,
+        level: 'ok',
+        findings: [],
+      });
+      expect(contentCheck({ text })).toMatchObject({ level: 'ok', findings: [] });
+    });
+
+    it('does not take other uses of the words for an invitation', () => {
+      expect(
+        unread({ text: 'Reply STOP to opt out. Ответ на ваш вопрос — ниже. No reply needed' }),
+      ).toEqual([]);
+    });
+  });
 });

@@ -9,7 +9,14 @@ export interface ContentParts {
 export type ContentCheckLevel = 'ok' | 'warn' | 'high';
 
 export interface ContentFinding {
-  rule: 'shouting' | 'exclamations' | 'discount_words' | 'too_many_links' | 'no_text_part';
+  rule:
+    | 'shouting'
+    | 'exclamations'
+    | 'discount_words'
+    | 'too_many_links'
+    | 'no_text_part'
+    // The text asks for a reply that would reach no one (no-reply sender, no Reply-To).
+    | 'reply_unread';
   phrase: string;
 }
 
@@ -31,6 +38,8 @@ const WEIGHTS: Record<ContentFinding['rule'], number> = {
   discount_words: 2,
   too_many_links: 3,
   no_text_part: 3,
+  // Not promotional pressure, so no score; it raises the level to warn on its own.
+  reply_unread: 0,
 };
 
 // \b does not know Cyrillic; these look-arounds do, with the u flag.
@@ -75,6 +84,15 @@ const DISCOUNT_PATTERNS: RegExp[] = [
   `(?<![\\p{L}\\p{N}])[-−–]\\s?\\d{1,3}\\s?%`,
 ].map((p) => new RegExp(p, 'giu'));
 
+/** Invitations to answer the message (ru, en); Russian by stem so every form matches. */
+const REPLY_INVITATIONS: RegExp[] = [
+  `${START}ответ(?:ьте|ить|ите)\\s+(?:на\\s+(?:это|наше|данное)\\s+)?(?:письм\\p{L}*|сообщени\\p{L}*)`,
+  `${START}просто\\s+ответ\\p{L}*`,
+  `${START}напишите\\s+(?:нам\\s+)?в\\s+ответ${END}`,
+  `${START}(?:just|simply)\\s+reply${END}`,
+  `${START}(?:hit\\s+)?reply\\s+to\\s+(?:this|our)\\s+(?:e-?mail|message|letter)${END}`,
+].map((p) => new RegExp(p, 'giu'));
+
 /** Visible text of an HTML fragment: tags and entities are not words. */
 function htmlText(html: string): string {
   return html
@@ -98,7 +116,11 @@ function countLinks(parts: ContentParts): number {
  * English), too many links, no plain-text part. Each finding adds its weight to the score; the
  * same phrase found twice counts once.
  */
-export function contentCheck(parts: ContentParts): ContentCheckResult {
+export function contentCheck(
+  parts: ContentParts,
+  /** false: replies reach no one, so a text asking for one is a finding. */
+  opts: { repliesRead?: boolean } = {},
+): ContentCheckResult {
   const findings: ContentFinding[] = [];
   const seen = new Set<string>();
   const add = (rule: ContentFinding['rule'], phrase: string) => {
@@ -122,9 +144,15 @@ export function contentCheck(parts: ContentParts): ContentCheckResult {
   const links = countLinks(parts);
   if (links > MAX_LINKS) add('too_many_links', `${links} links`);
   if (parts.html && !(parts.text ?? '').trim()) add('no_text_part', 'no plain-text part');
+  if (opts.repliesRead === false) {
+    for (const re of REPLY_INVITATIONS) {
+      for (const m of body.matchAll(re)) add('reply_unread', m[0].replace(/\s+/g, ' '));
+    }
+  }
 
   const score = findings.reduce((sum, f) => sum + WEIGHTS[f.rule], 0);
+  const unread = findings.some((f) => f.rule === 'reply_unread');
   const level: ContentCheckLevel =
-    score >= CONTENT_HIGH_SCORE ? 'high' : score >= CONTENT_WARN_SCORE ? 'warn' : 'ok';
+    score >= CONTENT_HIGH_SCORE ? 'high' : score >= CONTENT_WARN_SCORE || unread ? 'warn' : 'ok';
   return { score, level, findings };
 }

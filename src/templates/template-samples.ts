@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Clock } from '../common/clock';
 import { invalid, notFound } from '../common/domain-error';
 import type { Settings } from '../config/settings';
+import { repliesReachSomeone } from '../common/reply-address';
 import { contentCheck, type ContentCheckResult } from './content-check';
 import { sampleContext, templateCustomer, type CustomerValues } from './message-context';
 import { smsSegments, SMS_WARN_SEGMENTS } from './sms-segments';
@@ -17,12 +18,28 @@ import type { TemplateRenderer } from './template-renderer';
 import type { TemplateStore } from './template-store';
 import type { PreviewTemplateDto } from './templates.dto';
 
+/** The campaign a content check renders for; its own Reply-To decides whether replies are read. */
+export interface SampleCampaign {
+  name: string;
+  topic: string;
+  goal: string | null;
+  effectiveAt: Date | null;
+  replyTo?: string | null;
+}
+
+const LEVEL_RANK = { ok: 0, warn: 1, high: 2 } as const;
+const outranks = (a: ContentCheckResult, b: ContentCheckResult) =>
+  a.score > b.score || (a.score === b.score && LEVEL_RANK[a.level] > LEVEL_RANK[b.level]);
+
 const SELECT_PREVIEW_CUSTOMER = `
   SELECT name, email, phone, company, locale, timezone, attributes, purchase_count,
          last_purchase_at, erased_at
     FROM customers WHERE id = $1`;
 
-type SampleSettings = Pick<Settings, 'company' | 'publicUrl' | 'smsMaxSegments'>;
+type SampleSettings = Pick<
+  Settings,
+  'company' | 'publicUrl' | 'smsMaxSegments' | 'mailFrom' | 'replyTo'
+>;
 
 /**
  * Renders with the sample customer (or a chosen one): the preview, the warnings given when a
@@ -74,7 +91,7 @@ export class TemplateSamples {
         const msg = r.message;
         if (msg?.channel === 'email') {
           entry.email = { subject: msg.subject, html: msg.html, text: msg.text };
-          content = contentCheck(r.content ?? {});
+          content = contentCheck(r.content ?? {}, { repliesRead: this.repliesRead(null) });
         } else if (msg?.channel === 'sms') {
           const info = smsSegments(msg.body);
           if (msg.segments > this.settings.smsMaxSegments) {
@@ -123,7 +140,7 @@ export class TemplateSamples {
     name: string,
     version: number,
     channels: readonly string[],
-    campaign: { name: string; topic: string; goal: string | null; effectiveAt: Date | null },
+    campaign: SampleCampaign,
   ): Promise<ContentCheckResult> {
     const t = await this.store.compiled(name, version);
     const channel = channels.find((c): c is 'email' | 'sms' => c === 'email' || c === 'sms');
@@ -142,9 +159,10 @@ export class TemplateSamples {
         r.message?.channel === 'sms'
           ? contentCheck({ text: r.message.body })
           : r.content
-            ? contentCheck(r.content)
+            ? contentCheck(r.content, { repliesRead: this.repliesRead(campaign.replyTo) })
             : null;
-      if (check && check.score > worst.score) worst = check;
+      // A warning without score (a reply nobody reads) still beats a clean locale.
+      if (check && outranks(check, worst)) worst = check;
     }
     if (errors.length) throw invalid(errors);
     return worst;
@@ -188,6 +206,15 @@ export class TemplateSamples {
     }
     if (refused.length) throw invalid(refused);
     return warnings;
+  }
+
+  /** Whether an e-mail's reply reaches a person (REPLY_TO, the campaign's own, a real sender). */
+  private repliesRead(campaignReplyTo: string | null | undefined): boolean {
+    return repliesReachSomeone({
+      mailFrom: this.settings.mailFrom,
+      replyTo: this.settings.replyTo,
+      campaignReplyTo,
+    });
   }
 
   private context(

@@ -9,7 +9,7 @@ import type { ContentCheckResult } from './content-check';
 import type { RenderedMessage, TemplateChannel, TemplateContext } from './template-context';
 import { TemplateCompiler } from './template-compiler';
 import { TemplateRenderer } from './template-renderer';
-import { TemplateSamples } from './template-samples';
+import { TemplateSamples, type SampleCampaign } from './template-samples';
 import { TemplateStore } from './template-store';
 import { localesProblems, type CreateTemplateDto, type PreviewTemplateDto } from './templates.dto';
 
@@ -105,7 +105,7 @@ export class TemplatesService {
     name: string,
     version: number,
     channels: readonly string[],
-    campaign: { name: string; topic: string; goal: string | null; effectiveAt: Date | null },
+    campaign: SampleCampaign,
   ): Promise<ContentCheckResult> {
     return this.samples.contentCheck(name, version, channels, campaign);
   }

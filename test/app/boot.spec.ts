@@ -98,6 +98,8 @@ describe('the service as a process', () => {
         `service did not become healthy\nstdout:\n${child.stdout()}\nstderr:\n${child.stderr()}`,
       );
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', database: 'ok' });
+    // The default MAIL_FROM is no-reply@localhost and REPLY_TO is unset: one line says so.
+    expect(child.stdout().match(/Warning: MAIL_FROM is a no-reply address/g)).toHaveLength(1);
 
     const keys = child.stdout().match(/tk_[A-Za-z0-9_-]{20,}/g) ?? [];
     expect(keys).toHaveLength(1);

@@ -66,6 +66,7 @@ export interface CustomerRow {
   company?: string | null;
   accountManagerName?: string | null;
   accountManagerPhone?: string | null;
+  accountManagerEmail?: string | null;
   purchaseCount?: number;
   firstPurchaseAt?: Date | null;
   lastPurchaseAt?: Date | null;
@@ -159,6 +160,7 @@ export interface CampaignRow {
   status?: string;
   createdBy?: string;
   launchedAt?: When;
+  replyTo?: string | null;
 }
 
 /**

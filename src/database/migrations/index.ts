@@ -25,6 +25,7 @@ import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fill
 // Integrations (provider events, outbound webhooks).
 
 // Replies and follow-ups.
+import { ReplyAddresses1797300000000 } from './1797300000000-reply-addresses';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   // Integrations.
 
   // Replies and follow-ups.
+  ReplyAddresses1797300000000,
 ];

@@ -12,6 +12,8 @@ export interface OutgoingMessage {
   /** E-mail only: extra headers (List-Unsubscribe, Feedback-ID, …) and the Message-ID to use. */
   headers?: Record<string, string>;
   messageId?: string;
+  /** E-mail only: where a reply goes (account manager, campaign, REPLY_TO); none: to From. */
+  replyTo?: string;
   /** Voice only: the person who is rung first and then bridged to the customer. */
   accountManagerPhone?: string | null;
 }

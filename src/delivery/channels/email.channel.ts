@@ -77,6 +77,7 @@ export class EmailChannel implements ChannelSender {
         text: r.text,
         headers: message.headers,
         messageId: message.messageId,
+        replyTo: message.replyTo,
       });
       return {
         providerId: sent.messageId,
