@@ -35,6 +35,7 @@ import { ConsoleModule } from './console/console.module';
 // Integrations.
 
 // Replies and follow-ups.
+import { FollowUpsModule } from './follow-ups/follow-ups.module';
 
 export interface TactfulModuleOptions {
   settings: Settings;
@@ -104,6 +105,7 @@ export class TactfulModule {
         // Integrations.
 
         // Replies and follow-ups.
+        FollowUpsModule,
       ],
       controllers: [HealthController],
       // A host application's own providers can inject these services and call them in-process.

@@ -1,4 +1,5 @@
 import { isAuditEventType, type AuditEventType } from '../audit-log/audit-event-types';
+import { reasonWords } from '../follow-ups/follow-up-reasons';
 import { reasonText } from './reason-text';
 import { formatDay, formatDayTime } from './sentence-dates';
 import {
@@ -206,8 +207,16 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
   'campaign.auto_paused': asType,
 
   // Replies and follow-ups.
-  'follow_up.opened': asType,
-  'follow_up.resolved': asType,
+  'follow_up.opened': ({ d, ru }) => {
+    const reasons = Array.isArray(d.reasons)
+      ? reasonWords(ru ? 'ru' : 'en', d.reasons.map(String))
+      : '';
+    return ru
+      ? `Клиент ждёт ответа человека (${reasons}): продажи и рассылки приостановлены`
+      : `The customer waits for a person (${reasons}); selling and content wait too`;
+  },
+  'follow_up.resolved': ({ ru }) =>
+    ru ? 'Обращение решено: продажи снова возможны' : 'Follow-up resolved; selling may resume',
 
   // Integrations.
   'admin.webhook_created': adminAction,

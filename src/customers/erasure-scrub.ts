@@ -10,6 +10,11 @@ const KEPT_EVENT_FACTS = `jsonb_strip_nulls(jsonb_build_object(
     'campaignId', CASE WHEN data->>'campaignId' ~ '^[0-9a-f-]{36}$' THEN data->'campaignId' END,
     'deliveryId', CASE WHEN data->>'deliveryId' ~ '^[0-9a-f-]{36}$' THEN data->'deliveryId' END))`;
 
+const ERASE_FOLLOW_UP_NOTES = `
+  UPDATE follow_ups SET note = NULL,
+         resolved_at = coalesce(resolved_at, now()), resolved_by = coalesce(resolved_by, 'erasure')
+   WHERE customer_id = $1`;
+
 /**
  * Erasure of the mutable places that may quote the person: the CRM's free-form event details,
  * answers kept for idempotent retries, and
@@ -26,6 +31,8 @@ export async function scrubCustomerHistory(
       WHERE customer_id = $1 AND data <> ${KEPT_EVENT_FACTS}`,
     [customerId],
   );
+  // A follow-up's note may quote the person; an open one closes (nobody is left to answer).
+  await m.query(ERASE_FOLLOW_UP_NOTES, [customerId]);
   // Answers kept for Idempotency-Key retries quote what they recorded (evidence, event details);
   // a retry after the erasure is refused anyway, since the customer is gone.
   await m.query(`DELETE FROM idempotency_keys WHERE strpos(response, $1) > 0`, [customerId]);

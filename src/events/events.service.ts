@@ -6,7 +6,15 @@ import { compileValidator } from '../customers/compiled-validator';
 import { stableJson } from '../common/stable-json';
 import { validationMessages } from '../common/validation';
 import { CustomerEventDto, type EventType } from './event.dto';
-import { insertEventsAndFacts, lockEventCustomers, type EventRow } from './events.repository';
+import {
+  insertEventsAndFacts,
+  lockEventCustomers,
+  type EventRow,
+  type WrittenEvent,
+} from './events.repository';
+import { FollowUpOpener } from '../follow-ups/follow-up-opener';
+import { followUpReasonOfEvent } from '../follow-ups/follow-up-reasons';
+import type { OpenedRow } from '../follow-ups/follow-ups.sql';
 import { conflict, invalid } from '../common/domain-error';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
@@ -51,6 +59,7 @@ export class EventsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly followUps: FollowUpOpener,
   ) {}
 
   /**
@@ -85,7 +94,8 @@ export class EventsService {
     }) as CustomerEventDto[];
     if (errors.length) throw invalid(errors);
 
-    return this.dataSource.transaction(async (m) => {
+    let opened: OpenedRow[] = [];
+    const recorded = await this.dataSource.transaction(async (m) => {
       const byId = events.flatMap((e) => (e.customerId ? [e.customerId.toLowerCase()] : []));
       const byExternal = events.flatMap((e) => (e.customerId ? [] : [e.externalId as string]));
       const found = await lockEventCustomers(m, byId, byExternal);
@@ -135,6 +145,8 @@ export class EventsService {
       if (conflicts.length) throw conflict(conflicts);
 
       const written = await insertEventsAndFacts(m, rows, now);
+      // An unhappy customer (score 1–2, a complaint) waits for a person: a follow-up, at once.
+      opened = await this.followUps.open(m, followUpCauses(rows, written), now);
       const items = events.map((e, i): RecordedEventItem => {
         const repeat = rowOf[i] < 0;
         const w = written[repeat ? -1 - rowOf[i] : rowOf[i]];
@@ -163,5 +175,15 @@ export class EventsService {
         items,
       };
     });
+    await this.followUps.tell(opened);
+    return recorded;
   }
+}
+
+/** The follow-ups the newly recorded events open (a repeat of an eventId opens nothing). */
+function followUpCauses(rows: readonly EventRow[], written: readonly WrittenEvent[]) {
+  return written.flatMap((w, i) => {
+    const reason = w.inserted ? followUpReasonOfEvent(rows[i].type, rows[i].data.score) : null;
+    return reason ? [{ customerId: w.customerId, reason, eventId: w.id }] : [];
+  });
 }

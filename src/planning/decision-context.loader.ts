@@ -95,6 +95,8 @@ SELECT
     'last_satisfaction_score',
     ms('last_engagement_at'),
     'erased_at IS NOT NULL',
+    // Set-based: one hashed look-up of the batch's open follow-ups, not one per customer.
+    `id IN (SELECT customer_id FROM follow_ups WHERE resolved_at IS NULL AND customer_id = ANY(${IDS}))`,
   ])}
      FROM customers WHERE id = ANY(${IDS})) AS customers,
   -- Unordered: one row per channel and topic, and ties between a topic and '*' go by since.
@@ -148,6 +150,7 @@ type CustomerColumns = [
   lastSatisfactionScore: (number | null)[],
   lastEngagementAt: Ms[],
   erased: boolean[],
+  openFollowUp: boolean[],
 ];
 type ConsentColumns = [
   customerId: string[],
@@ -229,6 +232,7 @@ export class DecisionContextLoader {
         score,
         lastEngagementAt,
         erased,
+        openFollowUp,
       ] = cu as CustomerColumns;
       for (let i = 0; i < id.length; i++) {
         if (email[i] || phone[i]) addresses.push({ id: id[i], email: email[i], phone: phone[i] });
@@ -246,6 +250,7 @@ export class DecisionContextLoader {
             lastEngagementAt: lastEngagementAt[i],
             // Only win-back compares lapses; formatting one per customer is not free.
             lapseId: opts.lapseIds === false ? null : lapseIdOf(lastPurchaseAt[i]),
+            ...(openFollowUp[i] ? { hasOpenFollowUp: true } : {}),
           },
           consent: { entries: [], doubleOptIn: opts.doubleOptIn },
           preferences: null,

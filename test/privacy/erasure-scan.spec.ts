@@ -184,6 +184,20 @@ describe('erasure leaves nothing personal anywhere', () => {
       expect(event.status).toBe(201);
     }
 
+    // An unhappy customer: a follow-up opened, resolved with a note that quotes them, and a new one.
+    const unhappy = await t.admin
+      .post('/v1/events')
+      .send({ type: 'satisfaction', customerId: id, score: 1 });
+    expect(unhappy.status).toBe(201);
+    const [followUp] = await t.db.query(`SELECT id FROM follow_ups WHERE customer_id = $1`, [id]);
+    const resolved = await t.admin
+      .post(`/v1/follow-ups/${followUp.id}/resolve`)
+      .send({ note: `${NAME} called back from ${PHONE_INPUT}` });
+    expect(resolved.status).toBe(200);
+    expect(
+      (await t.admin.post('/v1/events').send({ type: 'complaint', customerId: id })).status,
+    ).toBe(201);
+
     // A send refused by SMTP with an answer quoting the address and name (4.x.x: no suppression;
     // one attempt allowed, so it fails) …
     const campaign = await insertCampaign(t, { topic: 'tips' });
@@ -276,6 +290,7 @@ describe('erasure leaves nothing personal anywhere', () => {
     const hits = await scanDatabase(t, SECRETS);
     expect(hits).toEqual(expect.arrayContaining([`customers.name: ${NAME.toLowerCase()}`]));
     expect(hits.some((h) => h.startsWith('customers.phone'))).toBe(true);
+    expect(hits.some((h) => h.startsWith('follow_ups.note'))).toBe(true);
   });
 
   it('never stored diagnostics, consent wording or send errors unmasked in append-only tables', async () => {
@@ -295,7 +310,8 @@ describe('erasure leaves nothing personal anywhere', () => {
 
   it('keeps the typed facts of the events, without the free-form details', async () => {
     const rows: { type: string; data: Record<string, unknown> }[] = await t.db.query(
-      `SELECT type, data FROM customer_events WHERE customer_id = $1 ORDER BY id`,
+      // The dozen with free-form details (the satisfaction and complaint events carry none).
+      `SELECT type, data FROM customer_events WHERE customer_id = $1 AND type IN ('purchase', 'engagement') ORDER BY id`,
       [id],
     );
     expect(rows).toHaveLength(12);

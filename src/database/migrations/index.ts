@@ -26,6 +26,7 @@ import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fill
 
 // Replies and follow-ups.
 import { ReplyAddresses1797300000000 } from './1797300000000-reply-addresses';
+import { FollowUps1797300001000 } from './1797300001000-follow-ups';
 
 // Listed explicitly (not globbed) so the same list works from ts sources, dist and tests.
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
 
   // Replies and follow-ups.
   ReplyAddresses1797300000000,
+  FollowUps1797300001000,
 ];

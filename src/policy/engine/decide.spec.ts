@@ -611,6 +611,43 @@ describe('decide: review requests', () => {
   });
 });
 
+describe('decide: an open follow-up (an unhappy customer waits for a person)', () => {
+  const waiting = (kind: CustomerKind) => customer({ kind, hasOpenFollowUp: true });
+
+  it.each(KINDS)('%s: no promotion and no content, needs_attention', (kind) => {
+    for (const m of [
+      message(),
+      message({ campaignId: 'tips', topic: 'tips', category: 'content' }),
+    ]) {
+      const d = decide(forKind(kind, { customer: waiting(kind), message: m }));
+      expect(d).toMatchObject({ kind: 'skip', reason: 'needs_attention' });
+    }
+  });
+
+  it.each(KINDS)('%s: service messages (an announcement, care) still go', (kind) => {
+    expectSend(
+      decide(forKind(kind, { customer: waiting(kind), message: announcement() })),
+      'email',
+    );
+    const care = message({ campaignId: 'care', topic: 'care', category: 'service', goal: 'care' });
+    expectSend(decide(forKind(kind, { customer: waiting(kind), message: care })), 'email');
+  });
+
+  it('suppression still wins, and the offer goes once nothing is open', () => {
+    const suppressed = decide(
+      forKind('consumer', {
+        customer: waiting('consumer'),
+        suppression: { suppressed: true, reason: 'complaint' },
+      }),
+    );
+    expect(suppressed).toMatchObject({ kind: 'skip', reason: 'suppressed' });
+    expectSend(
+      decide(forKind('consumer', { customer: customer({ hasOpenFollowUp: false }) })),
+      'email',
+    );
+  });
+});
+
 describe('decide: one message per campaign step, one win-back per lapse', () => {
   it.each(KINDS)('%s: already_contacted for the same campaign step', (kind) => {
     const d = decide(

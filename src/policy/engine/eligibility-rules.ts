@@ -90,6 +90,13 @@ export const reviewRule: Rule = (ctx) => {
   return null;
 };
 
+/** An unhappy customer is answered by a person before anyone sells; service messages still go. */
+export const followUpRule: Rule = (ctx) => {
+  const { customer, message } = ctx.input;
+  if (customer.hasOpenFollowUp !== true || message.category === 'service') return null;
+  return skip(ctx, 'needs_attention', 'an open follow-up: a person answers first');
+};
+
 /** A customer's pause holds everything but announcements of changes that affect them. */
 export const pauseRule: Rule = (ctx) => {
   const { preferences, message } = ctx.input;
@@ -115,6 +122,7 @@ export const ELIGIBILITY_RULES: readonly Rule[] = [
   noticeRule,
   winbackRule,
   reviewRule,
+  followUpRule,
   pauseRule,
   topicOptOutRule,
 ];

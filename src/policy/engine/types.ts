@@ -51,6 +51,8 @@ export interface CustomerFacts {
   /** Start of the current lapse; derived from lastPurchaseAt + policy.lapseDays when absent. */
   lapseStartedAt?: Instant | null;
   lapseId?: string | null;
+  /** An unhappy customer waits for a person (an open follow-up): no content or promotion. */
+  hasOpenFollowUp?: boolean;
 }
 
 export interface ConsentEntry {
