@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ConsentModule } from '../consent/consent.module';
+import { FollowUpsModule } from '../follow-ups/follow-ups.module';
 import { MailModule } from '../mail/mail.module';
 import { PoliciesModule } from '../policy/policies.module';
 import { TemplatesModule } from '../templates/templates.module';
@@ -28,6 +29,7 @@ import { SenderService } from './sender.service';
     PoliciesModule,
     LinkTokenModule,
     TemplatesModule,
+    FollowUpsModule,
   ],
   controllers: [FeedbackController],
   providers: [

@@ -19,6 +19,8 @@ import {
 import { OTHER_RECIPIENT_REASON, type FeedbackResult } from './feedback-result';
 import { parseFeedbackReport, type FeedbackReport } from './report-parser';
 import { ownEntries } from './report-recipient';
+import { FollowUpOpener } from '../../follow-ups/follow-up-opener';
+import type { OpenedRow } from '../../follow-ups/follow-ups.sql';
 
 /** Soft bounces (4.x.x) of one address after which it is suppressed. */
 export const SOFT_BOUNCE_LIMIT = 3;
@@ -47,6 +49,7 @@ export class EmailReportFeedback {
     private readonly suppression: SuppressionService,
     private readonly consent: ConsentService,
     private readonly clock: Clock,
+    private readonly followUps: FollowUpOpener,
   ) {}
 
   /** A raw RFC 3464 bounce or RFC 5965 complaint. */
@@ -57,7 +60,8 @@ export class EmailReportFeedback {
         'body must be an RFC 3464 delivery status notification or an RFC 5965 feedback report',
       ]);
     }
-    return this.dataSource.transaction(async (m) => {
+    let opened: OpenedRow[] = [];
+    const handled = await this.dataSource.transaction(async (m) => {
       const ids = report.deliveryIds.filter((id) => UUID.test(id));
       const d = await lockEmailDelivery(m, ids, report.messageIds);
       if (!d) {
@@ -69,8 +73,18 @@ export class EmailReportFeedback {
         report.type === 'complaint'
           ? await this.complaint(m, d, report)
           : await this.bounce(m, d, report);
+      // A person looks at a complaint too: the customer waits for them, and selling waits.
+      if (report.type === 'complaint' && !result.ignored) {
+        opened = await this.followUps.open(
+          m,
+          [{ customerId: d.customer_id, reason: 'complaint', deliveryId: d.id }],
+          this.clock.now(),
+        );
+      }
       return { ...result, type: report.type };
     });
+    await this.followUps.tell(opened);
+    return handled;
   }
 
   private async complaint(
