@@ -7,6 +7,7 @@ import {
 } from '../audit/audit.controller';
 import { CampaignsController } from '../campaigns/campaigns.controller';
 import { CustomersController } from '../customers/customers.controller';
+import { FollowUpsController } from '../follow-ups/follow-ups.controller';
 import { PoliciesController } from '../policy/policies.controller';
 import { TemplatesController } from '../templates/templates.controller';
 import type { Role } from '../auth/api-key.entity';
@@ -44,6 +45,9 @@ export const CONSOLE_NEEDS = {
   keys: [apiRoute(ApiKeysController, 'list')],
   createKey: [apiRoute(ApiKeysController, 'create')],
   revokeKey: [apiRoute(ApiKeysController, 'revoke')],
+  // Replies and follow-ups.
+  followUps: [apiRoute(FollowUpsController, 'list')],
+  resolveFollowUp: [apiRoute(FollowUpsController, 'resolve')],
 } satisfies Record<string, readonly ApiRoute[]>;
 
 export type ConsoleNeed = keyof typeof CONSOLE_NEEDS;

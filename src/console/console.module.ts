@@ -13,6 +13,8 @@ import { ConsoleCampaignsController } from './console-campaigns.controller';
 import { ConsoleCustomersController } from './console-customers.controller';
 import { ConsoleDashboardController } from './console-dashboard.controller';
 import { ConsoleKeysController } from './console-keys.controller';
+import { ConsoleFollowUpsController } from './console-follow-ups.controller';
+import { FollowUpsModule } from '../follow-ups/follow-ups.module';
 import { ConsolePoliciesController } from './console-policies.controller';
 import { ConsoleTemplatesController } from './console-templates.controller';
 import { ConsoleGuard, ConsoleExceptionFilter } from './console.guard';
@@ -30,6 +32,7 @@ import { ConsoleSessionService } from './session.service';
     PoliciesModule,
     TemplatesModule,
     TopicsModule,
+    FollowUpsModule,
   ],
   controllers: [
     ConsoleAuthController,
@@ -40,6 +43,7 @@ import { ConsoleSessionService } from './session.service';
     ConsoleTemplatesController,
     ConsolePoliciesController,
     ConsoleKeysController,
+    ConsoleFollowUpsController,
   ],
   providers: [ConsoleSessionService, ConsoleGuard, ConsoleExceptionFilter, DashboardService],
 })

@@ -236,6 +236,21 @@ const EN = {
   prefix: 'Prefix',
   yes: 'yes',
   no: 'no',
+  // Replies and follow-ups: the "needs attention" page.
+  navFollowUps: 'Needs attention',
+  followUps: 'Needs attention',
+  followUpsIntro:
+    'Unhappy customers waiting for a person. Until a follow-up is resolved they get no content or offers; service messages still go.',
+  followUpsNone: 'Nobody is waiting.',
+  followUpCustomer: 'Customer',
+  followUpReason: 'Why',
+  followUpOpened: 'Waiting since',
+  followUpNote: 'What was done',
+  followUpResolve: 'Resolved',
+  followUpResolvedNotice: 'Marked resolved.',
+  reason_low_satisfaction: 'low satisfaction score',
+  reason_complaint: 'complaint',
+  reason_sms_complaint: 'complaint by SMS',
 };
 
 export type Texts = { [K in keyof typeof EN]: string };
@@ -467,6 +482,21 @@ const RU: Texts = {
   prefix: 'Префикс',
   yes: 'да',
   no: 'нет',
+  // Replies and follow-ups: the "needs attention" page.
+  navFollowUps: 'Ждут ответа',
+  followUps: 'Ждут ответа',
+  followUpsIntro:
+    'Недовольные клиенты, которым должен ответить человек. Пока обращение не решено, им не уходят рассылки и реклама; служебные сообщения уходят.',
+  followUpsNone: 'Никто не ждёт.',
+  followUpCustomer: 'Клиент',
+  followUpReason: 'Причина',
+  followUpOpened: 'Ждёт с',
+  followUpNote: 'Что сделано',
+  followUpResolve: 'Решено',
+  followUpResolvedNotice: 'Отмечено как решённое.',
+  reason_low_satisfaction: 'низкая оценка',
+  reason_complaint: 'жалоба',
+  reason_sms_complaint: 'жалоба в SMS',
 };
 
 export type ConsoleLang = 'ru' | 'en';
