@@ -61,6 +61,8 @@ export const AUDIT_EVENT_TYPES = [
   // Replies and follow-ups: a person answers.
   'follow_up.opened',
   'follow_up.resolved',
+  // A reply by SMS or e-mail, seen and forwarded to a person (ids only, never its text).
+  'customer.replied',
   // Integrations: outbound webhook endpoints.
   'admin.webhook_created',
   'admin.webhook_deleted',

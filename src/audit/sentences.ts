@@ -215,6 +215,10 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
       ? `Клиент ждёт ответа человека (${reasons}): продажи и рассылки приостановлены`
       : `The customer waits for a person (${reasons}); selling and content wait too`;
   },
+  'customer.replied': ({ ru, by, campaign }) =>
+    ru
+      ? `Клиент ответил ${join(by, campaign)}: ответ передан сотруднику`
+      : `The customer replied ${join(by, campaign)}; passed to a person`,
   'follow_up.resolved': ({ ru }) =>
     ru ? 'Обращение решено: продажи снова возможны' : 'Follow-up resolved; selling may resume',
 

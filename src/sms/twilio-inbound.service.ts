@@ -11,6 +11,7 @@ import { ConsentService } from '../consent/consent.service';
 import { toE164 } from '../common/validators';
 import { classifySmsKeyword, type SmsKeyword } from './sms-keywords';
 import { confirmedReply, keywordReply, replyLocale } from './sms-replies';
+import { SmsReplyForwarder } from './sms-reply-forwarder';
 import { planRestore, SMS_KEYWORD_SOURCE as SOURCE, type SmsLedgerRow } from './sms-restore';
 
 export const TWILIO_INBOUND_PATH = '/webhooks/twilio/inbound';
@@ -39,6 +40,7 @@ export class TwilioInboundService {
     private readonly consent: ConsentService,
     private readonly audit: AuditWriter,
     private readonly clock: Clock,
+    private readonly replies: SmsReplyForwarder,
   ) {}
 
   /** 503 when Twilio is not configured; 403 when X-Twilio-Signature is missing or wrong. */
@@ -52,9 +54,14 @@ export class TwilioInboundService {
     const keyword = classifySmsKeyword(body);
     const from = first(params.From);
     const phone = from ? toE164(from.trim(), this.settings.defaultPhoneRegion) : null;
-    if (!keyword || !phone) return this.twiml(null);
+    if (!phone) return this.twiml(null);
     const sid = first(params.MessageSid) ?? first(params.SmsSid) ?? '';
     const messageSid = /^[A-Za-z0-9]{1,64}$/.test(sid) ? sid : null;
+    if (!keyword) {
+      // Words for a person, not a keyword: forwarded to one; no automatic answer.
+      if (body.trim()) await this.replies.handle(phone, body, messageSid);
+      return this.twiml(null);
+    }
 
     const reply = await this.dataSource.transaction(async (m) => {
       // Locked like ConsentService locks them, so a STOP and a START of one number run in turn.

@@ -247,6 +247,20 @@ describe('console routes follow the API roles', () => {
       path: `/console/keys/${UNKNOWN}/revoke`,
       api: [{ method: 'delete', path: `/v1/api-keys/${UNKNOWN}` }],
     },
+    // Replies and follow-ups.
+    'GET /console/follow-ups': {
+      method: 'get',
+      path: '/console/follow-ups',
+      api: [{ method: 'get', path: '/v1/follow-ups' }],
+    },
+    'POST /console/follow-ups/:id/resolve': {
+      method: 'post',
+      path: `/console/follow-ups/${UNKNOWN}/resolve`,
+      form: { note: 'done' },
+      api: [
+        { method: 'post', path: `/v1/follow-ups/${UNKNOWN}/resolve`, body: { note: 'done' } },
+      ],
+    },
   });
   // Sign-in, language, static files and sign-out mirror no API route.
   const OWN_ROUTES = [
