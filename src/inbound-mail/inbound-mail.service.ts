@@ -10,11 +10,13 @@ import {
   MailtoUnsubscribeService,
   type MailtoResult,
 } from '../unsubscribe/mailto-unsubscribe.service';
+import { EmailReplyService, type EmailReplyResult } from './email-reply.service';
 import { routeInbound, type InboundFacts } from './inbound-route';
 
 export type InboundResult =
   | ({ route: 'report'; handled: true; type: 'bounce' | 'complaint' } & FeedbackResult)
   | ({ route: 'unsubscribe'; handled: boolean } & MailtoResult)
+  | ({ route: 'reply' } & EmailReplyResult)
   | { route: 'none'; handled: false; reason: string };
 
 export const UNROUTED_REASON =
@@ -35,6 +37,7 @@ export class InboundMailService {
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly feedback: ProviderFeedbackService,
     private readonly mailto: MailtoUnsubscribeService,
+    private readonly replies: EmailReplyService,
   ) {}
 
   async receive(raw: Buffer): Promise<InboundResult> {
@@ -54,6 +57,14 @@ export class InboundMailService {
           raw,
         });
         return { route: 'unsubscribe', handled: result.withdrawn, ...result };
+      }
+      case 'reply': {
+        const result = await this.replies.handle({
+          references: referencesOf(parsed),
+          from: parsed.from?.value[0]?.address ?? null,
+          messageId: parsed.messageId ?? null,
+        });
+        return { route: 'reply', ...result };
       }
       default:
         return { route: 'none', handled: false, reason: UNROUTED_REASON };
@@ -85,5 +96,20 @@ function facts(parsed: ParsedMail): InboundFacts {
     reportType: params['report-type']?.toLowerCase() ?? null,
     partTypes: parsed.attachments.map((a) => a.contentType.toLowerCase()),
     recipients,
+    references: referencesOf(parsed),
   };
+}
+
+/** In-Reply-To and References, each with angle brackets as Tactful's Message-IDs are stored. */
+function referencesOf(parsed: ParsedMail): string[] {
+  const refs = [
+    ...(parsed.inReplyTo ? [parsed.inReplyTo] : []),
+    ...(Array.isArray(parsed.references)
+      ? parsed.references
+      : parsed.references
+        ? [parsed.references]
+        : []),
+  ];
+  const ids = refs.flatMap((r) => r.match(/<[^<>\s]{1,250}>/g) ?? []);
+  return [...new Set(ids)].slice(0, 50);
 }

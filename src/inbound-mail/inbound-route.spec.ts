@@ -59,4 +59,18 @@ describe('inbound mail routing', () => {
     );
     expect(routeInbound(facts({}), MAILBOX)).toEqual({ route: 'none' });
   });
+
+  it('a message answering another (In-Reply-To/References) is a reply, after reports and the mailbox', () => {
+    const references = ['<d1@shop.example>'];
+    expect(
+      routeInbound(facts({ recipients: ['support@shop.example'], references }), MAILBOX),
+    ).toEqual({ route: 'reply' });
+    expect(routeInbound(facts({ reportType: 'feedback-report', references }), MAILBOX)).toEqual({
+      route: 'report',
+    });
+    expect(
+      routeInbound(facts({ recipients: ['unsubscribe@shop.example'], references }), MAILBOX),
+    ).toEqual({ route: 'unsubscribe', addressTags: [] });
+    expect(routeInbound(facts({ references: [] }), MAILBOX)).toEqual({ route: 'none' });
+  });
 });

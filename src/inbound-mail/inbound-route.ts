@@ -2,7 +2,10 @@ import { mailboxTag } from '../unsubscribe/mailto-token';
 
 /** What an inbound message is, as far as the product reads mail today. */
 export type InboundRoute =
-  { route: 'report' } | { route: 'unsubscribe'; addressTags: string[] } | { route: 'none' };
+  | { route: 'report' }
+  | { route: 'unsubscribe'; addressTags: string[] }
+  | { route: 'reply' }
+  | { route: 'none' };
 
 export interface InboundFacts {
   /** `report-type` of a top-level multipart/report, lower-cased. */
@@ -11,6 +14,8 @@ export interface InboundFacts {
   partTypes: string[];
   /** Every address the message was sent to: To, Cc, Delivered-To, X-Original-To, Envelope-To. */
   recipients: string[];
+  /** In-Reply-To and References: the message ids a reply answers. */
+  references?: string[];
 }
 
 const REPORT_TYPES = ['delivery-status', 'feedback-report'];
@@ -23,7 +28,7 @@ const REPORT_PARTS = [
 /**
  * Delivery status notifications (RFC 3464) and complaints (RFC 5965) go to the provider
  * feedback, wherever they were sent; a message to the unsubscribe mailbox is an answer to the
- * List-Unsubscribe mailto. Replies to messages (In-Reply-To/References) are a later route.
+ * List-Unsubscribe mailto; any other message that answers one (In-Reply-To/References) is a reply.
  */
 export function routeInbound(f: InboundFacts, unsubscribeMailbox: string): InboundRoute {
   if (
@@ -38,5 +43,7 @@ export function routeInbound(f: InboundFacts, unsubscribeMailbox: string): Inbou
     toMailbox ||= match;
     if (tag && !addressTags.includes(tag)) addressTags.push(tag);
   }
-  return toMailbox ? { route: 'unsubscribe', addressTags } : { route: 'none' };
+  if (toMailbox) return { route: 'unsubscribe', addressTags };
+  // An answer to a message (the support mailbox forwards replies): matched to its delivery.
+  return f.references?.length ? { route: 'reply' } : { route: 'none' };
 }

@@ -121,7 +121,9 @@ describe('SMS replies reach a person', () => {
     expect(last).toEqual(t.clock.now());
     const timeline = await t.admin.get(`/v1/customers/${id}/timeline?locale=en`);
     const sentences = timeline.body.items.map((i: { sentence: string }) => i.sentence);
-    expect(sentences).toContain('The customer replied by SMS, campaign “Spring SMS”; passed to a person');
+    expect(sentences).toContain(
+      'The customer replied by SMS, campaign “Spring SMS”; passed to a person',
+    );
     const dump = JSON.stringify(
       await t.db.query(
         `SELECT (SELECT json_agg(a) FROM audit_events a) AS audit, (SELECT json_agg(e) FROM customer_events e) AS events`,
