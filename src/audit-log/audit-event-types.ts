@@ -63,6 +63,8 @@ export const AUDIT_EVENT_TYPES = [
   'follow_up.resolved',
   // A reply by SMS or e-mail, seen and forwarded to a person (ids only, never its text).
   'customer.replied',
+  // How a bridged call ended: answered, no_answer, busy, failed (Twilio's call status).
+  'call.outcome',
   // Integrations: outbound webhook endpoints.
   'admin.webhook_created',
   'admin.webhook_deleted',

@@ -219,6 +219,16 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
     ru
       ? `Клиент ответил ${join(by, campaign)}: ответ передан сотруднику`
       : `The customer replied ${join(by, campaign)}; passed to a person`,
+  'call.outcome': ({ e, ru, campaign }) => {
+    const words: Record<string, [string, string]> = {
+      answered: ['Звонок состоялся', 'The call was answered'],
+      no_answer: ['На звонок не ответили', 'The call was not answered'],
+      busy: ['Линия занята', 'The line was busy'],
+      failed: ['Звонок не удался', 'The call failed'],
+    };
+    const [r, en] = words[e.reason ?? ''] ?? words.failed;
+    return campaign ? `${ru ? r : en} (${campaign})` : ru ? r : en;
+  },
   'follow_up.resolved': ({ ru }) =>
     ru ? 'Обращение решено: продажи снова возможны' : 'Follow-up resolved; selling may resume',
 

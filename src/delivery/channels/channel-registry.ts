@@ -4,6 +4,8 @@ import { Clock } from '../../common/clock';
 import { SETTINGS } from '../../common/tokens';
 import type { Settings } from '../../config/settings';
 import { MailService } from '../../mail/mail.service';
+import { DataSource } from 'typeorm';
+import { CallBriefChannel } from './call-brief.channel';
 import type { ChannelSender } from './channel';
 import { EmailChannel } from './email.channel';
 import { OutboxChannel } from './outbox.channel';
@@ -17,6 +19,7 @@ export function channelSenders(
   settings: Settings,
   mail: MailService,
   clock: Clock,
+  dataSource: DataSource,
 ): ChannelSender[] {
   const twilio = createTwilioClient(settings);
   const outbox = join(settings.dataDir, 'outbox');
@@ -25,14 +28,19 @@ export function channelSenders(
     twilio
       ? new TwilioSmsChannel(twilio, settings)
       : new OutboxChannel('sms', outbox, clock, settings.twilio.from),
-    twilio
-      ? new TwilioVoiceChannel(twilio, settings)
-      : new OutboxChannel('voice', outbox, clock, settings.twilio.from),
+    new CallBriefChannel(
+      twilio
+        ? new TwilioVoiceChannel(twilio, settings)
+        : new OutboxChannel('voice', outbox, clock, settings.twilio.from),
+      mail,
+      dataSource,
+      settings,
+    ),
   ];
 }
 
 export const channelSendersProvider: Provider = {
   provide: CHANNEL_SENDERS,
   useFactory: channelSenders,
-  inject: [SETTINGS, MailService, Clock],
+  inject: [SETTINGS, MailService, Clock, DataSource],
 };

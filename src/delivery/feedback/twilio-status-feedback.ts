@@ -17,7 +17,7 @@ import {
   updateTwilioStatus,
 } from './feedback-sql';
 import type { FeedbackResult } from './feedback-result';
-import { twilioOutcome, twilioStatusRank } from './twilio-status';
+import { callOutcome, twilioOutcome, twilioStatusRank } from './twilio-status';
 
 const UNKNOWN_SID_RETRIES = 4;
 const UNKNOWN_SID_WAIT_MS = 250;
@@ -103,6 +103,24 @@ export class TwilioStatusFeedback {
             at: this.clock.now(),
             data: { providerStatus: status, previous: d.status, errorCode },
           }),
+          m,
+        );
+      }
+      // How the call ended (the account manager's leg, bridged to the customer), for the timeline.
+      const ended = isCall ? callOutcome(status) : null;
+      if (ended) {
+        await this.audit.record(
+          {
+            type: 'call.outcome',
+            customerId: d.customer_id,
+            campaignId: d.campaign_id,
+            deliveryId: d.id,
+            channel: 'voice',
+            reason: ended,
+            actor: `twilio:${sid}`,
+            at: this.clock.now(),
+            data: { providerStatus: status },
+          },
           m,
         );
       }

@@ -45,3 +45,12 @@ export function twilioOutcome(
   if (['undelivered', 'failed', 'canceled'].includes(status)) return 'failed';
   return null;
 }
+
+/** How a call ended, in the timeline's words: answered, no answer, busy, failed; null while on its way. */
+export function callOutcome(status: string): 'answered' | 'no_answer' | 'busy' | 'failed' | null {
+  if (status === 'completed') return 'answered';
+  if (status === 'no-answer') return 'no_answer';
+  if (status === 'busy') return 'busy';
+  if (status === 'failed' || status === 'canceled') return 'failed';
+  return null;
+}
