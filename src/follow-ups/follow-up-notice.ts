@@ -14,6 +14,10 @@ export function noticeRecipient(
   return supportAddress ?? null;
 }
 
+/** How a customer is named to staff: their name, or that they have none. */
+export const customerLabel = (name: string | null, lang: 'ru' | 'en'): string =>
+  name ?? (lang === 'ru' ? 'Клиент без имени' : 'A customer without a name');
+
 /** The e-mail to the person who answers: who, why, and the customer's console page. */
 export function noticeMail(
   row: Pick<OpenedRow, 'customer_id' | 'name' | 'company' | 'locale' | 'reasons'>,
@@ -21,7 +25,7 @@ export function noticeMail(
 ): SystemMail {
   const lang = langOf(row.locale);
   return renderSystemMail('follow-up', lang, {
-    name: row.name ?? (lang === 'ru' ? 'Клиент без имени' : 'A customer without a name'),
+    name: customerLabel(row.name, lang),
     company: row.company,
     reason: reasonWords(lang, row.reasons),
     link: `${publicUrl}/console/customers/${row.customer_id}`,

@@ -36,6 +36,4 @@ export const REASON_WORDS: Record<'ru' | 'en', Record<FollowUpReason, string>> =
 };
 
 export const reasonWords = (lang: 'ru' | 'en', reasons: readonly string[]): string =>
-  reasons
-    .map((r) => REASON_WORDS[lang][r as FollowUpReason] ?? r)
-    .join(lang === 'ru' ? ', ' : ', ');
+  reasons.map((r) => REASON_WORDS[lang][r as FollowUpReason] ?? r).join(', ');

@@ -6,7 +6,7 @@ import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { recordEngagement } from '../events/record-engagement';
 import { FollowUpOpener } from '../follow-ups/follow-up-opener';
-import { noticeRecipient } from '../follow-ups/follow-up-notice';
+import { customerLabel, noticeRecipient } from '../follow-ups/follow-up-notice';
 import type { OpenedRow } from '../follow-ups/follow-ups.sql';
 import { MailService } from '../mail/mail.service';
 import { langOf, renderSystemMail } from '../mail/system-mail';
@@ -116,7 +116,7 @@ export class SmsReplyForwarder {
     }
     const lang = langOf(c.locale);
     const mail = renderSystemMail('sms-reply', lang, {
-      name: c.name ?? (lang === 'ru' ? 'Клиент без имени' : 'A customer without a name'),
+      name: customerLabel(c.name, lang),
       company: c.company,
       campaign: c.campaign_name,
       text: text.slice(0, 1600),

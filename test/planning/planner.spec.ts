@@ -22,7 +22,8 @@ describe('PlannerService', () => {
   const clock = new ManualClock(NOW);
 
   beforeAll(async () => {
-    t = await createTestApp({ clock });
+    // API only: the test plans by hand, and no sender fails its template-less deliveries meanwhile.
+    t = await createTestApp({ clock, env: { TACTFUL_ROLES: 'api' } });
     planner = t.app.get(PlannerService);
     await ensureTopic(t.db, 'offers', 'promotional');
     await ensureTopic(t.db, 'tips', 'content', 30);

@@ -9,6 +9,17 @@ import {
   type DeliveryTestApp,
 } from '../delivery/delivery-app';
 
+/** A campaign of the built-in tips template (which asks for replies), to everyone, now. */
+const campaignBody = {
+  name: 'Tips',
+  topic: 'tips',
+  goal: 'retention',
+  template: 'tips',
+  channels: ['email'],
+  audience: {},
+  schedule: { type: 'now' },
+};
+
 const header = (mail: ReceivedMail, name: string): string | undefined => {
   const line = mail.parsed.headerLines.find((h) => h.key === name.toLowerCase());
   return line ? line.line.slice(line.line.indexOf(':') + 1).trim() : undefined;
@@ -105,15 +116,6 @@ describe('replies go to people: the Reply-To header', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('accountManager.email must be an email');
-    const campaignBody = {
-      name: 'Bad reply',
-      topic: 'tips',
-      goal: 'retention',
-      template: 'tips',
-      channels: ['email'],
-      audience: {},
-      schedule: { type: 'now' },
-    };
     for (const replyTo of [
       'nobody',
       'a@b.example\r\nBcc: x@y.example',
@@ -136,15 +138,6 @@ describe('replies go to people: the Reply-To header', () => {
 
 describe('replies go to people: a template asking for replies nobody reads', () => {
   let t: DeliveryTestApp;
-  const campaignBody = {
-    name: 'Tips',
-    topic: 'tips',
-    goal: 'retention',
-    template: 'tips',
-    channels: ['email'],
-    audience: {},
-    schedule: { type: 'now' },
-  };
   const unread = (check: { findings: { rule: string; phrase: string }[] }) =>
     check.findings.filter((f) => f.rule === 'reply_unread').map((f) => f.phrase);
 

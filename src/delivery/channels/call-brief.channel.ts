@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Settings } from '../../config/settings';
+import { customerLabel } from '../../follow-ups/follow-up-notice';
 import { reasonWords } from '../../follow-ups/follow-up-reasons';
 import type { MailService } from '../../mail/mail.service';
 import { langOf, renderSystemMail } from '../../mail/system-mail';
@@ -72,7 +73,7 @@ export class CallBriefChannel implements ChannelSender {
       await this.mail.send({
         to: f.account_manager_email,
         ...renderSystemMail('call-brief', lang, {
-          name: f.name ?? '—',
+          name: customerLabel(f.name, lang),
           company: f.company,
           campaign: f.campaign_name,
           brief,
