@@ -22,7 +22,7 @@ describe('erasure', () => {
       email,
       phone,
       company: 'ООО Ромашка',
-      accountManager: { name: 'Игорь', phone: '+79161234568' },
+      accountManager: { name: 'Игорь', phone: '+79161234568', email: 'igor@shop.example' },
       attributes: { city: 'Казань' },
     });
     expect(res.status).toBe(201);
@@ -48,6 +48,7 @@ describe('erasure', () => {
       company: null,
       account_manager_name: null,
       account_manager_phone: null,
+      account_manager_email: null,
       attributes: {},
       erased_at: expect.any(Date),
     });
