@@ -6,7 +6,7 @@ import { firstDueAt, parseInstant, scheduleProblems, type Schedule } from '../pl
 import type { Category, Channel, Goal } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
 import { channelProblems, goalTopicProblem } from './campaign-rules';
-import type { CampaignView } from './campaign-view';
+import type { CampaignGuardrails, CampaignView } from './campaign-view';
 import { TemplatePort } from './ports';
 
 const DAY = 86_400_000;
@@ -22,6 +22,11 @@ export interface CampaignDefinition {
   audience: Record<string, unknown>;
   schedule: Record<string, unknown>;
   effectiveAt: string | null;
+  /** Outcomes (absent: 0, 7, true, null): the control group's share, attribution, tracking, limits. */
+  holdoutPercent?: number;
+  attributionDays?: number;
+  trackClicks?: boolean;
+  guardrails?: CampaignGuardrails | null;
 }
 
 export const definitionOf = (c: CampaignView): CampaignDefinition => ({
@@ -34,6 +39,10 @@ export const definitionOf = (c: CampaignView): CampaignDefinition => ({
   audience: c.audience,
   schedule: c.schedule as unknown as Record<string, unknown>,
   effectiveAt: c.effectiveAt?.toISOString() ?? null,
+  holdoutPercent: c.holdoutPercent,
+  attributionDays: c.attributionDays,
+  trackClicks: c.trackClicks,
+  guardrails: c.guardrails,
 });
 
 const TOPIC_OF_CAMPAIGN = `SELECT category, archived_at FROM topics WHERE key = $1 FOR SHARE`;
@@ -95,6 +104,9 @@ export class CampaignDefinitionCheck {
     } else if (def.effectiveAt !== null) {
       errors.push('effectiveAt is only for announcement campaigns');
     }
+    // An announcement must reach everyone: a control group would keep some in the dark.
+    if (def.goal === 'announcement' && (def.holdoutPercent ?? 0) > 0)
+      errors.push('holdoutPercent must be 0 for announcements: they must reach everyone');
     if (errors.length) throw invalid(errors);
     return (topic as { category: Category }).category;
   }

@@ -17,11 +17,13 @@ export const CAMPAIGN_BY_ID = `SELECT * FROM campaigns WHERE id = $1`;
 export const LOCK_CAMPAIGN = `SELECT * FROM campaigns WHERE id = $1 FOR NO KEY UPDATE`;
 
 export const INSERT_DRAFT = `INSERT INTO campaigns (name, topic, goal, template_name, channels, priority, audience, schedule,
-                                effective_at, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING *`;
+                                effective_at, created_by, created_at, updated_at,
+                                holdout_percent, attribution_days, track_clicks, guardrails)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15) RETURNING *`;
 
 export const UPDATE_DEFINITION = `UPDATE campaigns SET name = $2, topic = $3, goal = $4, template_name = $5, channels = $6,
-                priority = $7, audience = $8, schedule = $9, effective_at = $10, updated_at = $11
+                priority = $7, audience = $8, schedule = $9, effective_at = $10, updated_at = $11,
+                holdout_percent = $12, attribution_days = $13, track_clicks = $14, guardrails = $15
          WHERE id = $1 RETURNING *`;
 
 /** draft → scheduled at $6 with the pinned template versions and the content check. */
@@ -76,6 +78,14 @@ export const definitionParams = (def: CampaignDefinition): unknown[] => [
   JSON.stringify(def.audience),
   JSON.stringify(def.schedule),
   def.effectiveAt,
+];
+
+/** The outcome settings' parameters, after definitionParams and the actor/time ones. */
+export const outcomeParams = (def: CampaignDefinition): unknown[] => [
+  def.holdoutPercent ?? 0,
+  def.attributionDays ?? 7,
+  def.trackClicks ?? true,
+  def.guardrails ? JSON.stringify(def.guardrails) : null,
 ];
 
 export interface LaunchPin {

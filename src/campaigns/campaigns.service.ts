@@ -23,6 +23,7 @@ import {
 import {
   campaignRow,
   definitionParams,
+  outcomeParams,
   INSERT_DRAFT,
   listCampaigns,
   UPDATE_DEFINITION,
@@ -64,6 +65,10 @@ export class CampaignsService {
         audience: dto.audience,
         schedule: dto.schedule,
         effectiveAt: dto.effectiveAt ?? null,
+        holdoutPercent: dto.holdoutPercent ?? 0,
+        attributionDays: dto.attributionDays ?? 7,
+        trackClicks: dto.trackClicks ?? true,
+        guardrails: dto.guardrails ? { ...dto.guardrails } : null,
       },
       actor,
     );
@@ -78,6 +83,7 @@ export class CampaignsService {
         ...definitionParams(def),
         actor,
         now,
+        ...outcomeParams(def),
       ]);
       const view = toCampaignView(row);
       await this.audit.record(
@@ -123,10 +129,19 @@ export class CampaignsService {
           dto.effectiveAt === undefined
             ? (before.effectiveAt?.toISOString() ?? null)
             : dto.effectiveAt,
+        holdoutPercent: dto.holdoutPercent ?? before.holdoutPercent,
+        attributionDays: dto.attributionDays ?? before.attributionDays,
+        trackClicks: dto.trackClicks ?? before.trackClicks,
+        guardrails: dto.guardrails ? { ...dto.guardrails } : before.guardrails,
       };
       const now = this.clock.now();
       await this.definitions.check(def, now, m);
-      const row = await updateCampaign(m, UPDATE_DEFINITION, [id, ...definitionParams(def), now]);
+      const row = await updateCampaign(m, UPDATE_DEFINITION, [
+        id,
+        ...definitionParams(def),
+        now,
+        ...outcomeParams(def),
+      ]);
       const after = toCampaignView(row);
       await this.audit.record(
         {

@@ -159,6 +159,11 @@ export interface CampaignRow {
   status?: string;
   createdBy?: string;
   launchedAt?: When;
+  // Outcomes.
+  holdoutPercent?: number;
+  attributionDays?: number;
+  trackClicks?: boolean;
+  guardrails?: unknown;
 }
 
 /**
@@ -176,6 +181,7 @@ export function aCampaign(db: Queryable, c: CampaignRow): Promise<string> {
     schedule: json(c.schedule ?? { type: 'now' }),
     status: c.status ?? 'running',
     createdBy: c.createdBy ?? 'test',
+    guardrails: json(c.guardrails),
   });
 }
 

@@ -19,6 +19,7 @@ import { CustomerImports1765600000000 } from './1765600000000-customer-imports';
 import { IdempotentIngestion1765700000000 } from './1765700000000-idempotent-ingestion';
 import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fillfactor';
 // Outcomes (clicks, conversions, holdouts, guardrails).
+import { CampaignOutcomes1797000000000 } from './1797000000000-campaign-outcomes';
 
 // The console and the public pages.
 
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   IdempotentIngestion1765700000000,
   CustomersFillfactor1765800001000,
   // Outcomes.
+  CampaignOutcomes1797000000000,
 
   // The console and the public pages.
 
