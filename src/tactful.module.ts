@@ -31,6 +31,7 @@ import { PlanningModule } from './planning/planning.module';
 import { AuditQueryModule } from './audit/audit-query.module';
 import { ConsoleModule } from './console/console.module';
 // Outcomes.
+import { ClicksModule } from './clicks/clicks.module';
 
 // Integrations.
 
@@ -100,6 +101,7 @@ export class TactfulModule {
         AuditQueryModule,
         ConsoleModule,
         // Outcomes.
+        ClicksModule,
 
         // Integrations.
 

@@ -203,7 +203,14 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
   'admin.topic_archived': adminAction,
 
   // Outcomes.
+  // The campaign report and the console tell why it paused itself; not the customer's story.
   'campaign.auto_paused': asType,
+  'delivery.clicked': ({ d, ru, campaign }) => {
+    const link = str(d.link) ?? '';
+    return ru
+      ? `Клиент перешёл по ссылке «${link}»${campaign ? ` (${campaign})` : ''}`
+      : `Clicked «${link}»${campaign ? ` in ${campaign}` : ''}`;
+  },
 
   // Replies and follow-ups.
   'follow_up.opened': asType,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ClicksModule } from '../clicks/clicks.module';
 import { ConsentModule } from '../consent/consent.module';
 import { MailModule } from '../mail/mail.module';
 import { PoliciesModule } from '../policy/policies.module';
@@ -28,6 +29,7 @@ import { SenderService } from './sender.service';
     PoliciesModule,
     LinkTokenModule,
     TemplatesModule,
+    ClicksModule,
   ],
   controllers: [FeedbackController],
   providers: [

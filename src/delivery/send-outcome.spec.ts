@@ -22,6 +22,7 @@ const row = (over: Partial<ClaimedDelivery> = {}): ClaimedDelivery => ({
   campaign_name: 'Tips',
   effective_at: null,
   topic_title: null,
+  track_clicks: true,
   ...over,
 });
 const customer: Recipient = {
@@ -38,6 +39,7 @@ const customer: Recipient = {
   last_purchase_at: null,
   account_manager_phone: null,
   erased: false,
+  track_clicks: true,
 };
 const granted = [
   { channel: 'email' as const, topic: 'tips', status: 'confirmed' as const, since: NOW },

@@ -20,6 +20,7 @@ import { IdempotentIngestion1765700000000 } from './1765700000000-idempotent-ing
 import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fillfactor';
 // Outcomes (clicks, conversions, holdouts, guardrails).
 import { CampaignOutcomes1797000000000 } from './1797000000000-campaign-outcomes';
+import { Clicks1797000001000 } from './1797000001000-clicks';
 
 // The console and the public pages.
 
@@ -51,6 +52,7 @@ export const MIGRATIONS = [
   CustomersFillfactor1765800001000,
   // Outcomes.
   CampaignOutcomes1797000000000,
+  Clicks1797000001000,
 
   // The console and the public pages.
 
