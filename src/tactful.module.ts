@@ -32,6 +32,7 @@ import { AuditQueryModule } from './audit/audit-query.module';
 import { ConsoleModule } from './console/console.module';
 // Outcomes.
 import { ClicksModule } from './clicks/clicks.module';
+import { OutcomesModule } from './outcomes/outcomes.module';
 
 // Integrations.
 
@@ -102,6 +103,7 @@ export class TactfulModule {
         ConsoleModule,
         // Outcomes.
         ClicksModule,
+        OutcomesModule,
 
         // Integrations.
 

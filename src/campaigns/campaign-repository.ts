@@ -38,7 +38,7 @@ export const MARK_PAUSED = `UPDATE campaigns SET status = 'paused', paused_from 
          WHERE id = $1 RETURNING *`;
 
 /** paused → $2 (where it was paused from). */
-export const MARK_RESUMED = `UPDATE campaigns SET status = $2, paused_from = NULL, updated_at = $3
+export const MARK_RESUMED = `UPDATE campaigns SET status = $2, paused_from = NULL, paused_reason = NULL, updated_at = $3
          WHERE id = $1 RETURNING *`;
 
 export const MARK_CANCELLED = `UPDATE campaigns SET status = 'cancelled', paused_from = NULL, finished_at = $2, updated_at = $2

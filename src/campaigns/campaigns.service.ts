@@ -165,8 +165,8 @@ export class CampaignsService {
     return this.transitions.pause(id, actor);
   }
 
-  resume(id: string, actor: string): Promise<CampaignView> {
-    return this.transitions.resume(id, actor);
+  resume(id: string, actor: string, acknowledge = false): Promise<CampaignView> {
+    return this.transitions.resume(id, actor, acknowledge);
   }
 
   cancel(id: string, actor: string): Promise<CampaignView> {

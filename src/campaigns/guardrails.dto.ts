@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
 
 /** A campaign's limits on annoyance; an absent field takes the settings' default. */
 export class GuardrailsDto {
@@ -23,4 +23,12 @@ export class GuardrailsDto {
   @Min(1, { message: 'guardrails.minDelivered must be at least 1' })
   @Max(1_000_000, { message: 'guardrails.minDelivered must be at most 1000000' })
   minDelivered?: number;
+}
+
+/** Resuming a campaign that paused itself needs the marketer to acknowledge why. */
+export class ResumeCampaignDto {
+  @ApiPropertyOptional({ description: 'Required (true) when a guardrail paused the campaign' })
+  @IsOptional()
+  @IsBoolean({ message: 'acknowledge must be true or false' })
+  acknowledge?: boolean;
 }
