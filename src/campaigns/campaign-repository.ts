@@ -41,6 +41,15 @@ export const MARK_PAUSED = `UPDATE campaigns SET status = 'paused', paused_from 
 export const MARK_RESUMED = `UPDATE campaigns SET status = $2, paused_from = NULL, paused_reason = NULL, updated_at = $3
          WHERE id = $1 RETURNING *`;
 
+/**
+ * An acknowledged guardrail pause: the guardrail judges again only after another minDelivered
+ * messages, so the resume is not undone at once by the figures the marketer just accepted.
+ */
+export const ACKNOWLEDGE_GUARDRAIL = `UPDATE campaigns SET guardrails = coalesce(guardrails, '{}'::jsonb)
+         || jsonb_build_object('acknowledgedDelivered', (SELECT count(*) FROM deliveries
+              WHERE campaign_id = $1 AND status IN ('sent', 'delivered', 'complained')))
+         WHERE id = $1`;
+
 export const MARK_CANCELLED = `UPDATE campaigns SET status = 'cancelled', paused_from = NULL, finished_at = $2, updated_at = $2
          WHERE id = $1 RETURNING *`;
 

@@ -24,6 +24,7 @@ import {
   MARK_PAUSED,
   MARK_RESUMED,
   updateCampaign,
+  ACKNOWLEDGE_GUARDRAIL,
 } from './campaign-repository';
 import { toCampaignView, type CampaignRow, type CampaignView } from './campaign-view';
 import { TemplatePort, type ContentCheckResult } from './ports';
@@ -132,6 +133,7 @@ export class CampaignTransitions {
         throw invalid([
           `acknowledge: the campaign paused itself (${before.paused_reason}); resume with "acknowledge": true`,
         ]);
+      if (before.paused_reason !== null) await m.query(ACKNOWLEDGE_GUARDRAIL, [id]);
       const to = targetOf('resume', before.paused_from);
       const row = await updateCampaign(m, MARK_RESUMED, [id, to, now]);
       return { row, data: { from: before.status, to } };

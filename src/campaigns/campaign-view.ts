@@ -7,6 +7,8 @@ export interface CampaignGuardrails {
   maxComplaintRate?: number;
   maxUnsubscribeRate?: number;
   minDelivered?: number;
+  /** Delivered when a marketer acknowledged a guardrail pause; counted from there on. */
+  acknowledgedDelivered?: number;
 }
 
 export interface CampaignView {

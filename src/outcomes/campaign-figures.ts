@@ -30,6 +30,7 @@ export interface OutcomeCampaignRow {
     maxComplaintRate?: number;
     maxUnsubscribeRate?: number;
     minDelivered?: number;
+    acknowledgedDelivered?: number;
   } | null;
   paused_reason: string | null;
   launched_at: Date | null;

@@ -27,5 +27,6 @@ describe('guardrail', () => {
   it("takes the campaign's own limits over the defaults, field by field", () => {
     expect(withDefaults({ minDelivered: 50 }, DEFAULTS)).toEqual({ ...DEFAULTS, minDelivered: 50 });
     expect(withDefaults(null, DEFAULTS)).toEqual(DEFAULTS);
+    expect(withDefaults({ acknowledgedDelivered: 120 }, DEFAULTS).minDelivered).toBe(320);
   });
 });

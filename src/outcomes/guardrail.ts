@@ -22,13 +22,17 @@ export interface GuardrailState extends GuardrailLimits {
   breached: ('complaints' | 'unsubscribes')[];
 }
 
+/**
+ * The campaign's own limits over the defaults, field by field. After an acknowledged pause the
+ * guardrail waits for another minDelivered messages before judging again.
+ */
 export const withDefaults = (
-  own: Partial<GuardrailLimits> | null,
+  own: (Partial<GuardrailLimits> & { acknowledgedDelivered?: number }) | null,
   defaults: GuardrailLimits,
 ): GuardrailLimits => ({
   maxComplaintRate: own?.maxComplaintRate ?? defaults.maxComplaintRate,
   maxUnsubscribeRate: own?.maxUnsubscribeRate ?? defaults.maxUnsubscribeRate,
-  minDelivered: own?.minDelivered ?? defaults.minDelivered,
+  minDelivered: (own?.minDelivered ?? defaults.minDelivered) + (own?.acknowledgedDelivered ?? 0),
 });
 
 /** Over its limit only once enough messages were delivered for a rate to mean something. */
