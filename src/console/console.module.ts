@@ -18,6 +18,7 @@ import { ConsoleTemplatesController } from './console-templates.controller';
 import { ConsoleGuard, ConsoleExceptionFilter } from './console.guard';
 import { DashboardService } from './dashboard.service';
 import { ConsoleSessionService } from './session.service';
+import { OutcomesModule } from '../outcomes/outcomes.module';
 
 /** The server-rendered console at /console: pages over the same services the JSON API uses. */
 @Module({
@@ -30,6 +31,7 @@ import { ConsoleSessionService } from './session.service';
     PoliciesModule,
     TemplatesModule,
     TopicsModule,
+    OutcomesModule,
   ],
   controllers: [
     ConsoleAuthController,

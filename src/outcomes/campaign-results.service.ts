@@ -24,6 +24,9 @@ export interface CampaignResults {
   attributionDays: number;
 }
 
+const RECENT_ON_TOPIC = `SELECT id, name FROM campaigns
+  WHERE topic = $1 AND id <> $2 AND launched_at IS NOT NULL ORDER BY launched_at DESC LIMIT $3`;
+
 interface Conversions {
   converted: number;
   revenue: Record<string, number>;
@@ -41,6 +44,26 @@ export class CampaignResultsService {
     private readonly dataSource: DataSource,
     @Inject(SETTINGS) private readonly settings: Pick<Settings, 'guardrails'>,
   ) {}
+
+  /** Annoyance rates of the latest launched campaigns on a topic (the forecast shows them). */
+  async recentOnTopic(
+    topic: string,
+    exceptId: string,
+    limit = 5,
+  ): Promise<{ id: string; name: string; customers: number; rate: number }[]> {
+    const rows: { id: string; name: string }[] = await this.dataSource.query(RECENT_ON_TOPIC, [
+      topic,
+      exceptId,
+      limit,
+    ]);
+    const out: { id: string; name: string; customers: number; rate: number }[] = [];
+    for (const r of rows) {
+      const f = await campaignFigures(this.dataSource.manager, r.id);
+      const annoyed = f.unsubscribed + f.complained + f.smsStop;
+      out.push({ ...r, customers: f.customers, rate: f.customers ? annoyed / f.customers : 0 });
+    }
+    return out;
+  }
 
   async results(campaignId: string): Promise<CampaignResults> {
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {

@@ -1,4 +1,5 @@
 import { PlannerService } from '../../src/planning/planner.service';
+import { signInToConsole } from '../support/console-session';
 import { ManualClock } from '../support/clock';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { ensureTopic } from '../planning/fixtures';
@@ -171,5 +172,36 @@ describe('GET /v1/campaigns/:id/results', () => {
     const bad = await t.as(auditor).get('/v1/campaigns/not-a-uuid/results');
     expect(bad.status).toBe(400);
     expect(bad.body.message).toEqual(['id must be a UUID']);
+  });
+
+  it('shows the results on the campaign page in English and Russian, with the interval drawn', async () => {
+    await sentCampaign('console-earlier', 20, 0);
+    const id = await sentCampaign('console', 600, 25);
+    await purchases(id, 20, 4);
+    await t.db.query(
+      `UPDATE campaigns SET status = 'paused', paused_from = 'running',
+              paused_reason = 'guardrail: complaint rate 1.00% over the limit 0.30% after 450 delivered'
+        WHERE id = $1`,
+      [id],
+    );
+    const { cookie } = await signInToConsole(t, auditor);
+    const en = await t.http.get(`/console/campaigns/${id}`).set('Cookie', cookie);
+    expect(en.status).toBe(200);
+    expect(en.text).toContain('id="results"');
+    expect(en.text).toContain(
+      'It helped: customers who got it bought more than the control group.',
+    );
+    expect(en.text).toMatch(/<svg class="interval"[^>]*aria-label="95% interval: \+/);
+    expect(en.text).toContain('Held out (control group)');
+    expect(en.text).toContain('Paused because: guardrail: complaint rate 1.00% over the limit');
+    // Other campaigns on the topic, with what they cost in annoyance.
+    expect(en.text).toContain('Recent campaigns on this topic: annoyance');
+    const ru = await t.http
+      .get(`/console/campaigns/${id}`)
+      .set('Cookie', cookie.replace('tactful_console_lang=en', 'tactful_console_lang=ru'));
+    expect(ru.text).toContain(
+      'Помогла: получившие кампанию купили больше, чем контрольная группа.',
+    );
+    expect(ru.text).toContain('Контрольная группа');
   });
 });
