@@ -279,6 +279,15 @@ function preferenceChange(
           ? 'без ограничения частоты'
           : 'no frequency limit';
     }
+    // Outcomes: the customer's "don't track my clicks".
+    case 'trackClicks':
+      return c.to === false
+        ? ru
+          ? 'переходы по ссылкам не отслеживаются'
+          : 'link clicks not tracked'
+        : ru
+          ? 'переходы по ссылкам отслеживаются'
+          : 'link clicks tracked';
     case 'pausedUntil': {
       const until = str(c.to);
       return until

@@ -1,4 +1,5 @@
 import { ClickTokenService } from '../../src/tokens/click-token.service';
+import { LinkTokenService } from '../../src/tokens/link-token.service';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { startTwilioServer, type TwilioTestServer } from '../support/twilio-server';
 import { createTopics } from '../support/test-app';
@@ -239,5 +240,51 @@ describe('click tracking', () => {
         'href="https://shop.example/spring?utm=mail&amp;x=2"',
       );
     }
+  });
+
+  it('lets a customer say "don\'t track my clicks" on the preference page, and untracks their next message', async () => {
+    const customer = await insertCustomer(t, { name: 'Vera' });
+    await grant(t, customer, 'email', 'tips');
+    const token = t.app
+      .get(LinkTokenService)
+      .issue({ purpose: 'preferences', customerId: customer, channel: 'email', topic: '*' });
+    const page = await t.http.get(`/p/${token}`);
+    expect(page.text).toContain('Do not track my clicks');
+    expect(page.text).not.toMatch(/name='noClickTracking'\s+checked/);
+    const csrf = /name='csrf' value='([^']+)'/.exec(page.text)?.[1] ?? '';
+    const shown = [...page.text.matchAll(/name='shown' value='([^']+)'/g)].map((m) => m[1]);
+    const fields: Record<string, string | string[]> = { csrf, action: 'save', shown };
+    for (const m of page.text.matchAll(/name='([^']+)'\s+value='on'\s+checked/g))
+      fields[m[1]] = 'on';
+    for (const m of page.text.matchAll(/name='(channel:[a-z]+)'\s+checked/g)) fields[m[1]] = 'on';
+    const saved = await t.http
+      .post(`/p/${token}`)
+      .type('form')
+      .send({ ...fields, clicksShown: '1', noClickTracking: 'on' });
+    expect(saved.status).toBe(200);
+    expect(saved.text).toContain('Link clicks are not tracked');
+    const [row] = await t.db.query(`SELECT track_clicks FROM customers WHERE id = $1`, [customer]);
+    expect(row.track_clicks).toBe(false);
+    const timeline = await t.admin.get(`/v1/customers/${customer}/timeline?locale=en`);
+    expect(JSON.stringify(timeline.body.items)).toContain('link clicks not tracked');
+    // A form without the box (a page opened before it existed) leaves the choice alone.
+    await t.http.post(`/p/${token}`).type('form').send(fields);
+    expect(
+      (await t.db.query(`SELECT track_clicks FROM customers WHERE id = $1`, [customer]))[0]
+        .track_clicks,
+    ).toBe(false);
+
+    const campaign = await insertCampaign(t, { topic: 'tips' });
+    await insertDelivery(t, {
+      campaignId: campaign,
+      customerId: customer,
+      topic: 'tips',
+      notBefore: new Date(t.clock.now().getTime() - 60_000),
+    });
+    const before = smtp.messages.length;
+    expect(await t.sender.tick()).toMatchObject({ sent: 1 });
+    const [mail] = (await smtp.waitFor(before + 1)).slice(before);
+    expect(String(mail.parsed.html)).not.toMatch(TRACKED);
+    expect(String(mail.parsed.html)).toContain('https://shop.example/boots');
   });
 });
