@@ -6,6 +6,7 @@ import type { CampaignDefinition } from '../campaigns/campaign-definition';
 import { ClickLinks } from '../clicks/click-links';
 import { ClickService } from '../clicks/click.service';
 import { Clock } from '../common/clock';
+import { middayZone } from '../common/midday-zone';
 import { ConsentService } from '../consent/consent.service';
 import { CustomersService } from '../customers/customers.service';
 import { EventsService } from '../events/events.service';
@@ -74,15 +75,6 @@ function share<T extends { customer_id: string }>(group: T[], rate: number, what
     (a, b) => draw(`${what}:${a.customer_id}`) - draw(`${what}:${b.customer_id}`),
   );
   return ordered.slice(0, Math.round(group.length * rate));
-}
-
-/** An IANA zone where it is about midday now, so quiet hours defer none of the demo's sends. */
-function middayZone(now: Date): string {
-  let offset = 12 - now.getUTCHours();
-  if (offset > 14) offset -= 24;
-  if (offset < -12) offset += 24;
-  // Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
-  return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 }
 
 const SHOPPERS_OF = `SELECT id FROM customers WHERE external_id LIKE $1 ORDER BY external_id`;

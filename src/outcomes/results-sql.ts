@@ -3,6 +3,13 @@
 // purchase recorded late (a CRM catching up) still counts, and nothing is written on the send
 // path. $1 is the campaign, $2 its attribution window in days.
 
+/** The amounts of the purchases in `cte`, summed per currency, as one JSON object. */
+const revenueOf = (cte: string) => `coalesce((SELECT jsonb_object_agg(currency, total) FROM (
+           SELECT data->>'currency' AS currency, sum((data->>'amount')::numeric)::float8 AS total
+             FROM ${cte}
+            WHERE data->>'currency' ~ '^[A-Z]{3}$' AND jsonb_typeof(data->'amount') = 'number'
+            GROUP BY 1) r), '{}'::jsonb)`;
+
 /** The campaign's handed-over deliveries and the customers they reached. */
 export const TREATED_COUNTS = `
   SELECT count(DISTINCT customer_id)::int AS customers,
@@ -33,11 +40,7 @@ export const TREATED_CONVERSIONS = `
              ORDER BY x.sent_at DESC LIMIT 1) = $1
   )
   SELECT (SELECT count(DISTINCT customer_id)::int FROM attributed) AS converted,
-         coalesce((SELECT jsonb_object_agg(currency, total) FROM (
-           SELECT data->>'currency' AS currency, sum((data->>'amount')::numeric)::float8 AS total
-             FROM attributed
-            WHERE data->>'currency' ~ '^[A-Z]{3}$' AND jsonb_typeof(data->'amount') = 'number'
-            GROUP BY 1) r), '{}'::jsonb) AS revenue`;
+         ${revenueOf('attributed')} AS revenue`;
 
 /**
  * The control group: customers the planner held out, each from the moment of that decision.
@@ -59,11 +62,7 @@ export const HOLDOUT_CONVERSIONS = `
   )
   SELECT (SELECT count(*)::int FROM held) AS customers,
          (SELECT count(DISTINCT customer_id)::int FROM purchase) AS converted,
-         coalesce((SELECT jsonb_object_agg(currency, total) FROM (
-           SELECT data->>'currency' AS currency, sum((data->>'amount')::numeric)::float8 AS total
-             FROM purchase
-            WHERE data->>'currency' ~ '^[A-Z]{3}$' AND jsonb_typeof(data->'amount') = 'number'
-            GROUP BY 1) r), '{}'::jsonb) AS revenue`;
+         ${revenueOf('purchase')} AS revenue`;
 
 /** Days after a delivery within which an opt-out counts against the campaign. */
 export const ANNOYANCE_DAYS = 3;
