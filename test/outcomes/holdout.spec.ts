@@ -46,6 +46,9 @@ describe('holdout control group', () => {
     );
     expect(planned + held.length).toBe(2000);
     expect(overlap).toBe(0);
+    // Progress shows the control group among the skips.
+    const progress = await t.admin.get(`/v1/campaigns/${campaign}/progress`);
+    expect(progress.body.skipped.held_out).toBe(held.length);
   });
 
   it('draws the same split when the campaign is planned again after a crash', async () => {
