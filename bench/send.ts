@@ -23,6 +23,7 @@ import { MessageRenderer } from '../src/delivery/renderer';
 import { SenderService } from '../src/delivery/sender.service';
 import { LinkTokenService } from '../src/tokens/link-token.service';
 import { TemplatesService } from '../src/templates/templates.service';
+import type { CreateTemplateDto } from '../src/templates/templates.dto';
 import { SEED_TEMPLATE, seedPlannedDeliveries } from '../test/delivery/seed';
 import { startTwilioServer } from '../test/support/twilio-server';
 import { benchDatabase, fmt } from './support';
@@ -33,6 +34,23 @@ const SMS = Math.max(1, Math.round(EMAILS * 0.4));
 const SMTP_CONNECTIONS = 5;
 /** BENCH_PG_STATS=1: load pg_stat_statements and print where the database's time went (SMS run). */
 const PG_STATS = process.env.BENCH_PG_STATS === '1';
+/**
+ * BENCH_CLICKS=1: the seed template carries three shop links, so every e-mail has them rewritten
+ * to tracked /r/ links at hand-over (the baseline sends the same template's links as written).
+ */
+const CLICKS = process.env.BENCH_CLICKS === '1';
+const SEED_TEMPLATE_WITH_LINKS: CreateTemplateDto = {
+  name: SEED_TEMPLATE.name,
+  locales: {
+    en: {
+      ...SEED_TEMPLATE.locales.en,
+      html:
+        `${SEED_TEMPLATE.locales.en.html}<p><a href="https://shop.example/spring?utm_source=mail">Spring</a> · ` +
+        `<a href="https://shop.example/boots">Boots</a> · <a href="https://shop.example/care">Care</a></p>`,
+      text: `${SEED_TEMPLATE.locales.en.text}\nSpring: https://shop.example/spring?utm_source=mail`,
+    },
+  },
+} as CreateTemplateDto;
 
 type SinkMessage = { port: number } | { count: number };
 
@@ -339,7 +357,9 @@ async function sendSms(databaseUrl: string, db: Client, smsCpu: CpuMeter): Promi
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:send — ${fmt(EMAILS)} e-mails, ${fmt(SMS)} SMS`);
+  console.log(
+    `bench:send — ${fmt(EMAILS)} e-mails, ${fmt(SMS)} SMS${CLICKS ? ', links tracked (BENCH_CLICKS=1)' : ''}`,
+  );
   const pg = await benchDatabase(
     PG_STATS ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : [],
   );
@@ -350,7 +370,9 @@ async function main(): Promise<void> {
   // falls on both alike.
   const smtp = await startSink('smtp-sink');
   const app = await boot(pg.url, { SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
-  await app.get(TemplatesService).create(SEED_TEMPLATE, 'bench');
+  await app
+    .get(TemplatesService)
+    .create(CLICKS ? SEED_TEMPLATE_WITH_LINKS : SEED_TEMPLATE, 'bench');
   const sender = app.get(SenderService);
   sender.batchSize = Number(process.env.BENCH_BATCH ?? 100);
   if (process.env.BENCH_LOOPS) sender.loops = Number(process.env.BENCH_LOOPS);

@@ -31,6 +31,8 @@ import { PlanningModule } from './planning/planning.module';
 import { AuditQueryModule } from './audit/audit-query.module';
 import { ConsoleModule } from './console/console.module';
 // Outcomes.
+import { ClicksModule } from './clicks/clicks.module';
+import { OutcomesModule } from './outcomes/outcomes.module';
 
 // Integrations.
 
@@ -101,6 +103,8 @@ export class TactfulModule {
         AuditQueryModule,
         ConsoleModule,
         // Outcomes.
+        ClicksModule,
+        OutcomesModule,
 
         // Integrations.
 

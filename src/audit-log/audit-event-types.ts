@@ -58,6 +58,7 @@ export const AUDIT_EVENT_TYPES = [
   'admin.topic_archived',
   // Outcomes: clicks, conversions and the guardrails that pause a campaign.
   'campaign.auto_paused',
+  'delivery.clicked',
   // Replies and follow-ups: a person answers.
   'follow_up.opened',
   'follow_up.resolved',

@@ -204,7 +204,14 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
   'admin.topic_archived': adminAction,
 
   // Outcomes.
+  // The campaign report and the console tell why it paused itself; not the customer's story.
   'campaign.auto_paused': asType,
+  'delivery.clicked': ({ d, ru, campaign }) => {
+    const link = str(d.link) ?? '';
+    return ru
+      ? `Клиент перешёл по ссылке «${link}»${campaign ? ` (${campaign})` : ''}`
+      : `Clicked «${link}»${campaign ? ` in ${campaign}` : ''}`;
+  },
 
   // Replies and follow-ups.
   'follow_up.opened': ({ d, ru }) => {
@@ -295,6 +302,15 @@ function preferenceChange(
           ? 'без ограничения частоты'
           : 'no frequency limit';
     }
+    // Outcomes: the customer's "don't track my clicks".
+    case 'trackClicks':
+      return c.to === false
+        ? ru
+          ? 'переходы по ссылкам не отслеживаются'
+          : 'link clicks not tracked'
+        : ru
+          ? 'переходы по ссылкам отслеживаются'
+          : 'link clicks tracked';
     case 'pausedUntil': {
       const until = str(c.to);
       return until

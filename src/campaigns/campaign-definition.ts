@@ -6,7 +6,7 @@ import { firstDueAt, parseInstant, scheduleProblems, type Schedule } from '../pl
 import type { Category, Channel, Goal } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
 import { channelProblems, goalTopicProblem } from './campaign-rules';
-import type { CampaignView } from './campaign-view';
+import type { CampaignGuardrails, CampaignView } from './campaign-view';
 import { TemplatePort } from './ports';
 
 const DAY = 86_400_000;
@@ -24,6 +24,11 @@ export interface CampaignDefinition {
   effectiveAt: string | null;
   /** Reply-To of the campaign's e-mails; absent or null: REPLY_TO. */
   replyTo?: string | null;
+  /** Outcomes (absent: 0, 7, true, null): the control group's share, attribution, tracking, limits. */
+  holdoutPercent?: number;
+  attributionDays?: number;
+  trackClicks?: boolean;
+  guardrails?: CampaignGuardrails | null;
 }
 
 export const definitionOf = (c: CampaignView): CampaignDefinition => ({
@@ -37,6 +42,10 @@ export const definitionOf = (c: CampaignView): CampaignDefinition => ({
   schedule: c.schedule as unknown as Record<string, unknown>,
   effectiveAt: c.effectiveAt?.toISOString() ?? null,
   replyTo: c.replyTo,
+  holdoutPercent: c.holdoutPercent,
+  attributionDays: c.attributionDays,
+  trackClicks: c.trackClicks,
+  guardrails: c.guardrails,
 });
 
 const TOPIC_OF_CAMPAIGN = `SELECT category, archived_at FROM topics WHERE key = $1 FOR SHARE`;
@@ -98,6 +107,9 @@ export class CampaignDefinitionCheck {
     } else if (def.effectiveAt !== null) {
       errors.push('effectiveAt is only for announcement campaigns');
     }
+    // An announcement must reach everyone: a control group would keep some in the dark.
+    if (def.goal === 'announcement' && (def.holdoutPercent ?? 0) > 0)
+      errors.push('holdoutPercent must be 0 for announcements: they must reach everyone');
     if (errors.length) throw invalid(errors);
     return (topic as { category: Category }).category;
   }

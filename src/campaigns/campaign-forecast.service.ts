@@ -45,7 +45,7 @@ const NEXT_OPEN_STEP = `SELECT step, due_at FROM campaign_steps WHERE campaign_i
 const LAST_STEP = `SELECT max(step) AS n FROM campaign_steps WHERE campaign_id = $1`;
 
 /** Launched, non-trigger campaigns other than $1 whose next open step is due by $2, in due order. */
-const COMPETING_CAMPAIGNS = `SELECT c.id, c.name, c.topic, c.goal, c.channels, c.priority, c.audience, c.effective_at,
+const COMPETING_CAMPAIGNS = `SELECT c.id, c.name, c.topic, c.goal, c.channels, c.priority, c.audience, c.effective_at, c.holdout_percent,
               c.launched_at, t.category, t.cadence_days, s.step, s.due_at
          FROM campaigns c
          JOIN topics t ON t.key = c.topic
@@ -92,6 +92,7 @@ interface CompetitorRow {
   priority: number;
   audience: AudienceFilter;
   effective_at: Date | null;
+  holdout_percent: number;
   launched_at: Date | null;
   category: Category;
   cadence_days: number | null;
@@ -160,6 +161,7 @@ export class CampaignForecastService {
         launchedAt: campaign.launchedAt,
         effectiveAt: campaign.effectiveAt,
         isReminder: false,
+        holdoutPercent: campaign.holdoutPercent,
       };
       const competitors = await this.competitors(campaign.id, now, at, m);
       let longestCadence = topic.cadence_days ?? 0;
@@ -279,6 +281,7 @@ export class CampaignForecastService {
           launchedAt: r.launched_at,
           effectiveAt: r.effective_at,
           isReminder: false,
+          holdoutPercent: r.holdout_percent,
         },
       }));
   }

@@ -17,11 +17,13 @@ export const CAMPAIGN_BY_ID = `SELECT * FROM campaigns WHERE id = $1`;
 export const LOCK_CAMPAIGN = `SELECT * FROM campaigns WHERE id = $1 FOR NO KEY UPDATE`;
 
 export const INSERT_DRAFT = `INSERT INTO campaigns (name, topic, goal, template_name, channels, priority, audience, schedule,
-                                effective_at, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING *`;
+                                effective_at, created_by, created_at, updated_at,
+                                holdout_percent, attribution_days, track_clicks, guardrails)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15) RETURNING *`;
 
 export const UPDATE_DEFINITION = `UPDATE campaigns SET name = $2, topic = $3, goal = $4, template_name = $5, channels = $6,
-                priority = $7, audience = $8, schedule = $9, effective_at = $10, updated_at = $11
+                priority = $7, audience = $8, schedule = $9, effective_at = $10, updated_at = $11,
+                holdout_percent = $12, attribution_days = $13, track_clicks = $14, guardrails = $15
          WHERE id = $1 RETURNING *`;
 
 /** The campaign's own Reply-To (null: REPLY_TO); kept apart from the definition's columns. */
@@ -39,8 +41,17 @@ export const MARK_PAUSED = `UPDATE campaigns SET status = 'paused', paused_from 
          WHERE id = $1 RETURNING *`;
 
 /** paused → $2 (where it was paused from). */
-export const MARK_RESUMED = `UPDATE campaigns SET status = $2, paused_from = NULL, updated_at = $3
+export const MARK_RESUMED = `UPDATE campaigns SET status = $2, paused_from = NULL, paused_reason = NULL, updated_at = $3
          WHERE id = $1 RETURNING *`;
+
+/**
+ * An acknowledged guardrail pause: the guardrail judges again only after another minDelivered
+ * messages, so the resume is not undone at once by the figures the marketer just accepted.
+ */
+export const ACKNOWLEDGE_GUARDRAIL = `UPDATE campaigns SET guardrails = coalesce(guardrails, '{}'::jsonb)
+         || jsonb_build_object('acknowledgedDelivered', (SELECT count(*) FROM deliveries
+              WHERE campaign_id = $1 AND status IN ('sent', 'delivered', 'complained')))
+         WHERE id = $1`;
 
 export const MARK_CANCELLED = `UPDATE campaigns SET status = 'cancelled', paused_from = NULL, finished_at = $2, updated_at = $2
          WHERE id = $1 RETURNING *`;
@@ -79,6 +90,14 @@ export const definitionParams = (def: CampaignDefinition): unknown[] => [
   JSON.stringify(def.audience),
   JSON.stringify(def.schedule),
   def.effectiveAt,
+];
+
+/** The outcome settings' parameters, after definitionParams and the actor/time ones. */
+export const outcomeParams = (def: CampaignDefinition): unknown[] => [
+  def.holdoutPercent ?? 0,
+  def.attributionDays ?? 7,
+  def.trackClicks ?? true,
+  def.guardrails ? JSON.stringify(def.guardrails) : null,
 ];
 
 export interface LaunchPin {

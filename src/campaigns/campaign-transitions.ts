@@ -24,6 +24,7 @@ import {
   MARK_PAUSED,
   MARK_RESUMED,
   updateCampaign,
+  ACKNOWLEDGE_GUARDRAIL,
 } from './campaign-repository';
 import { toCampaignView, type CampaignRow, type CampaignView } from './campaign-view';
 import { TemplatePort, type ContentCheckResult } from './ports';
@@ -126,8 +127,14 @@ export class CampaignTransitions {
     });
   }
 
-  async resume(id: string, actor: string): Promise<CampaignView> {
+  /** A campaign that paused itself (a guardrail) resumes only when the marketer acknowledges why. */
+  async resume(id: string, actor: string, acknowledge = false): Promise<CampaignView> {
     return this.transition(id, 'resume', actor, async (m, before, now) => {
+      if (before.paused_reason !== null && !acknowledge)
+        throw invalid([
+          `acknowledge: the campaign paused itself (${before.paused_reason}); resume with "acknowledge": true`,
+        ]);
+      if (before.paused_reason !== null) await m.query(ACKNOWLEDGE_GUARDRAIL, [id]);
       const to = targetOf('resume', before.paused_from);
       const row = await updateCampaign(m, MARK_RESUMED, [id, to, now]);
       return { row, data: { from: before.status, to } };

@@ -3,6 +3,14 @@ import type { Schedule } from '../planning/schedule';
 import type { CampaignStatus } from './campaign-lifecycle';
 import type { ContentCheckResult } from './ports';
 
+export interface CampaignGuardrails {
+  maxComplaintRate?: number;
+  maxUnsubscribeRate?: number;
+  minDelivered?: number;
+  /** Delivered when a marketer acknowledged a guardrail pause; counted from there on. */
+  acknowledgedDelivered?: number;
+}
+
 export interface CampaignView {
   id: string;
   name: string;
@@ -17,6 +25,13 @@ export interface CampaignView {
   audience: Record<string, unknown>;
   schedule: Schedule;
   effectiveAt: Date | null;
+  holdoutPercent: number;
+  attributionDays: number;
+  trackClicks: boolean;
+  /** The campaign's own limits; absent ones take the settings' defaults. */
+  guardrails: CampaignGuardrails | null;
+  /** Why the campaign paused itself (a guardrail), null otherwise. */
+  pausedReason: string | null;
   status: CampaignStatus;
   acknowledgedWarnings: boolean;
   contentCheck: ContentCheckResult | null;
@@ -43,6 +58,11 @@ export interface CampaignRow {
   audience: Record<string, unknown>;
   schedule: Schedule;
   effective_at: Date | null;
+  holdout_percent: number;
+  attribution_days: number;
+  track_clicks: boolean;
+  guardrails: CampaignGuardrails | null;
+  paused_reason: string | null;
   status: CampaignStatus;
   paused_from: 'scheduled' | 'running' | null;
   acknowledged_warnings: boolean;
@@ -68,6 +88,11 @@ export const toCampaignView = (r: CampaignRow): CampaignView => ({
   audience: r.audience,
   schedule: r.schedule,
   effectiveAt: r.effective_at,
+  holdoutPercent: r.holdout_percent,
+  attributionDays: r.attribution_days,
+  trackClicks: r.track_clicks,
+  guardrails: r.guardrails,
+  pausedReason: r.paused_reason,
   status: r.status,
   acknowledgedWarnings: r.acknowledged_warnings,
   contentCheck: r.content_check,

@@ -17,7 +17,10 @@ import {
   Max,
   Min,
   ValidateIf,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
+import { GuardrailsDto } from './guardrails.dto';
 import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
 import { CAMPAIGN_STATUSES, CHANNELS, GOALS, type CampaignStatus } from './campaign-rules';
 import type { Channel, Goal } from '../policy/engine';
@@ -82,6 +85,31 @@ export class CreateCampaignDto {
   effectiveAt?: string;
 
   // Outcomes: click tracking, holdout, attribution, guardrails.
+  @ApiPropertyOptional({ minimum: 0, maximum: 50, default: 0 })
+  @IsOptional()
+  @IsInt({ message: 'holdoutPercent must be a whole number' })
+  @Min(0, { message: 'holdoutPercent must be at least 0' })
+  @Max(50, { message: 'holdoutPercent must be at most 50' })
+  holdoutPercent?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 90, default: 7 })
+  @IsOptional()
+  @IsInt({ message: 'attributionDays must be a whole number' })
+  @Min(1, { message: 'attributionDays must be at least 1' })
+  @Max(90, { message: 'attributionDays must be at most 90' })
+  attributionDays?: number;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean({ message: 'trackClicks must be true or false' })
+  trackClicks?: boolean;
+
+  @ApiPropertyOptional({ type: GuardrailsDto })
+  @IsOptional()
+  @IsObject({ message: 'guardrails must be an object' })
+  @ValidateNested()
+  @Type(() => GuardrailsDto)
+  guardrails?: GuardrailsDto;
 
   // The console: customer-facing texts.
 
@@ -152,6 +180,31 @@ export class PatchCampaignDto {
   effectiveAt?: string | null;
 
   // Outcomes: click tracking, holdout, attribution, guardrails.
+  @ApiPropertyOptional({ minimum: 0, maximum: 50, default: 0 })
+  @IsOptional()
+  @IsInt({ message: 'holdoutPercent must be a whole number' })
+  @Min(0, { message: 'holdoutPercent must be at least 0' })
+  @Max(50, { message: 'holdoutPercent must be at most 50' })
+  holdoutPercent?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 90, default: 7 })
+  @IsOptional()
+  @IsInt({ message: 'attributionDays must be a whole number' })
+  @Min(1, { message: 'attributionDays must be at least 1' })
+  @Max(90, { message: 'attributionDays must be at most 90' })
+  attributionDays?: number;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean({ message: 'trackClicks must be true or false' })
+  trackClicks?: boolean;
+
+  @ApiPropertyOptional({ type: GuardrailsDto })
+  @IsOptional()
+  @IsObject({ message: 'guardrails must be an object' })
+  @ValidateNested()
+  @Type(() => GuardrailsDto)
+  guardrails?: GuardrailsDto;
 
   // The console: customer-facing texts.
 

@@ -22,6 +22,7 @@ import {
   ListCampaignsQuery,
   PatchCampaignDto,
 } from './campaign.dto';
+import { ResumeCampaignDto } from './guardrails.dto';
 import { CampaignsService } from './campaigns.service';
 
 const uuid = new ParseUUIDPipe({
@@ -95,8 +96,12 @@ export class CampaignsController {
   @Post(':id/resume')
   @Roles('marketer')
   @HttpCode(200)
-  resume(@Param('id', uuid) id: string, @CurrentActor() actor: Actor) {
-    return this.campaigns.resume(id, actorRef(actor));
+  resume(
+    @Param('id', uuid) id: string,
+    @Body() dto: ResumeCampaignDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.campaigns.resume(id, actorRef(actor), dto.acknowledge === true);
   }
 
   @Post(':id/cancel')

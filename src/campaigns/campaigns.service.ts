@@ -23,6 +23,7 @@ import {
 import {
   campaignRow,
   definitionParams,
+  outcomeParams,
   INSERT_DRAFT,
   listCampaigns,
   SET_REPLY_TO,
@@ -66,6 +67,10 @@ export class CampaignsService {
         schedule: dto.schedule,
         effectiveAt: dto.effectiveAt ?? null,
         replyTo: dto.replyTo ?? null,
+        holdoutPercent: dto.holdoutPercent ?? 0,
+        attributionDays: dto.attributionDays ?? 7,
+        trackClicks: dto.trackClicks ?? true,
+        guardrails: dto.guardrails ? { ...dto.guardrails } : null,
       },
       actor,
     );
@@ -80,6 +85,7 @@ export class CampaignsService {
         ...definitionParams(def),
         actor,
         now,
+        ...outcomeParams(def),
       ]);
       if (def.replyTo) row = await updateCampaign(m, SET_REPLY_TO, [row.id, def.replyTo]);
       const view = toCampaignView(row);
@@ -126,10 +132,19 @@ export class CampaignsService {
           dto.effectiveAt === undefined
             ? (before.effectiveAt?.toISOString() ?? null)
             : dto.effectiveAt,
+        holdoutPercent: dto.holdoutPercent ?? before.holdoutPercent,
+        attributionDays: dto.attributionDays ?? before.attributionDays,
+        trackClicks: dto.trackClicks ?? before.trackClicks,
+        guardrails: dto.guardrails ? { ...dto.guardrails } : before.guardrails,
       };
       const now = this.clock.now();
       await this.definitions.check(def, now, m);
-      let row = await updateCampaign(m, UPDATE_DEFINITION, [id, ...definitionParams(def), now]);
+      let row = await updateCampaign(m, UPDATE_DEFINITION, [
+        id,
+        ...definitionParams(def),
+        now,
+        ...outcomeParams(def),
+      ]);
       if (dto.replyTo !== undefined) row = await updateCampaign(m, SET_REPLY_TO, [id, dto.replyTo]);
       const after = toCampaignView(row);
       await this.audit.record(
@@ -154,8 +169,8 @@ export class CampaignsService {
     return this.transitions.pause(id, actor);
   }
 
-  resume(id: string, actor: string): Promise<CampaignView> {
-    return this.transitions.resume(id, actor);
+  resume(id: string, actor: string, acknowledge = false): Promise<CampaignView> {
+    return this.transitions.resume(id, actor, acknowledge);
   }
 
   cancel(id: string, actor: string): Promise<CampaignView> {

@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -236,6 +237,30 @@ export class EnvironmentVariables {
   UNSUBSCRIBE_MAILTO?: string;
 
   // Outcomes: click tracking, attribution and guardrails.
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsIn(['on', 'off'], { message: 'CLICK_TRACKING must be on or off' })
+  CLICK_TRACKING?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsNumber({}, { message: 'GUARDRAIL_MAX_COMPLAINT_RATE must be a number' })
+  @Min(0, { message: 'GUARDRAIL_MAX_COMPLAINT_RATE must be at least 0' })
+  @Max(1, { message: 'GUARDRAIL_MAX_COMPLAINT_RATE must be at most 1' })
+  GUARDRAIL_MAX_COMPLAINT_RATE?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsNumber({}, { message: 'GUARDRAIL_MAX_UNSUBSCRIBE_RATE must be a number' })
+  @Min(0, { message: 'GUARDRAIL_MAX_UNSUBSCRIBE_RATE must be at least 0' })
+  @Max(1, { message: 'GUARDRAIL_MAX_UNSUBSCRIBE_RATE must be at most 1' })
+  GUARDRAIL_MAX_UNSUBSCRIBE_RATE?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'GUARDRAIL_MIN_DELIVERED must be a whole number' })
+  @Min(1, { message: 'GUARDRAIL_MIN_DELIVERED must be at least 1' })
+  GUARDRAIL_MIN_DELIVERED?: number;
 
   // The console and the public pages.
 
@@ -302,6 +327,10 @@ export interface Settings {
   unsubscribeMailto: string;
 
   // Outcomes.
+  /** CLICK_TRACKING=off: no link is rewritten to /r/, whatever campaigns and customers say. */
+  clickTracking: boolean;
+  /** Defaults for a campaign's guardrails (each campaign may set its own). */
+  guardrails: { maxComplaintRate: number; maxUnsubscribeRate: number; minDelivered: number };
 
   // The console and the public pages.
 
@@ -386,6 +415,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     unsubscribeMailto: parsed.UNSUBSCRIBE_MAILTO ?? `unsubscribe@${mailDomain(mailFrom)}`,
 
     // Outcomes.
+    clickTracking: parsed.CLICK_TRACKING !== 'off',
+    guardrails: {
+      // 0.3%: the complaint rate Gmail's bulk-sender rules treat as the limit.
+      maxComplaintRate: parsed.GUARDRAIL_MAX_COMPLAINT_RATE ?? 0.003,
+      maxUnsubscribeRate: parsed.GUARDRAIL_MAX_UNSUBSCRIBE_RATE ?? 0.01,
+      minDelivered: parsed.GUARDRAIL_MIN_DELIVERED ?? 200,
+    },
 
     // The console and the public pages.
 

@@ -52,6 +52,8 @@ import { CONSOLE_NEEDS } from './console-needs';
 import { formOf, page, sessionOf, str, textsOf } from './page';
 import { messagesOfRefusal } from './service-messages';
 import { BUTTON_ACTIONS, type ButtonAction } from '../campaigns/campaign-lifecycle';
+import { CampaignResultsService } from '../outcomes/campaign-results.service';
+import { campaignResultsView } from './campaign-results.presenter';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new NotFoundException(['no such campaign']),
@@ -72,6 +74,7 @@ export class ConsoleCampaignsController {
     private readonly audiences: AudiencesService,
     private readonly templates: TemplatesService,
     private readonly topics: TopicsService,
+    private readonly results: CampaignResultsService,
   ) {}
 
   @Get('campaigns')
@@ -232,6 +235,7 @@ export class ConsoleCampaignsController {
       progress,
       skippedBars: skippedBars(progress, t),
       forecast,
+      results: await campaignResultsView(this.results, c, lang),
       messages,
       ...campaignControls(c.status, mayUse(role, CONSOLE_NEEDS.editCampaign)),
       ...campaignDates(c, progress, lang),

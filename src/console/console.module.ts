@@ -20,6 +20,7 @@ import { ConsoleTemplatesController } from './console-templates.controller';
 import { ConsoleGuard, ConsoleExceptionFilter } from './console.guard';
 import { DashboardService } from './dashboard.service';
 import { ConsoleSessionService } from './session.service';
+import { OutcomesModule } from '../outcomes/outcomes.module';
 
 /** The server-rendered console at /console: pages over the same services the JSON API uses. */
 @Module({
@@ -33,6 +34,7 @@ import { ConsoleSessionService } from './session.service';
     TemplatesModule,
     TopicsModule,
     FollowUpsModule,
+    OutcomesModule,
   ],
   controllers: [
     ConsoleAuthController,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ClicksModule } from '../clicks/clicks.module';
 import { ConsentModule } from '../consent/consent.module';
 import { FollowUpsModule } from '../follow-ups/follow-ups.module';
 import { MailModule } from '../mail/mail.module';
@@ -30,6 +31,7 @@ import { SenderService } from './sender.service';
     LinkTokenModule,
     TemplatesModule,
     FollowUpsModule,
+    ClicksModule,
   ],
   controllers: [FeedbackController],
   providers: [

@@ -5,12 +5,13 @@ import type { Settings } from '../config/settings';
 import type { Channel } from '../policy/engine';
 import { deliveryContext } from '../templates/message-context';
 import type { RenderedMessage } from '../templates/template-context';
+import { ClickTracker } from '../clicks/click-tracker';
 import { LinkTokenService } from '../tokens/link-token.service';
 import type { ChannelSender, OutgoingMessage } from './channels/channel';
 import { CHANNEL_SENDERS } from './channels/channel-registry';
 import { linksOf, outgoingMessage, senderIdentity, type SenderIdentity } from './outgoing-message';
 import { MessageRenderer } from './renderer';
-import { renderFailure, type ConsentIdsAtSend, type Outcome } from './send-outcome';
+import { personOf, renderFailure, type ConsentIdsAtSend, type Outcome } from './send-outcome';
 import type { ClaimedDelivery } from './sql/claim-due-deliveries';
 import type { Recipient } from './sql/lock-recipients';
 
@@ -36,6 +37,7 @@ export class MessagePreparer {
     @Inject(CHANNEL_SENDERS) senders: ChannelSender[],
     private readonly tokens: LinkTokenService,
     private readonly renderer: MessageRenderer,
+    private readonly clicks: ClickTracker,
   ) {
     this.senders = new Map(senders.map((s) => [s.channel, s]));
     this.identity = senderIdentity(settings);
@@ -80,6 +82,14 @@ export class MessagePreparer {
     } catch (err) {
       return renderFailure(err, customer);
     }
+    // Outside the render's catch: a database failure here is the batch's to retry, not a
+    // message that cannot be rendered.
+    rendered = await this.clicks.track(rendered, {
+      deliveryId: row.id,
+      campaignTracks: row.track_clicks,
+      customerTracks: customer.track_clicks,
+      person: personOf(customer),
+    });
     return {
       row,
       customer,

@@ -23,6 +23,7 @@ const row = (over: Partial<ClaimedDelivery> = {}): ClaimedDelivery => ({
   effective_at: null,
   topic_title: null,
   campaign_reply_to: null,
+  track_clicks: true,
   ...over,
 });
 const customer: Recipient = {
@@ -40,6 +41,7 @@ const customer: Recipient = {
   account_manager_phone: null,
   account_manager_email: null,
   erased: false,
+  track_clicks: true,
 };
 const granted = [
   { channel: 'email' as const, topic: 'tips', status: 'confirmed' as const, since: NOW },

@@ -24,6 +24,7 @@ export interface CampaignRow {
   audience: unknown;
   schedule: Schedule;
   effective_at: Date | null;
+  holdout_percent: number;
   status: string;
   launched_at: Date | null;
 }
@@ -88,5 +89,6 @@ export function messageOf(
     launchedAt: c.launched_at,
     effectiveAt: c.effective_at,
     isReminder,
+    holdoutPercent: c.holdout_percent,
   };
 }

@@ -19,6 +19,7 @@ const setup = planningSetup(
     audience: {},
     schedule: { type: 'trigger', event: 'satisfaction', delayHours: 2 },
     effective_at: null,
+    holdout_percent: 0,
     status: 'running',
     launched_at: NOW,
     category: 'service',

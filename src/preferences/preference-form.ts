@@ -14,6 +14,8 @@ export interface PreferenceChoices {
   maxFrequency: MaxFrequency | null;
   /** Start of the chosen day in the customer's time zone; null = not paused. */
   pausedUntil: Date | null;
+  /** Whether links in their messages may be tracked; null when the form did not show the box. */
+  trackClicks: boolean | null;
 }
 
 export const pairKey = (topic: string, channel: Channel) => `${topic}:${channel}`;
@@ -112,6 +114,9 @@ export function parsePreferenceForm(body: Record<string, unknown>, ctx: FormCont
     else if (day > today.plus({ years: MAX_PAUSE_YEARS })) errors.push(t.dateFar);
     else pausedUntil = day.toJSDate();
   }
+  // Only a form that showed the box may change it: an older page cannot undo an opt-out.
+  const trackClicks =
+    field(body, 'clicksShown') === '1' ? field(body, 'noClickTracking') !== 'on' : null;
   if (errors.length) return { ok: false, errors };
-  return { ok: true, choices: { topics, channels, maxFrequency, pausedUntil }, shown };
+  return { ok: true, choices: { topics, channels, maxFrequency, pausedUntil, trackClicks }, shown };
 }

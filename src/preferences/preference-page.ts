@@ -11,7 +11,7 @@ import { cadenceText, CHANNEL_LABELS, localized } from './topic-texts';
 
 /** One change, for the page (localized) and the audit (codes only, no personal data). */
 export interface Change {
-  field: 'topic' | 'channels' | 'maxFrequency' | 'pausedUntil';
+  field: 'topic' | 'channels' | 'maxFrequency' | 'pausedUntil' | 'trackClicks';
   topic?: string;
   channel?: Channel;
   from: unknown;
@@ -96,5 +96,6 @@ export function renderPreferencePage(
       checkedAttr: shown.maxFrequency === f ? 'checked' : '',
     })),
     pause,
+    noClickTrackingAttr: shown.trackClicks === false ? 'checked' : '',
   });
 }

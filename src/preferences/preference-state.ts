@@ -82,6 +82,10 @@ export async function loadPreferenceState(
      WHERE customer_id = $1`,
     [customer.id],
   );
+  const [tracking]: { track_clicks: boolean }[] = await m.query(
+    `SELECT track_clicks FROM customers WHERE id = $1`,
+    [customer.id],
+  );
   return {
     topics,
     reachable,
@@ -93,6 +97,7 @@ export async function loadPreferenceState(
       channels: prefs?.preferred_channels ?? [],
       maxFrequency: prefs?.max_frequency ?? null,
       pausedUntil: prefs?.paused_until ?? null,
+      trackClicks: tracking?.track_clicks ?? true,
     },
   };
 }

@@ -308,6 +308,18 @@ export class PreferencesService {
           : t.change_pause_off,
       });
     }
+    if (wanted.trackClicks !== null && wanted.trackClicks !== current.current.trackClicks) {
+      await m.query(`UPDATE customers SET track_clicks = $2 WHERE id = $1`, [
+        customerId,
+        wanted.trackClicks,
+      ]);
+      changes.push({
+        field: 'trackClicks',
+        from: current.current.trackClicks,
+        to: wanted.trackClicks,
+        text: wanted.trackClicks ? t.change_clicks_on : t.change_clicks_off,
+      });
+    }
     if (prefsChanged.length) {
       await m.query(
         `INSERT INTO customer_preferences (customer_id, max_frequency, paused_until, preferred_channels, updated_at)

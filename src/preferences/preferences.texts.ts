@@ -40,6 +40,11 @@ export const PAGE_TEXTS: Record<PageLang, Record<string, string>> = {
     change_frequency: 'Не чаще, чем: {value}',
     change_pause: 'Пауза до {value}',
     change_pause_off: 'Пауза снята',
+    clicks: 'Переходы по ссылкам',
+    noClickTracking: 'Не отслеживать мои переходы по ссылкам',
+    clicksHint: 'Ссылки в сообщениях будут вести прямо на сайт, без нашей отметки о переходе.',
+    change_clicks_off: 'Переходы по ссылкам не отслеживаются',
+    change_clicks_on: 'Переходы по ссылкам отслеживаются',
   },
   en: {
     title: 'Your subscription settings',
@@ -81,6 +86,11 @@ export const PAGE_TEXTS: Record<PageLang, Record<string, string>> = {
     change_frequency: 'At most: {value}',
     change_pause: 'Paused until {value}',
     change_pause_off: 'Pause removed',
+    clicks: 'Link clicks',
+    noClickTracking: 'Do not track my clicks',
+    clicksHint: 'Links in our messages will go straight to the site, without our click record.',
+    change_clicks_off: 'Link clicks are not tracked',
+    change_clicks_on: 'Link clicks are tracked',
   },
 };
 

@@ -1,15 +1,10 @@
 import type { ClientBase } from 'pg';
 import type { CreateTemplateDto } from '../../src/templates/templates.dto';
+import { middayZone } from '../../src/common/midday-zone';
 import { aCampaign, aTopic, sql } from '../support/builders';
 
-/** An IANA zone where it is about midday now, so quiet hours never defer a seeded run. */
-export function middayZone(now = new Date()): string {
-  let offset = 12 - now.getUTCHours();
-  if (offset > 14) offset -= 24;
-  if (offset < -12) offset += 24;
-  // Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
-  return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
+// Where it is midday now (the console spec imports it from here too).
+export { middayZone };
 
 export const SEED_TEMPLATE: CreateTemplateDto = {
   name: 'seed',

@@ -1,3 +1,5 @@
+import { ClickLinks } from '../../src/clicks/click-links';
+import { ClickTokenService } from '../../src/tokens/click-token.service';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import twilio from 'twilio';
@@ -235,6 +237,16 @@ describe('erasure leaves nothing personal anywhere', () => {
     expect(report.status).toBe(200);
     expect((await delivery(t, bounced)).status).toBe('bounced');
 
+    // Outcomes: a tracked link followed from the person's browser keeps only the agent's class.
+    const links = await t.app.get(ClickLinks).idsOf(['https://shop.example/spring']);
+    const clickToken = t.app
+      .get(ClickTokenService)
+      .issue({ deliveryId: bounced, linkId: links.get('https://shop.example/spring')! });
+    const click = await t.http
+      .get(`/r/${clickToken}`)
+      .set('User-Agent', `Mozilla/5.0 (Browser of ${NAME}; ${EMAIL})`);
+    expect(click.status).toBe(302);
+
     // SMS STOP from the person's phone.
     const params = {
       AccountSid: `AC${'a'.repeat(32)}`,
@@ -310,11 +322,20 @@ describe('erasure leaves nothing personal anywhere', () => {
 
   it('keeps the typed facts of the events, without the free-form details', async () => {
     const rows: { type: string; data: Record<string, unknown> }[] = await t.db.query(
-      // The dozen with free-form details (the satisfaction and complaint events carry none).
-      `SELECT type, data FROM customer_events WHERE customer_id = $1 AND type IN ('purchase', 'engagement') ORDER BY id`,
+      // The dozen with free-form details (the satisfaction and complaint events carry none), the
+      // click's engagement aside (checked below).
+      `SELECT type, data FROM customer_events
+        WHERE customer_id = $1 AND type IN ('purchase', 'engagement')
+          AND data->>'action' IS DISTINCT FROM 'clicked' ORDER BY id`,
       [id],
     );
     expect(rows).toHaveLength(12);
+    // The counted click's engagement keeps its ids and nothing else.
+    const [click] = await t.db.query(
+      `SELECT data FROM customer_events WHERE customer_id = $1 AND data->>'action' = 'clicked'`,
+      [id],
+    );
+    expect(Object.keys(click.data).sort()).toEqual(['action', 'campaignId', 'deliveryId']);
     rows.forEach((r, i) =>
       expect(r.data).toEqual(i % 2 ? { amount: 42 + i, currency: 'RUB' } : { action: 'click' }),
     );

@@ -161,6 +161,11 @@ export interface CampaignRow {
   createdBy?: string;
   launchedAt?: When;
   replyTo?: string | null;
+  // Outcomes.
+  holdoutPercent?: number;
+  attributionDays?: number;
+  trackClicks?: boolean;
+  guardrails?: unknown;
 }
 
 /**
@@ -178,6 +183,7 @@ export function aCampaign(db: Queryable, c: CampaignRow): Promise<string> {
     schedule: json(c.schedule ?? { type: 'now' }),
     status: c.status ?? 'running',
     createdBy: c.createdBy ?? 'test',
+    guardrails: json(c.guardrails),
   });
 }
 

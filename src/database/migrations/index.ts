@@ -19,6 +19,8 @@ import { CustomerImports1765600000000 } from './1765600000000-customer-imports';
 import { IdempotentIngestion1765700000000 } from './1765700000000-idempotent-ingestion';
 import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fillfactor';
 // Outcomes (clicks, conversions, holdouts, guardrails).
+import { CampaignOutcomes1797000000000 } from './1797000000000-campaign-outcomes';
+import { Clicks1797000001000 } from './1797000001000-clicks';
 
 // The console and the public pages.
 
@@ -51,6 +53,8 @@ export const MIGRATIONS = [
   IdempotentIngestion1765700000000,
   CustomersFillfactor1765800001000,
   // Outcomes.
+  CampaignOutcomes1797000000000,
+  Clicks1797000001000,
 
   // The console and the public pages.
 

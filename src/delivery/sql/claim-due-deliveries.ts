@@ -26,6 +26,8 @@ export interface ClaimedDelivery {
   topic_title: Record<string, string> | null;
   /** The campaign's own Reply-To (null: REPLY_TO). */
   campaign_reply_to: string | null;
+  /** The campaign's trackClicks. */
+  track_clicks: boolean;
 }
 
 // Right after a campaign is planned in bulk, the statistics (until autovacuum analyses) say few
@@ -51,7 +53,8 @@ const CLAIM_DUE_DELIVERIES = `
   SELECT d.id, d.campaign_id, d.step, d.customer_id, d.channel, d.category, d.topic, d.goal,
          d.template_name, d.template_version, d.policy_version, d.consent_event_id::text AS consent_event_id,
          d.attempts, c.name AS campaign_name, c.effective_at, t.title AS topic_title,
-         c.reply_to AS campaign_reply_to
+         c.reply_to AS campaign_reply_to,
+         c.track_clicks
     FROM claimed cl
     JOIN deliveries d ON d.id = cl.id
     JOIN campaigns c ON c.id = d.campaign_id

@@ -10,13 +10,15 @@ export interface Recipient extends CustomerValues {
   account_manager_phone: string | null;
   account_manager_email: string | null;
   erased: boolean;
+  /** False when the customer asked not to have their clicks tracked. */
+  track_clicks: boolean;
 }
 
 /** In id order, so two batches sharing customers take their locks in the same order. */
 const LOCK_RECIPIENTS_FOR_SHARE = `
   SELECT id, kind, name, email, phone, company, locale, timezone, attributes, purchase_count,
          last_purchase_at, account_manager_phone, account_manager_email,
-         erased_at IS NOT NULL AS erased
+         erased_at IS NOT NULL AS erased, track_clicks
     FROM customers WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`;
 
 /**

@@ -67,6 +67,8 @@ function recordAndMarkStatement(contentRows: number): string {
           SET status = 'sending', lease_until = $15, leased_by = $16, attempts = attempts + 1,
               updated_at = $11
         WHERE id = ANY($14::uuid[]) AND (status || '') = $17
+          -- A campaign paused (by hand or by a guardrail) after the claim hands over nothing more.
+          AND (SELECT c.status FROM campaigns c WHERE c.id = deliveries.campaign_id) = 'running'
        RETURNING id, attempts
      )
      SELECT 'r' AS kind, id, 0 AS attempts FROM recorded

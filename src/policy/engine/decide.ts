@@ -1,6 +1,7 @@
 import { chooseChannel } from './channel-choice';
-import { ruleContext } from './context';
+import { ruleContext, skip } from './context';
 import { ELIGIBILITY_RULES } from './eligibility-rules';
+import { isHeldOut } from './holdout';
 import { planSend } from './timing';
 import type { Decision, DecisionInput } from './types';
 
@@ -16,5 +17,14 @@ export function decide(input: DecisionInput): Decision {
   }
   const channel = chooseChannel(ctx);
   if (typeof channel !== 'string') return channel;
-  return planSend(ctx, channel);
+  const planned = planSend(ctx, channel);
+  // Only a customer the campaign would reach joins its control group, and before any budget is
+  // reserved: the comparison is between like customers, and the held-out keep their budget.
+  const { message, customer } = input;
+  if (
+    planned.kind !== 'skip' &&
+    isHeldOut(message.campaignId, customer.id, message.holdoutPercent ?? 0)
+  )
+    return skip(ctx, 'held_out', `control group of campaign ${message.campaignId}`);
+  return planned;
 }

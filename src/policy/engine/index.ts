@@ -5,3 +5,4 @@ export { emptyForecast, forecast, type ForecastResult } from './forecast';
 export { DEFAULT_POLICIES } from './default-policies';
 export { validatePolicy } from './validate-policy';
 export { requiredHistoryDays } from './required-history';
+export { isHeldOut } from './holdout';

@@ -119,6 +119,8 @@ export interface CampaignMessage {
   effectiveAt?: Instant | null;
   /** Review campaigns: this step is the (single) reminder. */
   isReminder?: boolean;
+  /** Outcomes: the share (0–50) of customers it would reach that is kept out as a control group. */
+  holdoutPercent?: number;
 }
 
 /** "At most max messages in any windowDays-day sliding window." */
