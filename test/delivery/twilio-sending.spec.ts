@@ -312,7 +312,12 @@ describe('sender: SMS and bridged calls through a Twilio-shaped server', () => {
     const row = await delivery(t, callId);
     expect(row.status).toBe('delivered');
     expect(row.provider_status).toBe('completed');
-    expect(await auditTypes(t, callId)).toEqual(['delivery.sent', 'delivery.delivered']);
+    // How the call ended lands in the timeline once, for its final status only.
+    expect(await auditTypes(t, callId)).toEqual([
+      'delivery.sent',
+      'delivery.delivered',
+      'call.outcome',
+    ]);
   });
 
   it('defers a call outside business hours in the customer zone', async () => {
