@@ -33,6 +33,7 @@ import { ConsoleModule } from './console/console.module';
 // Outcomes.
 
 // Integrations.
+import { EmailEventsModule } from './email-events/email-events.module';
 
 // Replies and follow-ups.
 
@@ -102,6 +103,7 @@ export class TactfulModule {
         // Outcomes.
 
         // Integrations.
+        EmailEventsModule,
 
         // Replies and follow-ups.
       ],

@@ -240,6 +240,34 @@ export class EnvironmentVariables {
   // The console and the public pages.
 
   // Integrations: provider webhooks, metrics.
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'SES_WEBHOOK_ENABLED must be true or false' })
+  SES_WEBHOOK_ENABLED?: string;
+
+  /** SendGrid's Event Webhook verification key: base64 DER (as the SendGrid dashboard shows it). */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[A-Za-z0-9+/=\s]{40,}$/, {
+    message: 'SENDGRID_WEBHOOK_PUBLIC_KEY must be the base64 public key SendGrid shows',
+  })
+  SENDGRID_WEBHOOK_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @MinLength(16, { message: 'MAILGUN_WEBHOOK_SIGNING_KEY is too short' })
+  MAILGUN_WEBHOOK_SIGNING_KEY?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[^:\s]{1,200}$/, {
+    message: 'POSTMARK_WEBHOOK_USER must not contain a colon or spaces',
+  })
+  POSTMARK_WEBHOOK_USER?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @MinLength(12, { message: 'POSTMARK_WEBHOOK_PASSWORD is too short (12 characters at least)' })
+  POSTMARK_WEBHOOK_PASSWORD?: string;
 
   // Replies and follow-ups.
 }
@@ -300,6 +328,13 @@ export interface Settings {
   // The console and the public pages.
 
   // Integrations.
+  /** Provider event webhooks; a provider left unset answers 404 on its route. */
+  emailProviders: {
+    sesEnabled: boolean;
+    sendgridPublicKey?: string;
+    mailgunSigningKey?: string;
+    postmark?: { user: string; password: string };
+  };
 
   // Replies and follow-ups.
 }
@@ -382,8 +417,24 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     // The console and the public pages.
 
     // Integrations.
+    emailProviders: emailProviderSettings(parsed),
 
     // Replies and follow-ups.
+  };
+}
+
+function emailProviderSettings(parsed: EnvironmentVariables): Settings['emailProviders'] {
+  const { POSTMARK_WEBHOOK_USER: user, POSTMARK_WEBHOOK_PASSWORD: password } = parsed;
+  if (Boolean(user) !== Boolean(password)) {
+    throw new SettingsError(
+      'Invalid configuration: POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD go together',
+    );
+  }
+  return {
+    sesEnabled: parsed.SES_WEBHOOK_ENABLED === 'true',
+    sendgridPublicKey: parsed.SENDGRID_WEBHOOK_PUBLIC_KEY?.replace(/\s+/g, ''),
+    mailgunSigningKey: parsed.MAILGUN_WEBHOOK_SIGNING_KEY,
+    postmark: user && password ? { user, password } : undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import { SenderService } from '../../src/delivery/sender.service';
 import type { Category, Channel } from '../../src/policy/engine';
 import type { RenderedMessage, TemplateContext } from '../../src/templates/template-context';
 import { aCampaign, aCustomer, aDelivery } from '../support/builders';
+import type { TestingModuleBuilder } from '@nestjs/testing';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -56,6 +57,8 @@ export async function createDeliveryApp(
     realTemplates?: boolean;
     /** A second instance on the same database (the first one drops it). */
     shareWith?: DeliveryTestApp;
+    /** More provider overrides (after the renderer's). */
+    configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   } = {},
 ): Promise<DeliveryTestApp> {
   const clock = new ManualClock(new Date(opts.now ?? '2026-11-23T12:00:00Z'));
@@ -69,9 +72,12 @@ export async function createDeliveryApp(
     },
     clock,
     shareDatabaseOf: opts.shareWith,
-    configure: opts.realTemplates
-      ? undefined
-      : (builder) => builder.overrideProvider(MessageRenderer).useValue(renderer),
+    configure: (builder) => {
+      const b = opts.realTemplates
+        ? builder
+        : builder.overrideProvider(MessageRenderer).useValue(renderer);
+      return opts.configure ? opts.configure(b) : b;
+    },
   });
   return {
     ...t,

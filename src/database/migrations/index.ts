@@ -23,6 +23,7 @@ import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fill
 // The console and the public pages.
 
 // Integrations (provider events, outbound webhooks).
+import { ProviderEmailEvents1797200000000 } from './1797200000000-provider-email-events';
 
 // Replies and follow-ups.
 
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   // The console and the public pages.
 
   // Integrations.
+  ProviderEmailEvents1797200000000,
 
   // Replies and follow-ups.
 ];
