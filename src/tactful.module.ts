@@ -34,6 +34,7 @@ import { ConsoleModule } from './console/console.module';
 
 // Integrations.
 import { EmailEventsModule } from './email-events/email-events.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 // Replies and follow-ups.
 
@@ -104,6 +105,7 @@ export class TactfulModule {
 
         // Integrations.
         EmailEventsModule,
+        WebhooksModule,
 
         // Replies and follow-ups.
       ],

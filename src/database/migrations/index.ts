@@ -24,6 +24,7 @@ import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fill
 
 // Integrations (provider events, outbound webhooks).
 import { ProviderEmailEvents1797200000000 } from './1797200000000-provider-email-events';
+import { OutboundWebhooks1797200001000 } from './1797200001000-outbound-webhooks';
 
 // Replies and follow-ups.
 
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
 
   // Integrations.
   ProviderEmailEvents1797200000000,
+  OutboundWebhooks1797200001000,
 
   // Replies and follow-ups.
 ];
