@@ -9,6 +9,7 @@ import { CampaignsController } from '../campaigns/campaigns.controller';
 import { CustomersController } from '../customers/customers.controller';
 import { PoliciesController } from '../policy/policies.controller';
 import { TemplatesController } from '../templates/templates.controller';
+import { WebhooksController } from '../webhooks/webhooks.controller';
 import type { Role } from '../auth/api-key.entity';
 import { apiRoute, mayUse, type ApiRoute } from './console-access';
 
@@ -44,6 +45,9 @@ export const CONSOLE_NEEDS = {
   keys: [apiRoute(ApiKeysController, 'list')],
   createKey: [apiRoute(ApiKeysController, 'create')],
   revokeKey: [apiRoute(ApiKeysController, 'revoke')],
+  // Integrations: outbound webhooks.
+  webhooks: [apiRoute(WebhooksController, 'list'), apiRoute(WebhooksController, 'attempts')],
+  resendWebhook: [apiRoute(WebhooksController, 'resend')],
 } satisfies Record<string, readonly ApiRoute[]>;
 
 export type ConsoleNeed = keyof typeof CONSOLE_NEEDS;

@@ -7,6 +7,7 @@ import { CustomersModule } from '../customers/customers.module';
 import { PoliciesModule } from '../policy/policies.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { TopicsModule } from '../topics/topics.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ConsoleAuditController } from './console-audit.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleCampaignsController } from './console-campaigns.controller';
@@ -15,6 +16,7 @@ import { ConsoleDashboardController } from './console-dashboard.controller';
 import { ConsoleKeysController } from './console-keys.controller';
 import { ConsolePoliciesController } from './console-policies.controller';
 import { ConsoleTemplatesController } from './console-templates.controller';
+import { ConsoleWebhooksController } from './console-webhooks.controller';
 import { ConsoleGuard, ConsoleExceptionFilter } from './console.guard';
 import { DashboardService } from './dashboard.service';
 import { ConsoleSessionService } from './session.service';
@@ -30,6 +32,7 @@ import { ConsoleSessionService } from './session.service';
     PoliciesModule,
     TemplatesModule,
     TopicsModule,
+    WebhooksModule,
   ],
   controllers: [
     ConsoleAuthController,
@@ -40,6 +43,7 @@ import { ConsoleSessionService } from './session.service';
     ConsoleTemplatesController,
     ConsolePoliciesController,
     ConsoleKeysController,
+    ConsoleWebhooksController,
   ],
   providers: [ConsoleSessionService, ConsoleGuard, ConsoleExceptionFilter, DashboardService],
 })

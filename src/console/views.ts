@@ -78,6 +78,7 @@ const navOf = (section: string | undefined) => ({
   audit: section === 'audit',
   policies: section === 'policies',
   keys: section === 'keys',
+  webhooks: section === 'webhooks',
 });
 
 export function sendHtml(res: Response, status: number, html: string): void {

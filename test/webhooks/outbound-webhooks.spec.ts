@@ -1,3 +1,4 @@
+import { signInToConsole } from '../support/console-session';
 import { grantConfirmed } from '../support/consent-steps';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.service';
@@ -70,7 +71,7 @@ describe('outbound webhooks: registration', () => {
     [{ url: 'https://crm.example/', events: 'consent.withdrawn' }, /events must be an array/],
     [{ url: 'https://crm.example/\u0000', events: ['consent.withdrawn'] }, /url/],
     [{ url: `https://crm.example/${'a'.repeat(3000)}`, events: ['consent.withdrawn'] }, /2000/],
-  ])('%j is refused with a clear 400', async (body, message) => {
+  ])('a bad registration is refused with a clear 400 (%#)', async (body, message) => {
     const res = await t.admin.post('/v1/webhooks').send(body);
     expect(res.status).toBe(400);
     expect(res.body.message.join(' ')).toMatch(message);
@@ -109,12 +110,10 @@ describe('outbound webhooks: delivery', () => {
     // A worker instance: the dispatcher runs on its own, every second.
     t = await createTestApp({ env: { TACTFUL_ROLES: 'api,worker' } });
     await createTopics(t);
-    const res = await t.admin
-      .post('/v1/webhooks')
-      .send({
-        url,
-        events: ['consent.granted', 'consent.withdrawn', 'customer.erased', 'suppression.added'],
-      });
+    const res = await t.admin.post('/v1/webhooks').send({
+      url,
+      events: ['consent.granted', 'consent.withdrawn', 'customer.erased', 'suppression.added'],
+    });
     endpoint = res.body.id;
     receiver.secret = res.body.secret;
   });
@@ -189,6 +188,37 @@ describe('outbound webhooks: delivery', () => {
     );
     expect(other.status).toBe(404);
     expect((await t.admin.post(`/v1/webhooks/${endpoint}/messages/x1/resend`)).status).toBe(400);
+  });
+
+  it('the console lists endpoints and attempts to admins, and sends again with CSRF only', async () => {
+    const { cookie, csrf } = await signInToConsole(t, (await t.keyFor('admin')) as string);
+    const page = await t.http.get('/console/webhooks').set('Cookie', cookie);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('/hooks/tactful');
+    expect(page.text).toMatch(/<td>500<\/td><td>busy<\/td>/);
+    const [m] = await t.db.query(
+      `SELECT id FROM webhook_outbox WHERE endpoint_id = $1 AND status = 'sent' ORDER BY id LIMIT 1`,
+      [endpoint],
+    );
+    const action = `/console/webhooks/${endpoint}/messages/${m.id}/resend`;
+    expect(page.text).toContain(action);
+    const forged = await t.http
+      .post(action)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: 'x' });
+    expect(forged.status).toBe(403);
+    const ok = await t.http.post(action).set('Cookie', cookie).type('form').send({ _csrf: csrf });
+    expect(ok.status).toBe(303);
+    const [row] = await t.db.query(`SELECT status FROM webhook_outbox WHERE id = $1`, [m.id]);
+    expect(['pending', 'sent']).toContain(row.status);
+
+    const marketer = await signInToConsole(t, await t.keyFor('marketer'));
+    const denied = await t.http.get('/console/webhooks').set('Cookie', marketer.cookie);
+    expect(denied.status).toBe(403);
+    expect(denied.text).not.toContain('/hooks/tactful');
+    const dash = await t.http.get('/console').set('Cookie', marketer.cookie);
+    expect(dash.text).not.toContain('/console/webhooks');
   });
 
   it('after a day of failures a message is marked failed', async () => {
