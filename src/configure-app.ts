@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { installBodyParsers } from './common/body-parsers';
 import { JsonExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
+import { httpMetrics } from './metrics/http-metrics';
 import type { Settings } from './config/settings';
 
 /** Everything the HTTP app needs besides its modules; shared by main.ts and the tests. */
@@ -12,6 +13,7 @@ export function configureApp(app: INestApplication, settings: Settings): void {
   const express = app as NestExpressApplication;
   if (settings.trustProxy) express.set('trust proxy', 1);
   express.disable('x-powered-by');
+  app.use(httpMetrics);
   app.use(helmet());
   installBodyParsers(app, settings.bodyLimitKb);
   app.useGlobalPipes(createValidationPipe());

@@ -35,6 +35,7 @@ import { ConsoleModule } from './console/console.module';
 // Integrations.
 import { EmailEventsModule } from './email-events/email-events.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 // Replies and follow-ups.
 
@@ -106,6 +107,7 @@ export class TactfulModule {
         // Integrations.
         EmailEventsModule,
         WebhooksModule,
+        MetricsModule,
 
         // Replies and follow-ups.
       ],

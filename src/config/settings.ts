@@ -269,6 +269,12 @@ export class EnvironmentVariables {
   @MinLength(12, { message: 'POSTMARK_WEBHOOK_PASSWORD is too short (12 characters at least)' })
   POSTMARK_WEBHOOK_PASSWORD?: string;
 
+  /** Bearer token for GET /metrics; unset, the route is not served. */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @MinLength(16, { message: 'METRICS_TOKEN is too short (16 characters at least)' })
+  METRICS_TOKEN?: string;
+
   // Replies and follow-ups.
 }
 
@@ -335,6 +341,8 @@ export interface Settings {
     mailgunSigningKey?: string;
     postmark?: { user: string; password: string };
   };
+  /** Bearer token of GET /metrics; unset: 404. */
+  metricsToken?: string;
 
   // Replies and follow-ups.
 }
@@ -418,6 +426,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 
     // Integrations.
     emailProviders: emailProviderSettings(parsed),
+    metricsToken: parsed.METRICS_TOKEN,
 
     // Replies and follow-ups.
   };

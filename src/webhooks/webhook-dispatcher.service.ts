@@ -8,6 +8,7 @@ import {
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
+import { instruments } from '../common/instruments';
 import { maskPersonal } from '../common/mask-personal';
 import { PeriodicJob } from '../common/periodic-job';
 import { SETTINGS } from '../common/tokens';
@@ -120,6 +121,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       at,
       durationMs: Date.now() - started,
     });
+    instruments.webhookAttempts.inc({ outcome: ok ? 'sent' : next ? 'retrying' : 'failed' });
     if (status === 'failed')
       this.logger.warn(`webhook message ${m.id} failed after a day of retries`);
     return ok ? 'sent' : next ? 'retrying' : 'failed';

@@ -247,6 +247,20 @@ describe('console routes follow the API roles', () => {
       path: `/console/keys/${UNKNOWN}/revoke`,
       api: [{ method: 'delete', path: `/v1/api-keys/${UNKNOWN}` }],
     },
+    // Integrations: outbound webhooks.
+    'GET /console/webhooks': {
+      method: 'get',
+      path: '/console/webhooks',
+      api: [
+        { method: 'get', path: '/v1/webhooks' },
+        { method: 'get', path: `/v1/webhooks/${UNKNOWN}/attempts` },
+      ],
+    },
+    'POST /console/webhooks/:id/messages/:messageId/resend': {
+      method: 'post',
+      path: `/console/webhooks/${UNKNOWN}/messages/1/resend`,
+      api: [{ method: 'post', path: `/v1/webhooks/${UNKNOWN}/messages/1/resend` }],
+    },
   });
   // Sign-in, language, static files and sign-out mirror no API route.
   const OWN_ROUTES = [
