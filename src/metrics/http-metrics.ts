@@ -9,7 +9,11 @@ export function httpMetrics(req: Request, res: Response, next: NextFunction): vo
   const end = instruments.httpSeconds.startTimer();
   res.on('finish', () => {
     const route = req.route as { path?: unknown } | undefined;
-    const pattern = typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';
+    // Nest answers unknown paths from a catch-all route ({/*splat}): unmatched too.
+    const pattern =
+      typeof route?.path === 'string' && !route.path.includes('*')
+        ? `${req.baseUrl}${route.path}`
+        : 'unmatched';
     end({ method: req.method, route: pattern, status: String(res.statusCode) });
   });
   next();

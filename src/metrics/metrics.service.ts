@@ -28,7 +28,8 @@ export class MetricsService {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
   ) {
-    for (const metric of Object.values(instruments) as Metric[]) this.registry.registerMetric(metric);
+    for (const metric of Object.values(instruments) as Metric[])
+      this.registry.registerMetric(metric);
     const registers = [this.registry];
     const counts = () => this.counts();
     new Gauge({
