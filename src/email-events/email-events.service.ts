@@ -12,7 +12,7 @@ import { mailgunReport, mailgunSignatureValid } from './mailgun-events';
 import { postmarkAuthValid, postmarkReport } from './postmark-events';
 import type { ProviderReport } from './provider-report';
 import { objectAt, stringAt } from './provider-report';
-import { firstSighting } from './replay-guard';
+import { firstSighting, forgetSighting } from './replay-guard';
 import { sendgridPublicKey, sendgridReport, sendgridSignatureValid } from './sendgrid-events';
 import { sesReports } from './ses-events';
 import { SnsClient } from './sns-client';
@@ -116,7 +116,13 @@ export class EmailEventsService {
     if (!(await firstSighting(this.dataSource, 'mailgun', s.token, this.clock.now()))) {
       throw forbidden('signature.token was already used: a replayed request');
     }
-    return this.applyAll('mailgun', [mailgunReport(objectAt(body, 'event-data'))], 1);
+    try {
+      return await this.applyAll('mailgun', [mailgunReport(objectAt(body, 'event-data'))], 1);
+    } catch (err) {
+      // Mailgun retries with the same token: a failure here must not read as a replay then.
+      await forgetSighting(this.dataSource, 'mailgun', s.token).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Postmark: basic auth on the webhook URL, one record per request. */

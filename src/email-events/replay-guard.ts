@@ -22,3 +22,14 @@ export async function firstSighting(
   const rows: unknown[] = await ds.query(REMEMBER_TOKEN, [provider, token, at]);
   return rows.length > 0;
 }
+
+const FORGET_TOKEN = `DELETE FROM webhook_replay_guard WHERE provider = $1 AND token = $2`;
+
+/** A request that failed after its token was remembered: its retry must be let in. */
+export async function forgetSighting(
+  ds: DataSource,
+  provider: string,
+  token: string,
+): Promise<void> {
+  await ds.query(FORGET_TOKEN, [provider, token]);
+}

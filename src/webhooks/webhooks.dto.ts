@@ -28,7 +28,8 @@ export class CreateWebhookDto {
   events!: WebhookEvent[];
 }
 
-export class WebhookEndpointDto {
+/** What every answer about an endpoint says of it. */
+class WebhookEndpointFieldsDto {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -40,7 +41,9 @@ export class WebhookEndpointDto {
 
   @ApiProperty({ type: String, format: 'date-time' })
   createdAt!: Date;
+}
 
+export class WebhookEndpointDto extends WebhookEndpointFieldsDto {
   @ApiProperty({ description: 'Messages waiting to be sent or retried' })
   pending!: number;
 
@@ -48,19 +51,7 @@ export class WebhookEndpointDto {
   failed!: number;
 }
 
-export class CreatedWebhookDto {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty()
-  url!: string;
-
-  @ApiProperty({ enum: WEBHOOK_EVENTS, isArray: true })
-  events!: string[];
-
-  @ApiProperty({ type: String, format: 'date-time' })
-  createdAt!: Date;
-
+export class CreatedWebhookDto extends WebhookEndpointFieldsDto {
   @ApiProperty({
     description:
       'The signing secret (Standard Webhooks, `whsec_…`). Shown once: keep it to verify webhook-signature.',

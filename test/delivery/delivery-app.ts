@@ -5,6 +5,7 @@ import { ManualClock } from '../support/clock';
 import { ConsentService } from '../../src/consent/consent.service';
 import { MessageRenderer } from '../../src/delivery/renderer';
 import { SenderService } from '../../src/delivery/sender.service';
+import { addressHash } from '../../src/suppression/suppression.service';
 import type { Category, Channel } from '../../src/policy/engine';
 import type { RenderedMessage, TemplateContext } from '../../src/templates/template-context';
 import { aCampaign, aCustomer, aDelivery } from '../support/builders';
@@ -229,4 +230,26 @@ export async function sentTipsEmail(
   const row = await delivery(t, id);
   expect(row.status).toBe('sent');
   return { customer: c, id, messageId: row.provider_id! };
+}
+
+/** The live suppression reasons of an e-mail address. */
+export async function suppressionReasons(t: TestApp, email: string): Promise<string[]> {
+  const rows: { reason: string }[] = await t.db.query(
+    `SELECT reason FROM suppressions WHERE address_hash = $1 AND lifted_at IS NULL`,
+    [addressHash('email', email)],
+  );
+  return rows.map((r) => r.reason);
+}
+
+/** A customer's e-mail consent status on a topic (tips unless named). */
+export async function emailConsentStatus(
+  t: TestApp,
+  customer: string,
+  topic = 'tips',
+): Promise<string | undefined> {
+  const rows: { status: string }[] = await t.db.query(
+    `SELECT status FROM consent_state WHERE customer_id = $1 AND channel = 'email' AND topic = $2`,
+    [customer, topic],
+  );
+  return rows[0]?.status;
 }

@@ -1,14 +1,15 @@
 import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { addressHash } from '../../src/suppression/suppression.service';
 import { SnsClient } from '../../src/email-events/sns-client';
 import { snsStringToSign, type SnsMessage } from '../../src/email-events/sns-message';
 import {
   createDeliveryApp,
   delivery,
+  emailConsentStatus,
   insertCampaign,
   insertCustomer,
   grant,
   sentTipsEmail,
+  suppressionReasons,
   type DeliveryTestApp,
 } from '../delivery/delivery-app';
 import { createTopics } from '../support/test-app';
@@ -75,20 +76,8 @@ describe('e-mail provider event webhooks', () => {
     const d = await sentTipsEmail(t, campaign, email);
     return { ...d, email, deliveryId: d.id };
   };
-  const suppressed = async (email: string) =>
-    (
-      await t.db.query(
-        `SELECT reason FROM suppressions WHERE address_hash = $1 AND lifted_at IS NULL`,
-        [addressHash('email', email)],
-      )
-    ).map((r: { reason: string }) => r.reason);
-  const consentStatus = async (customer: string) =>
-    (
-      await t.db.query(
-        `SELECT status FROM consent_state WHERE customer_id = $1 AND channel = 'email' AND topic = 'tips'`,
-        [customer],
-      )
-    )[0]?.status;
+  const suppressed = (email: string) => suppressionReasons(t, email);
+  const consentStatus = (customer: string) => emailConsentStatus(t, customer);
   const auditOf = async (deliveryId: string) =>
     (
       await t.db.query(`SELECT type, actor FROM audit_events WHERE delivery_id = $1 ORDER BY id`, [
