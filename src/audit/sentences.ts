@@ -216,7 +216,8 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
       ? `Подключён исходящий вебхук${events ? ` (события: ${events})` : ''}`
       : `Outbound webhook registered${events ? ` (events: ${events})` : ''}`;
   },
-  'admin.webhook_deleted': ({ ru }) => (ru ? 'Исходящий вебхук удалён' : 'Outbound webhook deleted'),
+  'admin.webhook_deleted': ({ ru }) =>
+    ru ? 'Исходящий вебхук удалён' : 'Outbound webhook deleted',
 };
 
 /** A readable sentence for one audit row, in Russian or English. */
