@@ -244,6 +244,14 @@ export class EnvironmentVariables {
   @IsIn(['true', 'false'], { message: 'SES_WEBHOOK_ENABLED must be true or false' })
   SES_WEBHOOK_ENABLED?: string;
 
+  /** The SNS topics SES publishes to, comma-separated: SNS signs any topic's messages alike. */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^arn:aws[a-z-]*:sns:[^,\s]+(,\s*arn:aws[a-z-]*:sns:[^,\s]+)*$/, {
+    message: 'SES_WEBHOOK_TOPIC_ARNS must be SNS topic ARNs separated by commas',
+  })
+  SES_WEBHOOK_TOPIC_ARNS?: string;
+
   /** SendGrid's Event Webhook verification key: base64 DER (as the SendGrid dashboard shows it). */
   @IsOptional()
   @Transform(blankToUndefined)
@@ -337,6 +345,8 @@ export interface Settings {
   /** Provider event webhooks; a provider left unset answers 404 on its route. */
   emailProviders: {
     sesEnabled: boolean;
+    /** Only these SNS topics are believed; empty: any topic (set it in production). */
+    sesTopicArns: string[];
     sendgridPublicKey?: string;
     mailgunSigningKey?: string;
     postmark?: { user: string; password: string };
@@ -441,6 +451,10 @@ function emailProviderSettings(parsed: EnvironmentVariables): Settings['emailPro
   }
   return {
     sesEnabled: parsed.SES_WEBHOOK_ENABLED === 'true',
+    sesTopicArns: (parsed.SES_WEBHOOK_TOPIC_ARNS ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
     sendgridPublicKey: parsed.SENDGRID_WEBHOOK_PUBLIC_KEY?.replace(/\s+/g, ''),
     mailgunSigningKey: parsed.MAILGUN_WEBHOOK_SIGNING_KEY,
     postmark: user && password ? { user, password } : undefined,

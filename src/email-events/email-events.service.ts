@@ -49,6 +49,11 @@ export class EmailEventsService {
     if (!this.settings.emailProviders.sesEnabled) throw NOT_CONFIGURED('SES');
     const message = snsMessageOf(parseJson(raw));
     if (!message) throw invalid(['body must be an SNS message']);
+    const topics = this.settings.emailProviders.sesTopicArns;
+    // SNS signs every topic's messages alike: anyone's topic could post here otherwise.
+    if (topics.length && !topics.includes(message.TopicArn)) {
+      throw forbidden('TopicArn is not one of SES_WEBHOOK_TOPIC_ARNS');
+    }
     if (!isSnsUrl(message.SigningCertURL, '.pem')) {
       throw forbidden('SigningCertURL is not an SNS certificate URL');
     }

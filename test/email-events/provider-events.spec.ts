@@ -56,6 +56,7 @@ describe('e-mail provider event webhooks', () => {
     t = await createDeliveryApp({
       env: {
         SES_WEBHOOK_ENABLED: 'true',
+        SES_WEBHOOK_TOPIC_ARNS: `${TOPIC}, arn:aws:sns:eu-west-1:123456789012:other`,
         SENDGRID_WEBHOOK_PUBLIC_KEY: sendgrid.publicKey
           .export({ type: 'spki', format: 'der' })
           .toString('base64'),
@@ -145,6 +146,22 @@ describe('e-mail provider event webhooks', () => {
     expect((await postSes('not json\u0000')).status).toBe(400);
     expect((await delivery(t, d.id)).status).toBe('sent');
     expect(await suppressed(d.email)).toEqual([]);
+  });
+
+  it('SES: a correctly signed message from another SNS topic (anyone can have one) is refused', async () => {
+    const d = await sent();
+    const stranger = snsEnvelope(sesBounce(d), {
+      TopicArn: 'arn:aws:sns:eu-west-1:999999999999:attacker',
+    });
+    expect((await postSes(stranger)).status).toBe(403);
+    const confirm = snsEnvelope('subscribe me', {
+      Type: 'SubscriptionConfirmation',
+      TopicArn: 'arn:aws:sns:eu-west-1:999999999999:attacker',
+      SubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=x',
+      Token: 'x',
+    });
+    expect((await postSes(confirm)).status).toBe(403);
+    expect((await delivery(t, d.id)).status).toBe('sent');
   });
 
   it('SES: a replayed notification and a late delivery notice change nothing', async () => {
