@@ -34,6 +34,15 @@ export class AppModule {
       },
       redact: ['req.headers', 'res.headers', 'req.body', 'err.parameters', 'err.query'],
       hooks: { logMethod: safeLogMethod },
+      // Readable lines in a terminal; JSON (one object a line) for anything else.
+      ...(!logDestination && process.stdout.isTTY
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+            },
+          }
+        : {}),
     };
     return {
       module: AppModule,

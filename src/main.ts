@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { ApiKeysService } from './auth/api-keys.service';
 import { loadSettings, SettingsError, type Settings } from './config/settings';
 import { configureApp } from './configure-app';
 import { warnAboutUnreadReplies } from './common/reply-address';
 import { DatabaseStartError } from './database/data-dir-access';
 import { openDatabase } from './database/embedded-postgres';
+import { QuietStartLogger } from './startup/quiet-start-logger';
+import { startupBlock } from './startup/startup-block';
 
 async function bootstrap(): Promise<void> {
   let settings: Settings;
@@ -33,11 +36,13 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
+  // The key goes into the start-up block below instead of a line of its own.
+  ApiKeysService.printBootstrapKey = false;
   const app = await NestFactory.create(AppModule.forRoot(settings, database.url), {
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietStartLogger(app.get(Logger)));
   configureApp(app, settings);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -52,7 +57,10 @@ async function bootstrap(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await app.listen(settings.port);
   process.stdout.write(
-    `Tactful is listening on ${settings.publicUrl} (API docs: ${settings.publicUrl}/docs)\n`,
+    startupBlock(settings, {
+      embeddedDatabase: !settings.databaseUrl,
+      adminKey: app.get(ApiKeysService).firstStartKey,
+    }),
   );
   warnAboutUnreadReplies(settings);
 }

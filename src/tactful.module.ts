@@ -35,6 +35,9 @@ import { ClicksModule } from './clicks/clicks.module';
 import { OutcomesModule } from './outcomes/outcomes.module';
 
 // Integrations.
+import { EmailEventsModule } from './email-events/email-events.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 // Replies and follow-ups.
 import { FollowUpsModule } from './follow-ups/follow-ups.module';
@@ -107,6 +110,9 @@ export class TactfulModule {
         OutcomesModule,
 
         // Integrations.
+        EmailEventsModule,
+        WebhooksModule,
+        MetricsModule,
 
         // Replies and follow-ups.
         FollowUpsModule,

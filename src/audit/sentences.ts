@@ -240,8 +240,14 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
     ru ? 'Обращение решено: продажи снова возможны' : 'Follow-up resolved; selling may resume',
 
   // Integrations.
-  'admin.webhook_created': adminAction,
-  'admin.webhook_deleted': adminAction,
+  'admin.webhook_created': ({ d, ru }) => {
+    const events = Array.isArray(d.events) ? d.events.map(String).join(', ') : '';
+    return ru
+      ? `Подключён исходящий вебхук${events ? ` (события: ${events})` : ''}`
+      : `Outbound webhook registered${events ? ` (events: ${events})` : ''}`;
+  },
+  'admin.webhook_deleted': ({ ru }) =>
+    ru ? 'Исходящий вебхук удалён' : 'Outbound webhook deleted',
 };
 
 /** A readable sentence for one audit row, in Russian or English. */

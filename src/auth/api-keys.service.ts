@@ -30,6 +30,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
+  /** False in `npm start`, which shows the key in its start-up block; true for an embedding host. */
+  static printBootstrapKey = true;
+  /** The bootstrap admin key this start generated (null when it existed or came from settings). */
+  firstStartKey: string | null = null;
+
   /** On first start with an empty key table, the bootstrap admin key is created (and shown once). */
   async onApplicationBootstrap(): Promise<void> {
     await this.keys.manager.transaction(async (m) => {
@@ -55,10 +60,14 @@ export class ApiKeysService implements OnApplicationBootstrap {
         m,
       );
       if (!this.settings.adminKey) {
-        // Printed once to the console, deliberately not through the structured log.
-        process.stdout.write(
-          `\nTactful bootstrap admin API key (shown once, keep it safe):\n  ${key}\n\n`,
-        );
+        this.firstStartKey = key;
+        // Printed once to the console, deliberately not through the structured log (npm start
+        // puts it in its start-up block instead).
+        if (ApiKeysService.printBootstrapKey) {
+          process.stdout.write(
+            `\nTactful bootstrap admin API key (shown once, keep it safe):\n  ${key}\n\n`,
+          );
+        }
       }
       this.logger.log({ keyId: row.id }, 'bootstrap admin key created');
     });

@@ -40,8 +40,17 @@ export function jsonNestsDeeperThan(buf: Buffer, limit: number): boolean {
   return false;
 }
 
+/** Routes whose callers sign the exact bytes they sent (e-mail provider event webhooks). */
+const SIGNED_BODY_PATH = /^\/webhooks\/email\//;
+
+/** The bytes of a JSON body as received, kept on signed webhook routes only. */
+export interface WithRawBody {
+  rawBody?: Buffer;
+}
+
 // Runs on the raw body before JSON.parse: a deeply nested body costs only this scan.
-function verifyDepth(_req: IncomingMessage, _res: unknown, buf: Buffer): void {
+function verifyDepth(req: IncomingMessage, _res: unknown, buf: Buffer): void {
+  if (SIGNED_BODY_PATH.test(req.url ?? '')) (req as IncomingMessage & WithRawBody).rawBody = buf;
   if (jsonNestsDeeperThan(buf, MAX_JSON_DEPTH)) {
     throw Object.assign(
       new Error(`request body is nested more than ${MAX_JSON_DEPTH} levels deep`),

@@ -265,6 +265,48 @@ export class EnvironmentVariables {
   // The console and the public pages.
 
   // Integrations: provider webhooks, metrics.
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'SES_WEBHOOK_ENABLED must be true or false' })
+  SES_WEBHOOK_ENABLED?: string;
+
+  /** The SNS topics SES publishes to, comma-separated: SNS signs any topic's messages alike. */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^arn:aws[a-z-]*:sns:[^,\s]+(,\s*arn:aws[a-z-]*:sns:[^,\s]+)*$/, {
+    message: 'SES_WEBHOOK_TOPIC_ARNS must be SNS topic ARNs separated by commas',
+  })
+  SES_WEBHOOK_TOPIC_ARNS?: string;
+
+  /** SendGrid's Event Webhook verification key: base64 DER (as the SendGrid dashboard shows it). */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[A-Za-z0-9+/=\s]{40,}$/, {
+    message: 'SENDGRID_WEBHOOK_PUBLIC_KEY must be the base64 public key SendGrid shows',
+  })
+  SENDGRID_WEBHOOK_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @MinLength(16, { message: 'MAILGUN_WEBHOOK_SIGNING_KEY is too short' })
+  MAILGUN_WEBHOOK_SIGNING_KEY?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[^:\s]{1,200}$/, {
+    message: 'POSTMARK_WEBHOOK_USER must not contain a colon or spaces',
+  })
+  POSTMARK_WEBHOOK_USER?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @MinLength(12, { message: 'POSTMARK_WEBHOOK_PASSWORD is too short (12 characters at least)' })
+  POSTMARK_WEBHOOK_PASSWORD?: string;
+
+  /** Bearer token for GET /metrics; unset, the route is not served. */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @MinLength(16, { message: 'METRICS_TOKEN is too short (16 characters at least)' })
+  METRICS_TOKEN?: string;
 
   // Replies and follow-ups.
   @IsOptional()
@@ -335,6 +377,17 @@ export interface Settings {
   // The console and the public pages.
 
   // Integrations.
+  /** Provider event webhooks; a provider left unset answers 404 on its route. */
+  emailProviders: {
+    sesEnabled: boolean;
+    /** Only these SNS topics are believed; empty: any topic (set it in production). */
+    sesTopicArns: string[];
+    sendgridPublicKey?: string;
+    mailgunSigningKey?: string;
+    postmark?: { user: string; password: string };
+  };
+  /** Bearer token of GET /metrics; unset: 404. */
+  metricsToken?: string;
 
   // Replies and follow-ups.
   /** Where replies go: the company's support address (Reply-To), and who hears of follow-ups. */
@@ -426,9 +479,30 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     // The console and the public pages.
 
     // Integrations.
+    emailProviders: emailProviderSettings(parsed),
+    metricsToken: parsed.METRICS_TOKEN,
 
     // Replies and follow-ups.
     replyTo: parsed.REPLY_TO,
+  };
+}
+
+function emailProviderSettings(parsed: EnvironmentVariables): Settings['emailProviders'] {
+  const { POSTMARK_WEBHOOK_USER: user, POSTMARK_WEBHOOK_PASSWORD: password } = parsed;
+  if (Boolean(user) !== Boolean(password)) {
+    throw new SettingsError(
+      'Invalid configuration: POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD go together',
+    );
+  }
+  return {
+    sesEnabled: parsed.SES_WEBHOOK_ENABLED === 'true',
+    sesTopicArns: (parsed.SES_WEBHOOK_TOPIC_ARNS ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
+    sendgridPublicKey: parsed.SENDGRID_WEBHOOK_PUBLIC_KEY?.replace(/\s+/g, ''),
+    mailgunSigningKey: parsed.MAILGUN_WEBHOOK_SIGNING_KEY,
+    postmark: user && password ? { user, password } : undefined,
   };
 }
 

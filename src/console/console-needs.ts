@@ -10,6 +10,7 @@ import { CustomersController } from '../customers/customers.controller';
 import { FollowUpsController } from '../follow-ups/follow-ups.controller';
 import { PoliciesController } from '../policy/policies.controller';
 import { TemplatesController } from '../templates/templates.controller';
+import { WebhooksController } from '../webhooks/webhooks.controller';
 import type { Role } from '../auth/api-key.entity';
 import { apiRoute, mayUse, type ApiRoute } from './console-access';
 
@@ -48,6 +49,9 @@ export const CONSOLE_NEEDS = {
   // Replies and follow-ups.
   followUps: [apiRoute(FollowUpsController, 'list')],
   resolveFollowUp: [apiRoute(FollowUpsController, 'resolve')],
+  // Integrations: outbound webhooks.
+  webhooks: [apiRoute(WebhooksController, 'list'), apiRoute(WebhooksController, 'attempts')],
+  resendWebhook: [apiRoute(WebhooksController, 'resend')],
 } satisfies Record<string, readonly ApiRoute[]>;
 
 export type ConsoleNeed = keyof typeof CONSOLE_NEEDS;

@@ -7,6 +7,7 @@ import { CustomersModule } from '../customers/customers.module';
 import { PoliciesModule } from '../policy/policies.module';
 import { TemplatesModule } from '../templates/templates.module';
 import { TopicsModule } from '../topics/topics.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ConsoleAuditController } from './console-audit.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleCampaignsController } from './console-campaigns.controller';
@@ -17,6 +18,7 @@ import { ConsoleFollowUpsController } from './console-follow-ups.controller';
 import { FollowUpsModule } from '../follow-ups/follow-ups.module';
 import { ConsolePoliciesController } from './console-policies.controller';
 import { ConsoleTemplatesController } from './console-templates.controller';
+import { ConsoleWebhooksController } from './console-webhooks.controller';
 import { ConsoleGuard, ConsoleExceptionFilter } from './console.guard';
 import { DashboardService } from './dashboard.service';
 import { ConsoleSessionService } from './session.service';
@@ -35,6 +37,7 @@ import { OutcomesModule } from '../outcomes/outcomes.module';
     TopicsModule,
     FollowUpsModule,
     OutcomesModule,
+    WebhooksModule,
   ],
   controllers: [
     ConsoleAuthController,
@@ -46,6 +49,7 @@ import { OutcomesModule } from '../outcomes/outcomes.module';
     ConsolePoliciesController,
     ConsoleKeysController,
     ConsoleFollowUpsController,
+    ConsoleWebhooksController,
   ],
   providers: [ConsoleSessionService, ConsoleGuard, ConsoleExceptionFilter, DashboardService],
 })

@@ -251,6 +251,21 @@ const EN = {
   reason_low_satisfaction: 'low satisfaction score',
   reason_complaint: 'complaint',
   reason_sms_complaint: 'complaint by SMS',
+  // Integrations: outbound webhooks.
+  navWebhooks: 'Webhooks',
+  webhooks: 'Outbound webhooks',
+  webhookUrl: 'URL',
+  webhookEvents: 'Events',
+  webhookPending: 'Waiting',
+  webhookFailed: 'Failed',
+  webhookAttempts: 'Recent attempts',
+  webhookNoEndpoints: 'No endpoint is registered. Register one with POST /v1/webhooks.',
+  webhookNoAttempts: 'No attempt yet.',
+  webhookAnswer: 'Answer',
+  webhookCode: 'HTTP status',
+  webhookMessage: 'Message',
+  webhookSendAgain: 'Send again',
+  webhookQueued: 'The message will be sent again within seconds.',
 };
 
 export type Texts = { [K in keyof typeof EN]: string };
@@ -497,6 +512,21 @@ const RU: Texts = {
   reason_low_satisfaction: 'низкая оценка',
   reason_complaint: 'жалоба',
   reason_sms_complaint: 'жалоба в SMS',
+  // Integrations: outbound webhooks.
+  navWebhooks: 'Вебхуки',
+  webhooks: 'Исходящие вебхуки',
+  webhookUrl: 'Адрес',
+  webhookEvents: 'События',
+  webhookPending: 'Ждут отправки',
+  webhookFailed: 'Не доставлены',
+  webhookAttempts: 'Последние попытки',
+  webhookNoEndpoints: 'Нет ни одного адреса. Подключите его через POST /v1/webhooks.',
+  webhookNoAttempts: 'Попыток ещё не было.',
+  webhookAnswer: 'Ответ',
+  webhookCode: 'HTTP-код',
+  webhookMessage: 'Сообщение',
+  webhookSendAgain: 'Отправить снова',
+  webhookQueued: 'Сообщение будет отправлено снова в течение нескольких секунд.',
 };
 
 export type ConsoleLang = 'ru' | 'en';

@@ -79,6 +79,7 @@ const navOf = (section: string | undefined) => ({
   policies: section === 'policies',
   keys: section === 'keys',
   followUps: section === 'followUps',
+  webhooks: section === 'webhooks',
 });
 
 export function sendHtml(res: Response, status: number, html: string): void {

@@ -46,6 +46,6 @@ import { SenderService } from './sender.service';
     { provide: MessageRenderer, useExisting: TemplatesService },
   ],
   // The channels are shared with system messages (the preference page's confirmation SMS).
-  exports: [SenderService, ProviderFeedbackService, CHANNEL_SENDERS],
+  exports: [SenderService, ProviderFeedbackService, EmailReportFeedback, CHANNEL_SENDERS],
 })
 export class DeliveryModule {}

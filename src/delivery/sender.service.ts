@@ -10,6 +10,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { instruments } from '../common/instruments';
 import { safeError } from '../common/log-safety';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
@@ -293,8 +294,10 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The hand-over itself; a failure is classified by the channel's taxonomy. */
   private async deliver(p: PreparedMessage, now: Date): Promise<Outcome> {
+    const timer = instruments.handOverSeconds.startTimer({ channel: p.row.channel });
     try {
       const accepted = await p.sender.send(p.message);
+      timer();
       return {
         kind: 'sent',
         content: p.message.rendered,
@@ -309,6 +312,8 @@ export class SenderService implements OnApplicationBootstrap, OnModuleDestroy {
         err instanceof SendFailure
           ? err
           : new SendFailure('ambiguous', 'error', (err as Error)?.message ?? String(err));
+      timer();
+      instruments.providerErrors.inc({ channel: p.row.channel, kind: f.kind });
       return failureOutcome(p.row, f, p.customer, this.settings.delivery.maxAttempts, now);
     }
   }

@@ -34,6 +34,7 @@ import {
   type LaneRow,
 } from './sql/steps';
 import { WRITE_BATCH, writeBatch, type LostRow } from './sql/write-batch';
+import { countDecisions } from '../common/instruments';
 import { finishStep, lanesOfStep, startStep } from './step-moves';
 import {
   addBatch,
@@ -306,11 +307,9 @@ export class PlannerService implements OnApplicationBootstrap, OnApplicationShut
     // Only the statement's parameters and the counts outlive this line: the contexts and the
     // decisions become garbage while the database works, young enough to die cheaply.
     const campaign = { ...setup.campaign, category: setup.category };
-    const { params, summary } = writeBatch(
-      campaign,
-      now,
-      planBatch(items, contexts, setup.policies),
-    );
+    const planned = planBatch(items, contexts, setup.policies);
+    countDecisions(planned.audits);
+    const { params, summary } = writeBatch(campaign, now, planned);
     if (summary.decided === 0) return summary;
     const [lost]: LostRow[] = await m.query(WRITE_BATCH, params);
     countLost(summary, lost);

@@ -67,7 +67,12 @@ export class CreateTopicDto {
   @IsIn(TOPIC_CATEGORIES, { message: 'category must be one of content, promotional, service' })
   category!: TopicCategory;
 
-  @ApiPropertyOptional({ example: 30, description: 'Days between messages; null for none' })
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    example: 30,
+    description: 'Days between messages; null for none',
+  })
   @IsOptional()
   @IsInt({ message: 'cadenceDays must be a whole number of days' })
   @Min(1, { message: 'cadenceDays must be at least 1' })
@@ -90,7 +95,7 @@ export class PatchTopicDto {
   @IsIn(TOPIC_CATEGORIES, { message: 'category must be one of content, promotional, service' })
   category?: TopicCategory;
 
-  @ApiPropertyOptional({ example: 30, nullable: true })
+  @ApiPropertyOptional({ type: Number, example: 30, nullable: true })
   @IsOptional()
   @IsInt({ message: 'cadenceDays must be a whole number of days' })
   @Min(1, { message: 'cadenceDays must be at least 1' })

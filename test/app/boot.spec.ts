@@ -130,6 +130,11 @@ describe('the service as a process', () => {
     // The embedded server went down with it: postgres removes its pid file on a clean shutdown.
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
     expect(child.stdout()).toContain('SIGTERM: shutting down');
+    // One short start-up block, not a line per module and route (JSON logs when not a TTY).
+    expect(child.stdout()).toMatch(/Console\s+http:\/\/localhost:\d+\/console/);
+    expect(child.stdout()).toMatch(/Database\s+embedded PostgreSQL/);
+    expect(child.stdout()).not.toContain('Mapped {');
+    expect(child.stdout()).not.toContain('RoutesResolver');
     // The key is printed once, never through the structured log.
     expect(child.stdout().split(key)).toHaveLength(2);
     expect(child.stderr()).not.toContain(key);

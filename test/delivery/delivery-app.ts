@@ -5,9 +5,11 @@ import { ManualClock } from '../support/clock';
 import { ConsentService } from '../../src/consent/consent.service';
 import { MessageRenderer } from '../../src/delivery/renderer';
 import { SenderService } from '../../src/delivery/sender.service';
+import { addressHash } from '../../src/suppression/suppression.service';
 import type { Category, Channel } from '../../src/policy/engine';
 import type { RenderedMessage, TemplateContext } from '../../src/templates/template-context';
 import { aCampaign, aCustomer, aDelivery } from '../support/builders';
+import type { TestingModuleBuilder } from '@nestjs/testing';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -56,6 +58,8 @@ export async function createDeliveryApp(
     realTemplates?: boolean;
     /** A second instance on the same database (the first one drops it). */
     shareWith?: DeliveryTestApp;
+    /** More provider overrides (after the renderer's). */
+    configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   } = {},
 ): Promise<DeliveryTestApp> {
   const clock = new ManualClock(new Date(opts.now ?? '2026-11-23T12:00:00Z'));
@@ -69,9 +73,12 @@ export async function createDeliveryApp(
     },
     clock,
     shareDatabaseOf: opts.shareWith,
-    configure: opts.realTemplates
-      ? undefined
-      : (builder) => builder.overrideProvider(MessageRenderer).useValue(renderer),
+    configure: (builder) => {
+      const b = opts.realTemplates
+        ? builder
+        : builder.overrideProvider(MessageRenderer).useValue(renderer);
+      return opts.configure ? opts.configure(b) : b;
+    },
   });
   return {
     ...t,
@@ -223,4 +230,26 @@ export async function sentTipsEmail(
   const row = await delivery(t, id);
   expect(row.status).toBe('sent');
   return { customer: c, id, messageId: row.provider_id! };
+}
+
+/** The live suppression reasons of an e-mail address. */
+export async function suppressionReasons(t: TestApp, email: string): Promise<string[]> {
+  const rows: { reason: string }[] = await t.db.query(
+    `SELECT reason FROM suppressions WHERE address_hash = $1 AND lifted_at IS NULL`,
+    [addressHash('email', email)],
+  );
+  return rows.map((r) => r.reason);
+}
+
+/** A customer's e-mail consent status on a topic (tips unless named). */
+export async function emailConsentStatus(
+  t: TestApp,
+  customer: string,
+  topic = 'tips',
+): Promise<string | undefined> {
+  const rows: { status: string }[] = await t.db.query(
+    `SELECT status FROM consent_state WHERE customer_id = $1 AND channel = 'email' AND topic = $2`,
+    [customer, topic],
+  );
+  return rows[0]?.status;
 }

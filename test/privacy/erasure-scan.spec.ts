@@ -1,9 +1,11 @@
 import { ClickLinks } from '../../src/clicks/click-links';
 import { ClickTokenService } from '../../src/tokens/click-token.service';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import twilio from 'twilio';
 import { LinkTokenService } from '../../src/tokens/link-token.service';
+import { WEBHOOK_EVENTS } from '../../src/webhooks/webhook-events';
 import {
   createDeliveryApp,
   delivery,
@@ -41,6 +43,7 @@ const SECRETS = [
   '5554477',
 ].map((s) => s.toLowerCase());
 const SHARED_WORDING = 'Yes, send me offers by e-mail';
+const MAILGUN_KEY = 'key-mailgun-signing-0123456789';
 
 /** Double opt-in confirm: one helper, so the switch to POST /confirm/:token is one line. */
 /** Double opt-in as a person does it: the link's page, then its one button (a form POST). */
@@ -115,9 +118,15 @@ describe('erasure leaves nothing personal anywhere', () => {
         TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
         TWILIO_FROM: '+15005550006',
         SEND_MAX_ATTEMPTS: '1',
+        MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_KEY,
       },
     });
     await createTopics(t);
+    // An outbound webhook subscribed to everything: every change below is owed to it.
+    const hook = await t.admin
+      .post('/v1/webhooks')
+      .send({ url: 'http://127.0.0.1:9/hooks', events: [...WEBHOOK_EVENTS] });
+    expect(hook.status).toBe(201);
     auditor = await t.keyFor('auditor');
     const integration = await t.keyFor('integration');
 
@@ -236,6 +245,35 @@ describe('erasure leaves nothing personal anywhere', () => {
       );
     expect(report.status).toBe(200);
     expect((await delivery(t, bounced)).status).toBe('bounced');
+    // The e-mail service's event about the same message, naming the person.
+    const timestamp = String(Math.floor(t.clock.now().getTime() / 1000));
+    const mgToken = 'a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0';
+    const mailgun = await t.http.post('/webhooks/email/mailgun').send({
+      signature: {
+        timestamp,
+        token: mgToken,
+        signature: createHmac('sha256', MAILGUN_KEY)
+          .update(timestamp + mgToken)
+          .digest('hex'),
+      },
+      'event-data': {
+        event: 'failed',
+        severity: 'temporary',
+        recipient: EMAIL,
+        message: {
+          headers: {
+            'message-id': sent.provider_id!.replace(/^<|>$/g, ''),
+            to: `${NAME} <${EMAIL}>`,
+          },
+        },
+        'delivery-status': {
+          code: 452,
+          message: `4.2.2 mailbox of ${NAME} full`,
+          description: `<${EMAIL}> ${PHONE}`,
+        },
+      },
+    });
+    expect(mailgun.status).toBe(200);
 
     // Outcomes: a tracked link followed from the person's browser keeps only the agent's class.
     const links = await t.app.get(ClickLinks).idsOf(['https://shop.example/spring']);
@@ -303,6 +341,14 @@ describe('erasure leaves nothing personal anywhere', () => {
     expect(hits).toEqual(expect.arrayContaining([`customers.name: ${NAME.toLowerCase()}`]));
     expect(hits.some((h) => h.startsWith('customers.phone'))).toBe(true);
     expect(hits.some((h) => h.startsWith('follow_ups.note'))).toBe(true);
+  });
+
+  it('owed the person’s changes to the webhook by id only', async () => {
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM webhook_outbox WHERE payload->>'customerId' = $1`,
+      [id],
+    );
+    expect(n).toBeGreaterThan(5);
   });
 
   it('never stored diagnostics, consent wording or send errors unmasked in append-only tables', async () => {

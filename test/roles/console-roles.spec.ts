@@ -261,6 +261,20 @@ describe('console routes follow the API roles', () => {
         { method: 'post', path: `/v1/follow-ups/${UNKNOWN}/resolve`, body: { note: 'done' } },
       ],
     },
+    // Integrations: outbound webhooks.
+    'GET /console/webhooks': {
+      method: 'get',
+      path: '/console/webhooks',
+      api: [
+        { method: 'get', path: '/v1/webhooks' },
+        { method: 'get', path: `/v1/webhooks/${UNKNOWN}/attempts` },
+      ],
+    },
+    'POST /console/webhooks/:id/messages/:messageId/resend': {
+      method: 'post',
+      path: `/console/webhooks/${UNKNOWN}/messages/1/resend`,
+      api: [{ method: 'post', path: `/v1/webhooks/${UNKNOWN}/messages/1/resend` }],
+    },
   });
   // Sign-in, language, static files and sign-out mirror no API route.
   const OWN_ROUTES = [

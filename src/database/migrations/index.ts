@@ -25,6 +25,8 @@ import { Clicks1797000001000 } from './1797000001000-clicks';
 // The console and the public pages.
 
 // Integrations (provider events, outbound webhooks).
+import { ProviderEmailEvents1797200000000 } from './1797200000000-provider-email-events';
+import { OutboundWebhooks1797200001000 } from './1797200001000-outbound-webhooks';
 
 // Replies and follow-ups.
 import { ReplyAddresses1797300000000 } from './1797300000000-reply-addresses';
@@ -59,6 +61,8 @@ export const MIGRATIONS = [
   // The console and the public pages.
 
   // Integrations.
+  ProviderEmailEvents1797200000000,
+  OutboundWebhooks1797200001000,
 
   // Replies and follow-ups.
   ReplyAddresses1797300000000,

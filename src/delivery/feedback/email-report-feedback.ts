@@ -11,13 +11,21 @@ import {
   countSoftBounce,
   finishAs,
   lockEmailDelivery,
+  lockEmailDeliveryByProviderIds,
+  markDelivered,
   recipientOf,
   recordDeliveryEvent,
   transitionAudit,
   type FeedbackDelivery,
 } from './feedback-sql';
 import { OTHER_RECIPIENT_REASON, type FeedbackResult } from './feedback-result';
-import { parseFeedbackReport, type FeedbackReport } from './report-parser';
+import {
+  parseFeedbackReport,
+  type DeliveredReport,
+  type FeedbackReport,
+  type FeedbackSource,
+  type ProviderReport,
+} from './report-parser';
 import { ownEntries } from './report-recipient';
 import { FollowUpOpener } from '../../follow-ups/follow-up-opener';
 import type { OpenedRow } from '../../follow-ups/follow-ups.sql';
@@ -60,47 +68,88 @@ export class EmailReportFeedback {
         'body must be an RFC 3464 delivery status notification or an RFC 5965 feedback report',
       ]);
     }
+    const result = await this.apply(report, report.type === 'complaint' ? 'arf' : 'dsn');
+    if (!result) {
+      throw new DomainError('unprocessable', [
+        'body: no delivery matches the original Message-ID of this report',
+      ]);
+    }
+    return { ...result, type: report.type };
+  }
+
+  /**
+   * One report, from a raw DSN/ARF message or an e-mail provider's event webhook, under the same
+   * rules; null when no e-mail delivery matches its references.
+   */
+  async apply(report: ProviderReport, source: FeedbackSource): Promise<FeedbackResult | null> {
     let opened: OpenedRow[] = [];
     const handled = await this.dataSource.transaction(async (m) => {
       const ids = report.deliveryIds.filter((id) => UUID.test(id));
-      const d = await lockEmailDelivery(m, ids, report.messageIds);
-      if (!d) {
-        throw new DomainError('unprocessable', [
-          'body: no delivery matches the original Message-ID of this report',
-        ]);
-      }
-      const result =
-        report.type === 'complaint'
-          ? await this.complaint(m, d, report)
-          : await this.bounce(m, d, report);
+      const d =
+        (await lockEmailDelivery(m, ids, report.messageIds)) ??
+        (await lockEmailDeliveryByProviderIds(m, report.providerIds ?? []));
+      if (!d) return null;
+      if (report.type === 'delivered') return this.delivered(m, d, report, source);
+      if (report.type !== 'complaint') return this.bounce(m, d, report, source);
+      const result = await this.complaint(m, d, report, source);
       // A person looks at a complaint too: the customer waits for them, and selling waits.
-      if (report.type === 'complaint' && !result.ignored) {
+      if (!result.ignored) {
         opened = await this.followUps.open(
           m,
           [{ customerId: d.customer_id, reason: 'complaint', deliveryId: d.id }],
           this.clock.now(),
         );
       }
-      return { ...result, type: report.type };
+      return result;
     });
     await this.followUps.tell(opened);
     return handled;
+  }
+
+  /** The provider handed the message to the recipient's server: sent | unknown → delivered. */
+  private async delivered(
+    m: EntityManager,
+    d: FeedbackDelivery,
+    report: DeliveredReport,
+    source: FeedbackSource,
+  ): Promise<FeedbackResult> {
+    const { email } = await recipientOf(m, d.customer_id);
+    if (report.recipient !== null && ownEntries([report], email).foreign)
+      return this.ignoreOtherRecipient(m, d, source, 'delivered');
+    const fresh = await this.recordEvent(m, d, source, 'delivered', {});
+    // Forward only: a delivery notice after a bounce or a complaint changes nothing.
+    if (!fresh || !['sent', 'unknown'].includes(d.status)) {
+      return { deliveryId: d.id, status: d.status, ignored: true };
+    }
+    const now = this.clock.now();
+    await markDelivered(m, d.id, now);
+    await this.audit.record(
+      transitionAudit(d, 'delivered', {
+        reason: null,
+        actor: source,
+        at: now,
+        data: { previous: d.status },
+      }),
+      m,
+    );
+    return { deliveryId: d.id, status: 'delivered', ignored: false };
   }
 
   private async complaint(
     m: EntityManager,
     d: FeedbackDelivery,
     report: Extract<FeedbackReport, { type: 'complaint' }>,
+    source: FeedbackSource,
   ): Promise<FeedbackResult> {
     const { email } = await recipientOf(m, d.customer_id);
     if (ownEntries([report], email).foreign)
-      return this.ignoreOtherRecipient(m, d, 'arf', 'complaint');
+      return this.ignoreOtherRecipient(m, d, source, 'complaint');
     // Reported by a third party: stored only masked (the audit row is append-only).
     const feedbackType = maskPersonal(report.feedbackType).slice(0, 40);
-    const fresh = await this.recordEvent(m, d, 'arf', 'complained', { feedbackType });
+    const fresh = await this.recordEvent(m, d, source, 'complained', { feedbackType });
     if (!fresh) return { deliveryId: d.id, status: d.status, ignored: true };
     const now = this.clock.now();
-    await this.transition(m, d, 'complained', feedbackType, 'arf', { feedbackType });
+    await this.transition(m, d, 'complained', feedbackType, source, { feedbackType });
     // The delivery's own address, never the one the report names.
     if (email) {
       await this.suppress(m, d, email, 'complaint', 'spam complaint (ARF)');
@@ -123,12 +172,13 @@ export class EmailReportFeedback {
     m: EntityManager,
     d: FeedbackDelivery,
     report: Extract<FeedbackReport, { type: 'bounce' }>,
+    source: FeedbackSource,
   ): Promise<FeedbackResult> {
     // Only entries about the delivery's own address count; the suppression is of that address.
     const person = await recipientOf(m, d.customer_id);
     const email = person.email;
     const own = ownEntries(report.recipients, email);
-    if (own.foreign) return this.ignoreOtherRecipient(m, d, 'dsn', 'bounce');
+    if (own.foreign) return this.ignoreOtherRecipient(m, d, source, 'bounce');
     const hard = own.entries.find((r) => r.status.startsWith('5.'));
     const soft = own.entries.find((r) => r.status.startsWith('4.'));
     const r = hard ?? soft;
@@ -140,14 +190,14 @@ export class EmailReportFeedback {
       emails: [...(person.values.emails ?? []), r.recipient],
     });
     const status = safeStatus(r.status);
-    const fresh = await this.recordEvent(m, d, 'dsn', hard ? 'bounced' : 'soft_bounce', {
+    const fresh = await this.recordEvent(m, d, source, hard ? 'bounced' : 'soft_bounce', {
       status,
       action: r.action ? maskPersonal(r.action).slice(0, 40) : null,
       diagnostic,
     });
     if (!fresh) return { deliveryId: d.id, status: d.status, ignored: true };
     if (hard) {
-      await this.transition(m, d, 'bounced', status, 'dsn', { status, diagnostic });
+      await this.transition(m, d, 'bounced', status, source, { status, diagnostic });
       if (email) {
         await this.suppress(m, d, email, 'hard_bounce', `bounce ${status}`);
       }
@@ -170,7 +220,7 @@ export class EmailReportFeedback {
         deliveryId: d.id,
         channel: 'email',
         reason: status,
-        actor: 'dsn',
+        actor: source,
         at: this.clock.now(),
         data: { status, count },
       },
@@ -190,8 +240,8 @@ export class EmailReportFeedback {
   private async ignoreOtherRecipient(
     m: EntityManager,
     d: FeedbackDelivery,
-    source: 'dsn' | 'arf',
-    report: 'bounce' | 'complaint',
+    source: FeedbackSource,
+    report: 'bounce' | 'complaint' | 'delivered',
   ): Promise<FeedbackResult> {
     const fresh = await this.recordEvent(m, d, source, 'ignored_other_recipient', { report });
     if (fresh) {
@@ -249,7 +299,7 @@ export class EmailReportFeedback {
   private recordEvent(
     m: EntityManager,
     d: FeedbackDelivery,
-    source: 'dsn' | 'arf',
+    source: FeedbackSource,
     status: string,
     data: Record<string, unknown>,
   ): Promise<boolean> {

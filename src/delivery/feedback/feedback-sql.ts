@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditEntry } from '../../audit-log/audit-writer';
 import { auditEventType } from '../../audit-log/audit-event-types';
 import type { PersonalValues } from '../../common/mask-personal';
+import type { FeedbackSource } from './report-parser';
 
 /** A delivery a provider event is about, locked for the event's transaction. */
 export interface FeedbackDelivery {
@@ -38,6 +39,12 @@ const LOCK_EMAIL_DELIVERY_BY_ID = lockDeliveryWhere(`id = ANY($1::uuid[]) AND ch
 const LOCK_EMAIL_DELIVERY_BY_MESSAGE_ID = lockDeliveryWhere(
   `provider_id = ANY($1::text[]) AND channel = 'email'`,
 );
+
+/** Forward only: a delivery already bounced, complained or failed stays so. */
+const MARK_DELIVERED = `
+  UPDATE deliveries SET status = 'delivered', provider_status = 'delivered', finished_at = $2,
+         updated_at = $2
+   WHERE id = $1 AND status IN ('sent', 'unknown')`;
 
 const PROVIDER_ID_EXISTS = `SELECT 1 FROM deliveries WHERE provider_id = $1 LIMIT 1`;
 
@@ -95,6 +102,20 @@ export async function lockEmailDelivery(
   return rows[0] ?? null;
 }
 
+/** An e-mail delivery by the provider's own message ids, as recorded at hand-over. */
+export async function lockEmailDeliveryByProviderIds(
+  m: EntityManager,
+  providerIds: string[],
+): Promise<FeedbackDelivery | null> {
+  if (!providerIds.length) return null;
+  const rows: FeedbackDelivery[] = await m.query(LOCK_EMAIL_DELIVERY_BY_MESSAGE_ID, [providerIds]);
+  return rows[0] ?? null;
+}
+
+export async function markDelivered(m: EntityManager, id: string, at: Date): Promise<void> {
+  await m.query(MARK_DELIVERED, [id, at]);
+}
+
 export async function providerIdExists(ds: DataSource, providerId: string): Promise<boolean> {
   const rows: unknown[] = await ds.query(PROVIDER_ID_EXISTS, [providerId]);
   return rows.length > 0;
@@ -105,7 +126,7 @@ export async function recordDeliveryEvent(
   m: EntityManager,
   e: {
     deliveryId: string;
-    source: 'twilio' | 'dsn' | 'arf';
+    source: 'twilio' | FeedbackSource;
     status: string;
     providerId: string | null;
     data: Record<string, unknown>;

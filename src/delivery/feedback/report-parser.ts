@@ -18,6 +18,24 @@ export type FeedbackReport =
       deliveryIds: string[];
     };
 
+/** Who reported: a raw DSN or ARF message, or an e-mail provider's event webhook. */
+export type FeedbackSource = 'dsn' | 'arf' | 'ses' | 'sendgrid' | 'mailgun' | 'postmark';
+
+/** A provider's word that the recipient's server accepted the message. */
+export interface DeliveredReport {
+  type: 'delivered';
+  /** The address the event names, when it names one. */
+  recipient: string | null;
+  messageIds: string[];
+  deliveryIds: string[];
+}
+
+/**
+ * A report as a provider's event webhook gives it: the references a DSN carries, plus the
+ * provider's own message ids recorded at hand-over.
+ */
+export type ProviderReport = (FeedbackReport | DeliveredReport) & { providerIds?: string[] };
+
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 /** RFC 822-style field blocks ("Name: value", folded lines), split on blank lines. */
