@@ -257,9 +257,7 @@ describe('console routes follow the API roles', () => {
       method: 'post',
       path: `/console/follow-ups/${UNKNOWN}/resolve`,
       form: { note: 'done' },
-      api: [
-        { method: 'post', path: `/v1/follow-ups/${UNKNOWN}/resolve`, body: { note: 'done' } },
-      ],
+      api: [{ method: 'post', path: `/v1/follow-ups/${UNKNOWN}/resolve`, body: { note: 'done' } }],
     },
     // Integrations: outbound webhooks.
     'GET /console/webhooks': {
