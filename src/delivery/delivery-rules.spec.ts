@@ -102,7 +102,24 @@ describe('send-time checks', () => {
     accountManagerPhone: null,
     consent: [{ channel: 'email', topic: 'tips', status: 'confirmed', since: new Date(0) }],
     suppressed: false,
+    needsAttention: false,
   };
+  it('an open follow-up stops content and offers at hand-over, not service messages', () => {
+    expect(sendTimeProblem({ ...base, needsAttention: true })).toBe('needs_attention');
+    expect(sendTimeProblem({ ...base, category: 'promotional', needsAttention: true })).toBe(
+      'needs_attention',
+    );
+    // Suppression still comes first: it is the stronger reason to show.
+    expect(sendTimeProblem({ ...base, suppressed: true, needsAttention: true })).toBe('suppressed');
+    expect(
+      sendTimeProblem({
+        ...base,
+        category: 'service',
+        goal: 'announcement',
+        needsAttention: true,
+      }),
+    ).toBeNull();
+  });
   it('suppression beats consent; marketing needs a confirmed e-mail consent', () => {
     expect(sendTimeProblem(base)).toBeNull();
     expect(sendTimeProblem({ ...base, suppressed: true })).toBe('suppressed');

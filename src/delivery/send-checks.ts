@@ -38,6 +38,8 @@ export interface SendCheckInput {
   consent: readonly ConsentEntry[];
   /** Suppressed for this channel: its own address, or any address for a person-wide reason. */
   suppressed: boolean;
+  /** An open follow-up: the customer waits for a person, and content and offers wait too. */
+  needsAttention: boolean;
 }
 
 /**
@@ -51,6 +53,8 @@ export function sendTimeProblem(d: SendCheckInput): ReasonCode | null {
     if (d.kind !== 'business') return 'channel_not_allowed';
     if (!d.accountManagerPhone) return 'unreachable';
   }
+  // A follow-up opened after planning still stops what was planned: selling waits for a person.
+  if (d.needsAttention && d.category !== 'service') return 'needs_attention';
   const consent = { entries: d.consent, doubleOptIn: DOUBLE_OPT_IN };
   if (d.category === 'service') {
     return serviceConsentProblem(consent, d.channel, {

@@ -42,6 +42,7 @@ const customer: Recipient = {
   account_manager_email: null,
   erased: false,
   track_clicks: true,
+  needs_attention: false,
 };
 const granted = [
   { channel: 'email' as const, topic: 'tips', status: 'confirmed' as const, since: NOW },

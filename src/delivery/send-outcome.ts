@@ -67,6 +67,7 @@ export function checkBeforeSend(
     consent,
     // The planner's rule: a complaint about the e-mail also stops a planned SMS or call.
     suppressed: suppressedFor(row.channel === 'email' ? 'email' : 'phone', suppressions),
+    needsAttention: customer.needs_attention,
   });
   if (problem) return { kind: 'cancelled', reason: problem };
   const until = policy

@@ -12,13 +12,17 @@ export interface Recipient extends CustomerValues {
   erased: boolean;
   /** False when the customer asked not to have their clicks tracked. */
   track_clicks: boolean;
+  /** An open follow-up (one probe of its partial unique index). */
+  needs_attention: boolean;
 }
 
 /** In id order, so two batches sharing customers take their locks in the same order. */
 const LOCK_RECIPIENTS_FOR_SHARE = `
   SELECT id, kind, name, email, phone, company, locale, timezone, attributes, purchase_count,
          last_purchase_at, account_manager_phone, account_manager_email,
-         erased_at IS NOT NULL AS erased, track_clicks
+         erased_at IS NOT NULL AS erased, track_clicks,
+         EXISTS (SELECT 1 FROM follow_ups f
+                  WHERE f.customer_id = customers.id AND f.resolved_at IS NULL) AS needs_attention
     FROM customers WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`;
 
 /**
