@@ -5,7 +5,7 @@ import { invalid } from '../common/domain-error';
 import { firstDueAt, parseInstant, scheduleProblems, type Schedule } from '../planning/schedule';
 import type { Category, Channel, Goal } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
-import { channelProblems, goalTopicProblem } from './campaign-rules';
+import { goalTopicProblem } from './campaign-rules';
 import type { CampaignView } from './campaign-view';
 import { TemplatePort } from './ports';
 
@@ -63,7 +63,6 @@ export class CampaignDefinitionCheck {
     else {
       const p = goalTopicProblem(def.goal, def.topic, topic.category);
       if (p) errors.push(`topic: ${p}`);
-      errors.push(...channelProblems(def.channels, topic.category, def.audience));
     }
     if ((await this.templates.latestVersion(def.template)) === null)
       errors.push(`template ${def.template} does not exist`);

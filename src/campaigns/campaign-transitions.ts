@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { AudiencesService } from '../audiences/audiences.service';
 import { AuditWriter } from '../audit-log/audit-writer';
 import { Clock } from '../common/clock';
 import { conflict, invalid } from '../common/domain-error';
 import { cancelPlanned } from '../planned-deliveries/cancel-planned';
 import { firstDueAt } from '../planning/schedule';
 import { CampaignDefinitionCheck, definitionOf } from './campaign-definition';
+import { callableAudience, noCallsWarning } from './campaign-rules';
 import {
   allows,
   auditTypeOf,
@@ -34,6 +36,10 @@ type PlainMove = Extract<CampaignAction, 'pause' | 'resume' | 'cancel'>;
 export interface LaunchResult {
   campaign: CampaignView;
   step: { step: number; dueAt: Date };
+  /** Business contacts in the audience who can be called now (0 without voice). */
+  calls: number;
+  /** Not refusals: what the marketer should know about what was launched. */
+  warnings: string[];
 }
 
 /** The marketer's lifecycle moves: launch, pause, resume and cancel, each audited. */
@@ -47,6 +53,7 @@ export class CampaignTransitions {
     private readonly clock: Clock,
     private readonly definitions: CampaignDefinitionCheck,
     private readonly templates: TemplatePort,
+    private readonly audiences: AudiencesService,
   ) {}
 
   /**
@@ -113,8 +120,17 @@ export class CampaignTransitions {
         },
         m,
       );
-      this.logger.log({ campaignId: id, dueAt }, 'campaign launched');
-      return { campaign: toCampaignView(row), step: { step: 0, dueAt } };
+      const calls = before.channels.includes('voice')
+        ? await this.audiences.count(callableAudience(before.audience, before.topic), m)
+        : 0;
+      const warning = noCallsWarning(before.channels, calls);
+      this.logger.log({ campaignId: id, dueAt, calls }, 'campaign launched');
+      return {
+        campaign: toCampaignView(row),
+        step: { step: 0, dueAt },
+        calls,
+        warnings: warning === null ? [] : [warning],
+      };
     });
   }
 

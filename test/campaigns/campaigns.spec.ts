@@ -132,11 +132,6 @@ describe('/v1/campaigns', () => {
         { ...base, audience: { field: 'subscribedTo', op: 'eq', value: 'nosuchtopic' } },
         /^audience.*unknown topic "nosuchtopic"/,
       ],
-      [{ ...base, channels: ['voice'] }, /^channels: voice needs an audience limited to business/],
-      [
-        { ...voiceBusiness, topic: 'offers', goal: 'engagement' },
-        /^channels: voice is not allowed for promotional topics/,
-      ],
       [{ ...base, effectiveAt: '2027-01-01T00:00:00Z' }, /^effectiveAt is only for announcement/],
       [{ ...base, colour: 'red' }, /property colour should not exist/],
     ])('refuses %j', async (body, message) => {
@@ -151,6 +146,28 @@ describe('/v1/campaigns', () => {
       const res = await t.as(marketer).post('/v1/campaigns').send(voiceBusiness);
       expect(res.status).toBe(201);
       expect(res.body.channels).toEqual(['voice', 'email']);
+    });
+
+    it('accepts voice first over a mixed audience on an offers topic; launch warns that nobody can be called', async () => {
+      const res = await t
+        .as(marketer)
+        .post('/v1/campaigns')
+        .send({
+          ...base,
+          name: 'mixed calls',
+          topic: 'offers',
+          goal: 'engagement',
+          channels: ['voice', 'email', 'sms'],
+        });
+      expect(res.status).toBe(201);
+      const launched = await t.as(marketer).post(`/v1/campaigns/${res.body.id}/launch`).send({});
+      expect(launched.status).toBe(202);
+      expect(launched.body.calls).toBe(0);
+      expect(launched.body.warnings).toEqual([
+        expect.stringMatching(
+          /^channels: voice is listed but no business contact in the audience can be called/,
+        ),
+      ]);
     });
   });
 
