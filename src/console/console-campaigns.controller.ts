@@ -46,6 +46,7 @@ import {
   readCampaignForm,
   type CampaignForm,
 } from './campaign-form';
+import { campaignLive } from './campaign-live.presenter';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
@@ -200,6 +201,16 @@ export class ConsoleCampaignsController {
     @Res() res: Response,
   ): Promise<void> {
     await this.showCampaign(req, res, await this.campaigns.get(id), [], 200);
+  }
+
+  /** The campaign page's live figures: polled by console.js while the campaign is active. */
+  @Get('campaigns/:id/live')
+  @ConsoleMirrors(CONSOLE_NEEDS.campaignLive)
+  async live(@Param('id', uuid) id: string, @Req() req: ConsoleRequest) {
+    const c = await this.campaigns.get(id);
+    const progress = await this.campaigns.progress(c.id);
+    const mayEdit = mayUse(sessionOf(req).role, CONSOLE_NEEDS.editCampaign);
+    return campaignLive(c, progress, textsOf(req), mayEdit);
   }
 
   private async showCampaign(

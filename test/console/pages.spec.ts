@@ -1,4 +1,4 @@
-import { aCustomer, aDelivery } from '../support/builders';
+import { aCampaign, aCustomer, aDelivery } from '../support/builders';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 import { signInToConsole } from '../support/console-session';
 
@@ -69,6 +69,32 @@ describe('console pages: audit, templates, policies, keys', () => {
     const ro = await t.http.get('/console/templates/promo').set('Cookie', auditor.cookie);
     expect(ro.text).toContain('readonly');
     expect(ro.text).not.toContain('Save as a new version');
+  });
+
+  it('campaign live figures: JSON for the page script, moves by role, 404 for an unknown campaign, sign-in required', async () => {
+    const id = await aCampaign(t.db, { name: 'live one', status: 'running' });
+    const customerId = await aCustomer(t.db, { externalId: 'live-1', email: 'live@mail.example' });
+    await aDelivery(t.db, { campaignId: id, customerId, status: 'sent' });
+    const marketer = await signIn(await t.keyFor('marketer'));
+    const live = await t.http.get(`/console/campaigns/${id}/live`).set('Cookie', marketer.cookie);
+    expect(live.status).toBe(200);
+    expect(live.body).toMatchObject({
+      status: 'running',
+      statusLabel: 'running',
+      active: true,
+      progress: { sent: 1, planned: 1 },
+      moves: { launch: false, pause: true, resume: false, cancel: true },
+    });
+    const auditor = await signIn(await t.keyFor('auditor'));
+    const ro = await t.http.get(`/console/campaigns/${id}/live`).set('Cookie', auditor.cookie);
+    expect(ro.body.moves).toEqual({ launch: false, pause: false, resume: false, cancel: false });
+    const unknown = await t.http
+      .get('/console/campaigns/7d444840-9dc0-11d1-b245-5ffdce74fad2/live')
+      .set('Cookie', marketer.cookie);
+    expect(unknown.status).toBe(404);
+    const anonymous = await t.http.get(`/console/campaigns/${id}/live`);
+    expect(anonymous.status).not.toBe(200);
+    expect(JSON.stringify(anonymous.body ?? {})).not.toContain('live one');
   });
 
   it('policies: admin edits with validation messages and sees the history; a marketer only reads', async () => {
@@ -337,13 +363,13 @@ describe('console pages: audit, templates, policies, keys', () => {
     expect(en.status).toBe(200);
     expect(en.text).toMatch(/<dd id="progress-failed">1<\/dd>/);
     expect(en.text).toMatch(
-      /<dd id="progress-unknown">3 <small[^>]*>fate unknown after a crash; never re-sent<\/small><\/dd>/,
+      /<dd><span id="progress-unknown">3<\/span> <small[^>]*>fate unknown after a crash; never re-sent<\/small><\/dd>/,
     );
     const ru = await t.http
       .get(`/console/campaigns/${id}`)
       .set('Cookie', cookie.replace('tactful_console_lang=en', 'tactful_console_lang=ru'));
     expect(ru.text).toMatch(
-      /<dd id="progress-unknown">3 <small[^>]*>судьба неизвестна после сбоя; повторно не отправляется<\/small><\/dd>/,
+      /<dd><span id="progress-unknown">3<\/span> <small[^>]*>судьба неизвестна после сбоя; повторно не отправляется<\/small><\/dd>/,
     );
     const api = await t.as(marketerKey).get(`/v1/campaigns/${id}/progress`);
     expect(api.body).toMatchObject({
