@@ -1,6 +1,5 @@
 import type { Response } from 'express';
 import { compiledTemplate } from '../mail/system-mail';
-import { NOT_FOUND_HTML } from '../unsubscribe/unsubscribe.service';
 
 /**
  * Public pages need no scripts, images or other origins; forms post to this origin. Set here
@@ -28,9 +27,4 @@ export function sendPage(res: Response, status: number, html: string): void {
     })
     .type('text/html; charset=utf-8')
     .send(html);
-}
-
-/** The same plain page as /u/:token for every bad link (forged, altered, expired, unknown). */
-export function sendNotFound(res: Response): void {
-  sendPage(res, 404, NOT_FOUND_HTML);
 }

@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   Param,
   PayloadTooLargeException,
   Post,
@@ -14,9 +15,11 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/roles.decorator';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { sendLinkNotValid } from '../preferences/link-not-valid';
 import { multipartBoundary, multipartField, readLimited } from './multipart-field';
 import {
-  NOT_FOUND_HTML,
   ONE_CLICK_DONE_TEXT,
   UnsubscribeService,
   type RequestEvidence,
@@ -25,13 +28,6 @@ import {
 /** A one-click body is 26 bytes; a multipart one a few hundred. */
 const MULTIPART_LIMIT = 16 * 1024;
 const ONE_CLICK = 'One-Click';
-
-const notFound = (res: Response) =>
-  res
-    .status(404)
-    .set('Cache-Control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(NOT_FOUND_HTML);
 
 const evidenceOf = (req: Request): RequestEvidence => ({
   ip: req.ip ?? req.socket.remoteAddress ?? null,
@@ -48,15 +44,19 @@ const evidenceOf = (req: Request): RequestEvidence => ({
 @UseGuards(ThrottlerGuard)
 @Controller('u')
 export class UnsubscribeController {
-  constructor(private readonly unsubscribe: UnsubscribeService) {}
+  constructor(
+    private readonly unsubscribe: UnsubscribeService,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
 
   @Get(':token')
-  async page(@Param('token') token: string, @Res() res: Response): Promise<void> {
+  async page(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const target = await this.unsubscribe.resolve(token);
-    if (!target) {
-      notFound(res);
-      return;
-    }
+    if (!target) return sendLinkNotValid(req, res, this.settings.company);
     const html = await this.unsubscribe.render(target, `/u/${token}`, false);
     res.status(200).set('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
@@ -69,10 +69,7 @@ export class UnsubscribeController {
     @Res() res: Response,
   ): Promise<void> {
     const target = await this.unsubscribe.resolve(token);
-    if (!target) {
-      notFound(res);
-      return;
-    }
+    if (!target) return sendLinkNotValid(req, res, this.settings.company);
     if ((await oneClickField(req)) !== ONE_CLICK)
       throw new BadRequestException(['List-Unsubscribe must be One-Click']);
     await this.unsubscribe.unsubscribe(target, evidenceOf(req));

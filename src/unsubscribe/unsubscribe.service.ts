@@ -9,11 +9,6 @@ import { ALL_TOPICS, ConsentService, FLOW_SOURCES } from '../consent';
 import type { LinkTokenPayload } from '../tokens/link-token.service';
 import { LinkTokenService } from '../tokens/link-token.service';
 
-/** The same page for every failure (forged, altered, truncated, expired, unknown customer). */
-export const NOT_FOUND_HTML =
-  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head>' +
-  '<body><h1>Not found</h1><p>This link is not valid.</p></body></html>\n';
-
 export const ONE_CLICK_DONE_TEXT = 'Unsubscribed.\n';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
