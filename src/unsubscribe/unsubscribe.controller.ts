@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  Body,
   Controller,
   Get,
   HttpCode,
@@ -57,7 +58,7 @@ export class UnsubscribeController {
   ): Promise<void> {
     const target = await this.unsubscribe.resolve(token);
     if (!target) return sendLinkNotValid(req, res, this.settings.company);
-    const html = await this.unsubscribe.render(target, `/u/${token}`, false);
+    const html = await this.unsubscribe.render(target, `/u/${token}`, null);
     res.status(200).set('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
 
@@ -72,16 +73,43 @@ export class UnsubscribeController {
     if (!target) return sendLinkNotValid(req, res, this.settings.company);
     if ((await oneClickField(req)) !== ONE_CLICK)
       throw new BadRequestException(['List-Unsubscribe must be One-Click']);
-    await this.unsubscribe.unsubscribe(target, evidenceOf(req));
+    const undo = await this.unsubscribe.unsubscribe(target, evidenceOf(req), token);
     res.status(200).set('Cache-Control', 'no-store');
     // Our own page's button gets a page back; a mailbox provider gets a tiny plain answer.
     if (req.accepts(['text/plain', 'text/html']) === 'text/html' && req.get('accept')) {
       res
         .type('text/html; charset=utf-8')
-        .send(await this.unsubscribe.render(target, `/u/${token}`, true));
+        .send(await this.unsubscribe.render(target, `/u/${token}`, { kind: 'done', undo }));
     } else {
       res.type('text/plain; charset=utf-8').send(ONE_CLICK_DONE_TEXT);
     }
+  }
+
+  /** "Undo" on the unsubscribed page (urlencoded form with the signed `undo` field). */
+  @Post(':token/undo')
+  @HttpCode(200)
+  async undo(
+    @Param('token') token: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const target = await this.unsubscribe.resolve(token);
+    if (!target) return sendLinkNotValid(req, res, this.settings.company);
+    const field =
+      req.is('application/x-www-form-urlencoded') && typeof body === 'object' && body !== null
+        ? (body as Record<string, unknown>).undo
+        : undefined;
+    const undone = await this.unsubscribe.undo(target, token, field, evidenceOf(req));
+    res
+      .status(undone ? 200 : 410)
+      .set('Cache-Control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(
+        await this.unsubscribe.render(target, `/u/${token}`, {
+          kind: undone ? 'undone' : 'undo_gone',
+        }),
+      );
   }
 }
 
