@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
+import { IsIanaTimeZone } from '../common/validators';
 import {
   IsBoolean,
   IsIn,
@@ -238,6 +239,10 @@ export class EnvironmentVariables {
   // Outcomes: click tracking, attribution and guardrails.
 
   // The console and the public pages.
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsIanaTimeZone({ message: 'COMPANY_TIMEZONE must be an IANA time zone such as Europe/Moscow' })
+  COMPANY_TIMEZONE?: string;
 
   // Integrations: provider webhooks, metrics.
 
@@ -298,6 +303,8 @@ export interface Settings {
   // Outcomes.
 
   // The console and the public pages.
+  /** The zone the console shows times in unless the viewer picks another (IANA). */
+  companyTimezone: string;
 
   // Integrations.
 
@@ -380,6 +387,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     // Outcomes.
 
     // The console and the public pages.
+    companyTimezone: parsed.COMPANY_TIMEZONE ?? 'Europe/Moscow',
 
     // Integrations.
 

@@ -2,6 +2,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   NotFoundException,
   Param,
   ParseUUIDPipe,
@@ -46,7 +47,10 @@ import {
   readCampaignForm,
   type CampaignForm,
 } from './campaign-form';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
 import { campaignLive } from './campaign-live.presenter';
+import { channelList, goalLabel, scheduleSentence } from './labels';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
@@ -73,6 +77,7 @@ export class ConsoleCampaignsController {
     private readonly audiences: AudiencesService,
     private readonly templates: TemplatesService,
     private readonly topics: TopicsService,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   @Get('campaigns')
@@ -85,8 +90,17 @@ export class ConsoleCampaignsController {
     const progress = new Map(
       (await this.campaigns.progressOf(launched)).map((p, i) => [launched[i].id, p]),
     );
-    const rows = items.map((c) => campaignListRow(c, progress.get(c.id) ?? null, t, lang));
+    const titles = await this.topicTitles(lang);
+    const rows = items.map((c) =>
+      campaignListRow(c, progress.get(c.id) ?? null, t, lang, titles.get(c.topic)),
+    );
     page(req, res, 'campaigns', { title: t.campaigns, section: 'campaigns', campaigns: rows });
+  }
+
+  /** Topic key → its title in the console's language (the key when it has none). */
+  private async topicTitles(lang: 'ru' | 'en'): Promise<Map<string, string>> {
+    const topics = await this.topics.list(true);
+    return new Map(topics.map((x) => [x.key, x.title[lang] ?? x.title.en ?? x.key]));
   }
 
   private async choices() {
@@ -238,7 +252,10 @@ export class ConsoleCampaignsController {
       status,
       c,
       statusLabel: statusLabel(t, c.status),
-      schedule: JSON.stringify(c.schedule),
+      schedule: scheduleSentence(lang, c.schedule, this.settings.companyTimezone),
+      topicTitle: (await this.topicTitles(lang)).get(c.topic) ?? c.topic,
+      goalLabel: goalLabel(lang, c.goal),
+      channelList: channelList(lang, c.channels),
       audienceJson: JSON.stringify(c.audience, null, 2),
       progress,
       skippedBars: skippedBars(progress, t),

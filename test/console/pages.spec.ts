@@ -1,6 +1,8 @@
 import { aCampaign, aCustomer, aDelivery } from '../support/builders';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 import { signInToConsole } from '../support/console-session';
+import { ConsentService } from '../../src/consent/consent.service';
+import { DashboardService } from '../../src/console/dashboard.service';
 
 /** Audit, templates, policies and keys pages over plain HTTP with a signed-in cookie. */
 describe('console pages: audit, templates, policies, keys', () => {
@@ -95,6 +97,29 @@ describe('console pages: audit, templates, policies, keys', () => {
     const anonymous = await t.http.get(`/console/campaigns/${id}/live`);
     expect(anonymous.status).not.toBe(200);
     expect(JSON.stringify(anonymous.body ?? {})).not.toContain('live one');
+  });
+
+  it('dashboard: unsubscribes per week count customers per channel, not ledger rows (one STOP = 1)', async () => {
+    const dashboard = t.app.get(DashboardService);
+    const total = async () => (await dashboard.unsubscribes()).reduce((a, w) => a + w.n, 0);
+    const before = await total();
+    const consents = t.app.get(ConsentService);
+    const customerId = await aCustomer(t.db, { externalId: 'stop-1', phone: '+79160000111' });
+    const change = (topic: string, action: 'grant' | 'withdraw') =>
+      consents.record({
+        customerId,
+        channel: 'sms',
+        topic,
+        action,
+        source: action === 'grant' ? 'web-form' : 'sms-keyword',
+        confirmed: action === 'grant' ? true : undefined,
+        evidence: { wording: 'Yes, text me', wordingVersion: 'sms-1' },
+        actor: action === 'grant' ? 'test' : 'sms:SM1',
+      });
+    for (const topic of ['tips', 'offers']) await change(topic, 'grant');
+    // One STOP: every SMS topic withdrawn in the same moment.
+    for (const topic of ['tips', 'offers', '*']) await change(topic, 'withdraw');
+    expect(await total()).toBe(before + 1);
   });
 
   it('policies: admin edits with validation messages and sees the history; a marketer only reads', async () => {
