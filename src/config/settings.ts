@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIanaTimeZone } from '../common/validators';
 import {
   IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
   IsString,
+  IsTimeZone,
   IsUrl,
   Matches,
   Max,
@@ -241,7 +241,7 @@ export class EnvironmentVariables {
   // The console and the public pages.
   @IsOptional()
   @Transform(blankToUndefined)
-  @IsIanaTimeZone({ message: 'COMPANY_TIMEZONE must be an IANA time zone such as Europe/Moscow' })
+  @IsTimeZone({ message: 'COMPANY_TIMEZONE must be an IANA time zone such as Europe/Moscow' })
   COMPANY_TIMEZONE?: string;
 
   // Integrations: provider webhooks, metrics.
