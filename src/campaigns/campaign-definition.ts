@@ -5,6 +5,7 @@ import { invalid } from '../common/domain-error';
 import { firstDueAt, parseInstant, scheduleProblems, type Schedule } from '../planning/schedule';
 import type { Category, Channel, Goal } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
+import { announcementProblems, type AnnouncementTexts } from './announcement-texts';
 import { goalTopicProblem } from './campaign-rules';
 import type { CampaignView } from './campaign-view';
 import { TemplatePort } from './ports';
@@ -22,6 +23,8 @@ export interface CampaignDefinition {
   audience: Record<string, unknown>;
   schedule: Record<string, unknown>;
   effectiveAt: string | null;
+  /** Announcements' customer-facing words; undefined leaves them as they are. */
+  announcement?: AnnouncementTexts | null;
 }
 
 export const definitionOf = (c: CampaignView): CampaignDefinition => ({
@@ -34,6 +37,7 @@ export const definitionOf = (c: CampaignView): CampaignDefinition => ({
   audience: c.audience,
   schedule: c.schedule as unknown as Record<string, unknown>,
   effectiveAt: c.effectiveAt?.toISOString() ?? null,
+  announcement: c.announcement,
 });
 
 const TOPIC_OF_CAMPAIGN = `SELECT category, archived_at FROM topics WHERE key = $1 FOR SHARE`;
@@ -94,6 +98,9 @@ export class CampaignDefinitionCheck {
     } else if (def.effectiveAt !== null) {
       errors.push('effectiveAt is only for announcement campaigns');
     }
+    errors.push(...announcementProblems(def.announcement));
+    if (def.announcement && def.goal !== 'announcement')
+      errors.push('announcement is only for announcement campaigns');
     if (errors.length) throw invalid(errors);
     return (topic as { category: Category }).category;
   }

@@ -24,6 +24,9 @@ export const UPDATE_DEFINITION = `UPDATE campaigns SET name = $2, topic = $3, go
                 priority = $7, audience = $8, schedule = $9, effective_at = $10, updated_at = $11
          WHERE id = $1 RETURNING *`;
 
+/** Announcements' customer-facing words ($2 jsonb or null), set beside the definition. */
+export const SET_ANNOUNCEMENT = `UPDATE campaigns SET announcement = $2 WHERE id = $1 RETURNING *`;
+
 /** draft → scheduled at $6 with the pinned template versions and the content check. */
 export const MARK_LAUNCHED = `UPDATE campaigns SET status = 'scheduled', template_version = $2, reminder_template_version = $3,
                 acknowledged_warnings = $4, content_check = $5, launched_at = $6, updated_at = $6

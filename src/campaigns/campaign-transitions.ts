@@ -8,6 +8,7 @@ import { cancelPlanned } from '../planned-deliveries/cancel-planned';
 import { firstDueAt } from '../planning/schedule';
 import { CampaignDefinitionCheck, definitionOf } from './campaign-definition';
 import { callableAudience, noCallsWarning } from './campaign-rules';
+import { hasAnnouncementTexts } from './announcement-texts';
 import {
   allows,
   auditTypeOf,
@@ -67,6 +68,11 @@ export class CampaignTransitions {
       if (!allows(before.status, 'launch')) throw conflict([refusal(id, before.status, 'launch')]);
       const now = this.clock.now();
       const category = await this.definitions.check(definitionOf(before), now, m);
+      // Customers read the announcement's own words, never the internal campaign name.
+      if (before.goal === 'announcement' && !hasAnnouncementTexts(before.announcement))
+        throw invalid([
+          'announcement: an announcement needs its customer-facing title and summary before launch, e.g. { "ru": { "title": "…", "summary": "…" } }',
+        ]);
       const templateVersion = await this.templates.latestVersion(before.template);
       if (templateVersion === null) throw invalid([`template ${before.template} does not exist`]);
       let reminderVersion: number | null = null;

@@ -1,6 +1,7 @@
 import type { Channel, Goal } from '../policy/engine';
 import type { Schedule } from '../planning/schedule';
 import type { CampaignStatus } from './campaign-lifecycle';
+import type { AnnouncementTexts } from './announcement-texts';
 import type { ContentCheckResult } from './ports';
 
 export interface CampaignView {
@@ -17,6 +18,8 @@ export interface CampaignView {
   audience: Record<string, unknown>;
   schedule: Schedule;
   effectiveAt: Date | null;
+  /** Announcements: the customer-facing title and summary per locale. */
+  announcement: AnnouncementTexts | null;
   status: CampaignStatus;
   acknowledgedWarnings: boolean;
   contentCheck: ContentCheckResult | null;
@@ -41,6 +44,7 @@ export interface CampaignRow {
   audience: Record<string, unknown>;
   schedule: Schedule;
   effective_at: Date | null;
+  announcement: AnnouncementTexts | null;
   status: CampaignStatus;
   paused_from: 'scheduled' | 'running' | null;
   acknowledged_warnings: boolean;
@@ -65,6 +69,7 @@ export const toCampaignView = (r: CampaignRow): CampaignView => ({
   audience: r.audience,
   schedule: r.schedule,
   effectiveAt: r.effective_at,
+  announcement: r.announcement ?? null,
   status: r.status,
   acknowledgedWarnings: r.acknowledged_warnings,
   contentCheck: r.content_check,

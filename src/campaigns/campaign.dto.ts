@@ -21,6 +21,7 @@ import {
 import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
 import { CAMPAIGN_STATUSES, CHANNELS, GOALS, type CampaignStatus } from './campaign-rules';
 import type { Channel, Goal } from '../policy/engine';
+import type { AnnouncementTexts } from './announcement-texts';
 
 const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
@@ -81,6 +82,17 @@ export class CreateCampaignDto {
   // Outcomes: click tracking, holdout, attribution, guardrails.
 
   // The console: customer-facing texts.
+  @ApiPropertyOptional({
+    nullable: true,
+    example: { ru: { title: 'Новые часы работы', summary: 'С 1 марта мы открыты с 9 до 21.' } },
+    description:
+      'Announcements: the customer-facing title and summary per locale (required to launch one); templates see campaign.title and campaign.summary',
+  })
+  @IsOptional()
+  @IsObject({
+    message: 'announcement must be an object such as { "ru": { "title": "…", "summary": "…" } }',
+  })
+  announcement?: AnnouncementTexts | null;
 
   // Replies: who reads them.
 }
@@ -143,6 +155,17 @@ export class PatchCampaignDto {
   // Outcomes: click tracking, holdout, attribution, guardrails.
 
   // The console: customer-facing texts.
+  @ApiPropertyOptional({
+    nullable: true,
+    example: { ru: { title: 'Новые часы работы', summary: 'С 1 марта мы открыты с 9 до 21.' } },
+    description:
+      'Announcements: the customer-facing title and summary per locale (required to launch one); templates see campaign.title and campaign.summary',
+  })
+  @IsOptional()
+  @IsObject({
+    message: 'announcement must be an object such as { "ru": { "title": "…", "summary": "…" } }',
+  })
+  announcement?: AnnouncementTexts | null;
 
   // Replies: who reads them.
 }

@@ -25,9 +25,11 @@ import {
   definitionParams,
   INSERT_DRAFT,
   listCampaigns,
+  SET_ANNOUNCEMENT,
   UPDATE_DEFINITION,
   updateCampaign,
 } from './campaign-repository';
+import { cleanAnnouncement } from './announcement-texts';
 import { CampaignTransitions, type LaunchResult } from './campaign-transitions';
 import { toCampaignView, type CampaignRow, type CampaignView } from './campaign-view';
 
@@ -64,6 +66,7 @@ export class CampaignsService {
         audience: dto.audience,
         schedule: dto.schedule,
         effectiveAt: dto.effectiveAt ?? null,
+        announcement: dto.announcement ?? null,
       },
       actor,
     );
@@ -74,11 +77,17 @@ export class CampaignsService {
     return this.dataSource.transaction(async (m) => {
       const now = this.clock.now();
       await this.definitions.check(def, now, m);
-      const [row]: CampaignRow[] = await m.query(INSERT_DRAFT, [
+      const [inserted]: CampaignRow[] = await m.query(INSERT_DRAFT, [
         ...definitionParams(def),
         actor,
         now,
       ]);
+      const row = def.announcement
+        ? await updateCampaign(m, SET_ANNOUNCEMENT, [
+            inserted.id,
+            cleanAnnouncement(def.announcement),
+          ])
+        : inserted;
       const view = toCampaignView(row);
       await this.audit.record(
         { type: 'campaign.created', campaignId: view.id, actor, at: now, data: { after: view } },
@@ -123,10 +132,16 @@ export class CampaignsService {
           dto.effectiveAt === undefined
             ? (before.effectiveAt?.toISOString() ?? null)
             : dto.effectiveAt,
+        announcement: dto.announcement === undefined ? before.announcement : dto.announcement,
       };
       const now = this.clock.now();
       await this.definitions.check(def, now, m);
-      const row = await updateCampaign(m, UPDATE_DEFINITION, [id, ...definitionParams(def), now]);
+      let row = await updateCampaign(m, UPDATE_DEFINITION, [id, ...definitionParams(def), now]);
+      if (dto.announcement !== undefined)
+        row = await updateCampaign(m, SET_ANNOUNCEMENT, [
+          id,
+          def.announcement ? cleanAnnouncement(def.announcement) : null,
+        ]);
       const after = toCampaignView(row);
       await this.audit.record(
         {

@@ -21,6 +21,7 @@ import { CustomersFillfactor1765800001000 } from './1765800001000-customers-fill
 // Outcomes (clicks, conversions, holdouts, guardrails).
 
 // The console and the public pages.
+import { CampaignAnnouncement1797100000000 } from './1797100000000-campaign-announcement';
 
 // Integrations (provider events, outbound webhooks).
 
@@ -51,6 +52,7 @@ export const MIGRATIONS = [
   // Outcomes.
 
   // The console and the public pages.
+  CampaignAnnouncement1797100000000,
 
   // Integrations.
 

@@ -23,6 +23,7 @@ export interface ClaimedDelivery {
   attempts: number;
   campaign_name: string;
   effective_at: Date | null;
+  announcement?: Record<string, { title: string; summary: string }> | null;
   topic_title: Record<string, string> | null;
 }
 
@@ -48,7 +49,7 @@ const CLAIM_DUE_DELIVERIES = `
   )
   SELECT d.id, d.campaign_id, d.step, d.customer_id, d.channel, d.category, d.topic, d.goal,
          d.template_name, d.template_version, d.policy_version, d.consent_event_id::text AS consent_event_id,
-         d.attempts, c.name AS campaign_name, c.effective_at, t.title AS topic_title
+         d.attempts, c.name AS campaign_name, c.effective_at, c.announcement, t.title AS topic_title
     FROM claimed cl
     JOIN deliveries d ON d.id = cl.id
     JOIN campaigns c ON c.id = d.campaign_id
