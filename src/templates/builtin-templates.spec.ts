@@ -146,6 +146,19 @@ describe('built-in templates', () => {
     expect(b.channel === 'sms' && b.body).toMatch(/Reply STOP/);
   });
 
+  it.each(['tips', 'review-request'])(
+    'keeps the English %s SMS in GSM-7 and one segment for a company with a Latin name',
+    async (name) => {
+      const msg = await service.render(
+        name,
+        1,
+        'sms',
+        context('en', { company: { name: 'Shop Example', address: '1 High Street' } }),
+      );
+      expect(msg).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    },
+  );
+
   it('says when a template has no part for a channel', async () => {
     await expect(service.render('review-reminder', 1, 'voice', context('ru'))).rejects.toThrow(
       /no voice part/,

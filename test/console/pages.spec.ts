@@ -122,6 +122,24 @@ describe('console pages: audit, templates, policies, keys', () => {
     expect(await total()).toBe(before + 1);
   });
 
+  it('templates: the SMS preview points at the character that forced UCS-2 and its GSM-7 stand-in', async () => {
+    const { cookie, csrf } = await signIn(await t.keyFor('marketer'));
+    const save = await t.http.post('/console/templates').set('Cookie', cookie).type('form').send({
+      _csrf: csrf,
+      name: 'degrees',
+      'part.en.subject': 'Care',
+      'part.en.text': 'Wash at 30 degrees.',
+      'part.en.sms': 'Shop tip: wash at 30° — and dry flat.',
+    });
+    expect(save.status).toBe(200);
+    const hint =
+      /<div class="warn sms-hint" id="sms-hint-en">([^]*?)<\/div>/.exec(save.text)?.[1] ?? '';
+    expect(hint).toContain('switched the SMS to UCS-2');
+    expect(hint).toMatch(/<code>°<\/code> \(character 21\): write instead <code> degrees<\/code>/);
+    expect(hint).toMatch(/<code>—<\/code> \(character 23\): write instead <code>-<\/code>/);
+    expect(hint).toMatch(/With the stand-ins, segments: <strong>1<\/strong>/);
+  });
+
   it('policies: admin edits with validation messages and sees the history; a marketer only reads', async () => {
     const { cookie, csrf } = await signIn(await t.keyFor('admin'));
     const page = await t.http.get('/console/policies/consumer').set('Cookie', cookie);
