@@ -50,7 +50,7 @@ import {
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { campaignLive } from './campaign-live.presenter';
-import { channelList, goalLabel, scheduleSentence } from './labels';
+import { audienceSentence, channelList, goalLabel, scheduleSentence } from './labels';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
@@ -256,6 +256,7 @@ export class ConsoleCampaignsController {
       topicTitle: (await this.topicTitles(lang)).get(c.topic) ?? c.topic,
       goalLabel: goalLabel(lang, c.goal),
       channelList: channelList(lang, c.channels),
+      audienceSentence: audienceSentence(lang, c.audience),
       audienceJson: JSON.stringify(c.audience, null, 2),
       progress,
       skippedBars: skippedBars(progress, t),

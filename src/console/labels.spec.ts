@@ -1,4 +1,4 @@
-import { channelList, counted, goalLabel, scheduleSentence } from './labels';
+import { audienceSentence, channelList, counted, goalLabel, scheduleSentence } from './labels';
 
 describe('console labels', () => {
   it('counts grammatically in Russian and English', () => {
@@ -54,5 +54,29 @@ describe('console labels', () => {
       scheduleSentence('en', { type: 'once', at: '2026-11-30T07:00:00Z' }, 'Europe/Moscow'),
     ).toBe('once, at 30 November 2026 at 10:00, Europe/Moscow time');
     expect(scheduleSentence('en', { type: 'now' }, 'UTC')).toBe('at launch');
+  });
+
+  it('says an audience filter as a sentence', () => {
+    expect(audienceSentence('en', {})).toBe('everyone');
+    expect(audienceSentence('ru', { all: [] })).toBe('все клиенты');
+    expect(
+      audienceSentence('en', {
+        all: [
+          { field: 'kind', op: 'eq', value: 'business' },
+          {
+            any: [
+              { field: 'locale', op: 'in', value: ['ru', 'kk'] },
+              { field: 'lastPurchaseAt', op: 'withinDays', value: 90 },
+            ],
+          },
+          { not: { field: 'email', op: 'exists', value: true } },
+        ],
+      }),
+    ).toBe(
+      'kind is business and (language is one of ru, kk or last purchase within the last 90 days) and not (email is set)',
+    );
+    expect(audienceSentence('ru', { field: 'subscribedTo', op: 'eq', value: 'tips' })).toBe(
+      'подписан на = tips',
+    );
   });
 });

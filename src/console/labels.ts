@@ -126,3 +126,108 @@ export function scheduleSentence(lang: ConsoleLang, s: Schedule, zone: string): 
   }).format(new Date(s.at));
   return `${w.once} ${at}, ${w.zoneTime(zone)}`;
 }
+
+const AUDIENCE_WORDS = {
+  en: {
+    everyone: 'everyone',
+    nobody: 'nobody',
+    and: ' and ',
+    or: ' or ',
+    not: 'not',
+    ops: {
+      eq: 'is',
+      ne: 'is not',
+      in: 'is one of',
+      nin: 'is none of',
+      gt: '>',
+      gte: '≥',
+      lt: '<',
+      lte: '≤',
+      contains: 'contains',
+      set: 'is set',
+      unset: 'is not set',
+      withinDays: (n: unknown) => `within the last ${String(n)} days`,
+      olderThanDays: (n: unknown) => `more than ${String(n)} days ago`,
+    },
+    fields: {
+      kind: 'kind',
+      locale: 'language',
+      subscribedTo: 'subscribed to',
+      lifecycleStage: 'lifecycle stage',
+      lastPurchaseAt: 'last purchase',
+      purchaseCount: 'purchases',
+    } as Record<string, string>,
+  },
+  ru: {
+    everyone: 'все клиенты',
+    nobody: 'никто',
+    and: ' и ',
+    or: ' или ',
+    not: 'не',
+    ops: {
+      eq: '=',
+      ne: '≠',
+      in: 'одно из',
+      nin: 'ни одно из',
+      gt: '>',
+      gte: '≥',
+      lt: '<',
+      lte: '≤',
+      contains: 'содержит',
+      set: 'указано',
+      unset: 'не указано',
+      withinDays: (n: unknown) => `за последние ${String(n)} дн.`,
+      olderThanDays: (n: unknown) => `более ${String(n)} дн. назад`,
+    },
+    fields: {
+      kind: 'тип клиента',
+      locale: 'язык',
+      subscribedTo: 'подписан на',
+      lifecycleStage: 'этап',
+      lastPurchaseAt: 'последняя покупка',
+      purchaseCount: 'покупок',
+    } as Record<string, string>,
+  },
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An audience filter as a sentence ("kind is business and language is ru"); depth-limited. */
+export function audienceSentence(lang: ConsoleLang, filter: unknown, depth = 0): string {
+  const w = AUDIENCE_WORDS[lang];
+  if (!isRecord(filter) || depth > 8) return JSON.stringify(filter) ?? '';
+  const group = (items: unknown[], sep: string) =>
+    items
+      .map((f) => {
+        const text = audienceSentence(lang, f, depth + 1);
+        return isRecord(f) && (Array.isArray(f.all) || Array.isArray(f.any)) ? `(${text})` : text;
+      })
+      .join(sep);
+  if (Object.keys(filter).length === 0) return w.everyone;
+  if (Array.isArray(filter.all)) return filter.all.length ? group(filter.all, w.and) : w.everyone;
+  if (Array.isArray(filter.any)) return filter.any.length ? group(filter.any, w.or) : w.nobody;
+  if (filter.not !== undefined)
+    return `${w.not} (${audienceSentence(lang, filter.not, depth + 1)})`;
+  const field = typeof filter.field === 'string' ? filter.field : '?';
+  const name = w.fields[field] ?? field;
+  const value = filter.value;
+  const shown = (v: unknown) =>
+    Array.isArray(v)
+      ? v.map((x) => String(x)).join(', ')
+      : typeof v === 'string'
+        ? v
+        : JSON.stringify(v);
+  switch (filter.op) {
+    case 'exists':
+      return `${name} ${value === false ? w.ops.unset : w.ops.set}`;
+    case 'withinDays':
+      return `${name} ${w.ops.withinDays(value)}`;
+    case 'olderThanDays':
+      return `${name} ${w.ops.olderThanDays(value)}`;
+    default: {
+      const op = w.ops[filter.op as 'eq'] ?? String(filter.op);
+      return `${name} ${op} ${shown(value)}`;
+    }
+  }
+}
