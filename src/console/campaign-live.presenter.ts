@@ -10,15 +10,10 @@ export interface CampaignLive {
   statusLabel: string;
   /** While true the page keeps polling. */
   active: boolean;
-  progress: {
-    audience: number;
-    planned: number;
-    sent: number;
-    deferred: number;
-    failed: number;
-    unknown: number;
-    cancelled: number;
-  };
+  progress: Pick<
+    CampaignProgress,
+    'audience' | 'planned' | 'sent' | 'deferred' | 'failed' | 'unknown' | 'cancelled'
+  >;
   /** The moves the marketer may make now (the page shows or hides its buttons). */
   moves: { launch: boolean; pause: boolean; resume: boolean; cancel: boolean };
   /** One sentence for screen readers, announced politely when status or sent changes. */

@@ -7,6 +7,7 @@ import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { FreshLinkService, isEmailAddress } from './fresh-link.service';
 import { sendLinkNotValid } from './link-not-valid';
+import { formField } from './pages';
 
 /**
  * The way forward from a link that no longer works: `POST /links/new` with an e-mail address
@@ -26,10 +27,7 @@ export class FreshLinkController {
   @Post('new')
   @HttpCode(200)
   ask(@Body() body: unknown, @Req() req: Request, @Res() res: Response): void {
-    const raw =
-      req.is('application/x-www-form-urlencoded') && typeof body === 'object' && body !== null
-        ? (body as Record<string, unknown>).email
-        : undefined;
+    const raw = formField(req, body, 'email');
     const email = typeof raw === 'string' ? raw.trim() : '';
     if (!isEmailAddress(email))
       return sendLinkNotValid(req, res, this.settings.company, 'invalid', 400);

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { compiledTemplate } from '../mail/system-mail';
 
 /**
@@ -27,4 +27,11 @@ export function sendPage(res: Response, status: number, html: string): void {
     })
     .type('text/html; charset=utf-8')
     .send(html);
+}
+
+/** A field of a public page's own urlencoded form; anything else (JSON, multipart) has none. */
+export function formField(req: Request, body: unknown, name: string): unknown {
+  return req.is('application/x-www-form-urlencoded') && typeof body === 'object' && body !== null
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
 }

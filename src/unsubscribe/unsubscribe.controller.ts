@@ -19,6 +19,7 @@ import { Public } from '../auth/roles.decorator';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
 import { sendLinkNotValid } from '../preferences/link-not-valid';
+import { formField } from '../preferences/pages';
 import { multipartBoundary, multipartField, readLimited } from './multipart-field';
 import {
   ONE_CLICK_DONE_TEXT,
@@ -96,10 +97,7 @@ export class UnsubscribeController {
   ): Promise<void> {
     const target = await this.unsubscribe.resolve(token);
     if (!target) return sendLinkNotValid(req, res, this.settings.company);
-    const field =
-      req.is('application/x-www-form-urlencoded') && typeof body === 'object' && body !== null
-        ? (body as Record<string, unknown>).undo
-        : undefined;
+    const field = formField(req, body, 'undo');
     const undone = await this.unsubscribe.undo(target, token, field, evidenceOf(req));
     res
       .status(undone ? 200 : 410)
