@@ -99,6 +99,14 @@ const COLUMN_FIELDS = new Map<string, FieldSpec>([
   ['phone', { kind: 'presence', column: 'c.phone' }],
   ['hasEmail', { kind: 'boolean', column: "(c.email IS NOT NULL AND c.email <> '')" }],
   ['hasPhone', { kind: 'boolean', column: "(c.phone IS NOT NULL AND c.phone <> '')" }],
+  // A call is bridged from the account manager's phone (voice campaigns count who can be called).
+  [
+    'hasAccountManagerPhone',
+    {
+      kind: 'boolean',
+      column: "(c.account_manager_phone IS NOT NULL AND c.account_manager_phone <> '')",
+    },
+  ],
   ['createdAt', { kind: 'date', column: 'c.created_at' }],
   ['firstPurchaseAt', { kind: 'date', column: 'c.first_purchase_at' }],
   ['lastPurchaseAt', { kind: 'date', column: 'c.last_purchase_at' }],

@@ -258,14 +258,18 @@ export class EvidenceService {
 <html lang="${locale}">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(L.title)} — ${esc(c.externalId)}</title>
 <style>
 body { font: 12px/1.4 system-ui, sans-serif; margin: 2em; color: #111; }
 h1 { font-size: 18px; } h2 { font-size: 14px; margin-top: 2em; }
 table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #999; padding: 3px 5px; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #999; padding: 3px 5px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+.wide { overflow-x: auto; }
 th { background: #eee; } td.wording { font-style: italic; }
-dl { display: grid; grid-template-columns: max-content auto; gap: 2px 1em; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 1em; }
+dd { margin: 0; overflow-wrap: anywhere; }
+@media (max-width: 600px) { body { margin: 1em; } }
 @media print { body { margin: 0; } tr { page-break-inside: avoid; } }
 </style>
 </head>
@@ -282,17 +286,17 @@ dl { display: grid; grid-template-columns: max-content auto; gap: 2px 1em; }
 ${c.erasedAt ? `<dt>${esc(L.erased)}</dt><dd>${esc(when(c.erasedAt))}</dd>` : ''}
 </dl>
 <h2>${esc(L.consents)} (${b.consents.length})</h2>
-<table>${consentHead}
+<div class="wide"><table>${consentHead}
 ${consentRows(b.consents)}
-</table>
+</table></div>
 <h2>${esc(L.withdrawals)} (${b.withdrawals.length})</h2>
-<table>${consentHead}
+<div class="wide"><table>${consentHead}
 ${consentRows(b.withdrawals)}
-</table>
+</table></div>
 <h2>${esc(L.messages)} (${b.messages.length})</h2>
-<table><tr><th>${L.time}</th><th>${L.campaign}</th><th>${L.channel}</th><th>${L.topic}</th><th>${L.status}</th><th>${L.template}</th><th>${L.policy}</th><th>${L.consentRelied}</th><th>${L.wording}</th><th>${L.contentHash}</th><th>${L.delivery}</th></tr>
+<div class="wide"><table><tr><th>${L.time}</th><th>${L.campaign}</th><th>${L.channel}</th><th>${L.topic}</th><th>${L.status}</th><th>${L.template}</th><th>${L.policy}</th><th>${L.consentRelied}</th><th>${L.wording}</th><th>${L.contentHash}</th><th>${L.delivery}</th></tr>
 ${messageRows}
-</table>
+</table></div>
 </body>
 </html>
 `;

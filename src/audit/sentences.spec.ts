@@ -66,6 +66,14 @@ describe('timeline sentences', () => {
     ).toBe('Согласие отозвано: все темы по SMS (источник: sms-keyword)');
   });
 
+  it('quotes an SMS keyword as the customer wrote it, else the kind of keyword', () => {
+    const keyword = (data: Record<string, unknown>, ctx: SentenceContext) =>
+      sentence({ type: 'sms.keyword', reason: null, channel: 'sms', data }, ctx);
+    expect(keyword({ keyword: 'stop', written: 'СТОП' }, ru)).toBe('Клиент прислал SMS «СТОП»');
+    expect(keyword({ keyword: 'stop', written: 'Stop' }, en)).toBe('The customer texted “Stop”');
+    expect(keyword({ keyword: 'stop' }, ru)).toBe('Клиент прислал SMS «STOP»');
+  });
+
   it('lists preference changes', () => {
     const e = {
       type: 'preferences.changed',

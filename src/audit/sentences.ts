@@ -166,7 +166,8 @@ const SENTENCES: Record<AuditEventType, Sentence> = {
     return parts.length ? `${head}: ${parts.join('; ')}` : head;
   },
   'sms.keyword': ({ d, ru }) => {
-    const keyword = (str(d.keyword) ?? '').toUpperCase();
+    // As the customer wrote it («СТОП»); older rows only know the kind of keyword.
+    const keyword = str(d.written) ?? (str(d.keyword) ?? '').toUpperCase();
     return ru ? `Клиент прислал SMS «${keyword}»` : `The customer texted “${keyword}”`;
   },
   'suppression.added': ({ e, ctx, ru }) => {

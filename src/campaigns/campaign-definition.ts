@@ -5,7 +5,8 @@ import { invalid } from '../common/domain-error';
 import { firstDueAt, parseInstant, scheduleProblems, type Schedule } from '../planning/schedule';
 import type { Category, Channel, Goal } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
-import { channelProblems, goalTopicProblem } from './campaign-rules';
+import { announcementProblems, type AnnouncementTexts } from './announcement-texts';
+import { goalTopicProblem } from './campaign-rules';
 import type { CampaignGuardrails, CampaignView } from './campaign-view';
 import { TemplatePort } from './ports';
 
@@ -29,6 +30,8 @@ export interface CampaignDefinition {
   attributionDays?: number;
   trackClicks?: boolean;
   guardrails?: CampaignGuardrails | null;
+  /** Announcements' customer-facing words; undefined leaves them as they are. */
+  announcement?: AnnouncementTexts | null;
 }
 
 export const definitionOf = (c: CampaignView): CampaignDefinition => ({
@@ -46,6 +49,7 @@ export const definitionOf = (c: CampaignView): CampaignDefinition => ({
   attributionDays: c.attributionDays,
   trackClicks: c.trackClicks,
   guardrails: c.guardrails,
+  announcement: c.announcement,
 });
 
 const TOPIC_OF_CAMPAIGN = `SELECT category, archived_at FROM topics WHERE key = $1 FOR SHARE`;
@@ -75,7 +79,6 @@ export class CampaignDefinitionCheck {
     else {
       const p = goalTopicProblem(def.goal, def.topic, topic.category);
       if (p) errors.push(`topic: ${p}`);
-      errors.push(...channelProblems(def.channels, topic.category, def.audience));
     }
     if ((await this.templates.latestVersion(def.template)) === null)
       errors.push(`template ${def.template} does not exist`);
@@ -110,6 +113,9 @@ export class CampaignDefinitionCheck {
     // An announcement must reach everyone: a control group would keep some in the dark.
     if (def.goal === 'announcement' && (def.holdoutPercent ?? 0) > 0)
       errors.push('holdoutPercent must be 0 for announcements: they must reach everyone');
+    errors.push(...announcementProblems(def.announcement));
+    if (def.announcement && def.goal !== 'announcement')
+      errors.push('announcement is only for announcement campaigns');
     if (errors.length) throw invalid(errors);
     return (topic as { category: Category }).category;
   }

@@ -19,6 +19,7 @@ import {
   plannedContact,
   requiredHistoryDays,
   type CampaignMessage,
+  type Channel,
   emptyForecast,
   type Category,
   type ContactPolicy,
@@ -30,6 +31,7 @@ import {
   type ReasonCode,
 } from '../policy/engine';
 import { PoliciesService } from '../policy/policies.service';
+import { noCallsWarning } from './campaign-rules';
 import { CampaignsService } from './campaigns.service';
 import type { CampaignView } from './campaign-view';
 import { TemplatePort, type ContentCheckResult } from './ports';
@@ -81,6 +83,9 @@ export interface CampaignForecast extends ForecastResult {
   competitors: { id: string; name: string; priority: number; step: number; plansAt: Date }[];
   content?: ContentCheckResult;
   contentProblems?: string[];
+  /** Calls the engine plans (channels.voice): business contacts only. */
+  calls: number;
+  warnings: string[];
 }
 
 interface CompetitorRow {
@@ -231,7 +236,9 @@ export class CampaignForecastService {
         })),
       };
     });
-    return { ...result, ...content };
+    const calls = result.channels.voice ?? 0;
+    const warning = noCallsWarning(campaign.channels, calls);
+    return { ...result, ...content, calls, warnings: warning === null ? [] : [warning] };
   }
 
   /** The step a forecast looks at and when it is decided (never before now). */
@@ -359,6 +366,8 @@ function merge(total: ForecastResult, batch: ForecastResult): void {
   total.defer += batch.defer;
   addCounts(total.skip, batch.skip);
   addCounts(total.deferReasons, batch.deferReasons);
+  for (const [k, n] of Object.entries(batch.channels) as [Channel, number][])
+    total.channels[k] = (total.channels[k] ?? 0) + n;
   if (
     batch.earliestSendAt &&
     (!total.earliestSendAt || batch.earliestSendAt < total.earliestSendAt)

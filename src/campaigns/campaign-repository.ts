@@ -28,6 +28,8 @@ export const UPDATE_DEFINITION = `UPDATE campaigns SET name = $2, topic = $3, go
 
 /** The campaign's own Reply-To (null: REPLY_TO); kept apart from the definition's columns. */
 export const SET_REPLY_TO = `UPDATE campaigns SET reply_to = $2 WHERE id = $1 RETURNING *`;
+/** Announcements' customer-facing words ($2 jsonb or null), set beside the definition. */
+export const SET_ANNOUNCEMENT = `UPDATE campaigns SET announcement = $2 WHERE id = $1 RETURNING *`;
 
 /** draft → scheduled at $6 with the pinned template versions and the content check. */
 export const MARK_LAUNCHED = `UPDATE campaigns SET status = 'scheduled', template_version = $2, reminder_template_version = $3,

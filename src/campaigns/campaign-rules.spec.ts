@@ -1,4 +1,4 @@
-import { audienceOnlyBusiness, channelProblems, goalTopicProblem } from './campaign-rules';
+import { callableAudience, goalTopicProblem, noCallsWarning } from './campaign-rules';
 
 describe('campaign rules', () => {
   it('matches service goals with service topics only', () => {
@@ -9,44 +9,19 @@ describe('campaign rules', () => {
     expect(goalTopicProblem('engagement', 'care', 'service')).toMatch(/is a service topic/);
   });
 
-  it.each([
-    [{ field: 'kind', op: 'eq', value: 'business' }, true],
-    [{ field: 'kind', op: 'in', value: ['business'] }, true],
-    [
-      {
-        all: [
-          { field: 'locale', op: 'eq', value: 'ru' },
-          { field: 'kind', op: 'eq', value: 'business' },
-        ],
-      },
-      true,
-    ],
-    [
-      {
-        any: [
-          { field: 'kind', op: 'eq', value: 'business' },
-          { field: 'locale', op: 'eq', value: 'ru' },
-        ],
-      },
-      false,
-    ],
-    [{ field: 'kind', op: 'in', value: ['business', 'consumer'] }, false],
-    [{ not: { field: 'kind', op: 'eq', value: 'consumer' } }, false],
-    [{ field: 'kind', op: 'ne', value: 'consumer' }, false],
-    [{}, false],
-  ])('audienceOnlyBusiness(%j) is %s', (filter, expected) => {
-    expect(audienceOnlyBusiness(filter)).toBe(expected);
-  });
-
-  it('allows voice only for business audiences on non-promotional topics', () => {
-    const business = { field: 'kind', op: 'eq', value: 'business' };
-    expect(channelProblems(['email', 'sms'], 'promotional', {})).toEqual([]);
-    expect(channelProblems(['voice'], 'service', business)).toEqual([]);
-    expect(channelProblems(['voice'], 'content', {})).toEqual([
-      expect.stringMatching(/^channels: voice needs an audience limited to business/),
+  it('lists voice as a preference: callers are counted, not refused', () => {
+    const audience = { field: 'locale', op: 'eq', value: 'ru' };
+    expect(callableAudience(audience, 'offers').all).toEqual([
+      audience,
+      { field: 'kind', op: 'eq', value: 'business' },
+      { field: 'hasPhone', op: 'eq', value: true },
+      { field: 'hasAccountManagerPhone', op: 'eq', value: true },
+      { field: 'subscribedTo.voice', op: 'eq', value: 'offers' },
     ]);
-    expect(channelProblems(['email', 'voice'], 'promotional', business)).toEqual([
-      expect.stringMatching(/^channels: voice is not allowed for promotional topics/),
-    ]);
+    expect(noCallsWarning(['email', 'sms'], 0)).toBeNull();
+    expect(noCallsWarning(['voice', 'email'], 3)).toBeNull();
+    expect(noCallsWarning(['voice', 'email'], 0)).toMatch(
+      /^channels: voice is listed but no business contact/,
+    );
   });
 });

@@ -29,49 +29,26 @@ export function goalTopicProblem(goal: Goal, topic: string, category: Category):
   return null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
- * Whether an audience filter can only ever match business contacts: a `kind = business`
- * comparison at the top or inside a top-level `all`, or an `any` whose every branch is so.
+ * Channels are an order of preference the engine decides per customer: consumers are never
+ * called (`channel_not_allowed`, then the next channel), business contacts with a voice consent
+ * may be, offers included. So voice is no refusal; the marketer is warned when nobody in the
+ * audience could be called.
  */
-export function audienceOnlyBusiness(filter: unknown): boolean {
-  if (!isObject(filter)) return false;
-  if (filter.field === 'kind') {
-    if (filter.op === 'eq') return filter.value === 'business';
-    if (filter.op === 'in')
-      return (
-        Array.isArray(filter.value) &&
-        filter.value.length > 0 &&
-        filter.value.every((v) => v === 'business')
-      );
-    return false;
-  }
-  if (Array.isArray(filter.all)) return filter.all.some(audienceOnlyBusiness);
-  if (Array.isArray(filter.any))
-    return filter.any.length > 0 && filter.any.every(audienceOnlyBusiness);
-  return false;
+export function callableAudience(audience: Record<string, unknown>, topic: string) {
+  return {
+    all: [
+      audience,
+      { field: 'kind', op: 'eq', value: 'business' },
+      { field: 'hasPhone', op: 'eq', value: true },
+      { field: 'hasAccountManagerPhone', op: 'eq', value: true },
+      { field: 'subscribedTo.voice', op: 'eq', value: topic },
+    ],
+  };
 }
 
-/**
- * Channels a campaign may list. Calls are made by a person (the account manager), so voice is
- * only for business contacts and never for promotional topics: the audience must be limited
- * to `kind = business` and the topic must be content or service. Consumers are never called
- * (the engine refuses it too; refusing it here tells the marketer before launch).
- */
-export function channelProblems(
-  channels: readonly string[],
-  category: Category,
-  audience: unknown,
-): string[] {
-  const errors: string[] = [];
-  if (!channels.includes('voice')) return errors;
-  if (category === 'promotional')
-    errors.push('channels: voice is not allowed for promotional topics (no sales calls)');
-  if (!audienceOnlyBusiness(audience))
-    errors.push(
-      'channels: voice needs an audience limited to business contacts ({ "field": "kind", "op": "eq", "value": "business" })',
-    );
-  return errors;
+/** The warning for a campaign that lists voice but would call nobody, or null. */
+export function noCallsWarning(channels: readonly string[], calls: number): string | null {
+  if (!channels.includes('voice') || calls > 0) return null;
+  return 'channels: voice is listed but no business contact in the audience can be called (a phone, an account manager phone and a voice consent for the topic are needed); the others get the next channel';
 }

@@ -1,11 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { AudiencesService } from '../audiences/audiences.service';
 import { AuditWriter } from '../audit-log/audit-writer';
 import { Clock } from '../common/clock';
 import { conflict, invalid } from '../common/domain-error';
 import { cancelPlanned } from '../planned-deliveries/cancel-planned';
 import { firstDueAt } from '../planning/schedule';
 import { CampaignDefinitionCheck, definitionOf } from './campaign-definition';
+import { callableAudience, noCallsWarning } from './campaign-rules';
+import { hasAnnouncementTexts } from './announcement-texts';
 import {
   allows,
   auditTypeOf,
@@ -35,6 +38,10 @@ type PlainMove = Extract<CampaignAction, 'pause' | 'resume' | 'cancel'>;
 export interface LaunchResult {
   campaign: CampaignView;
   step: { step: number; dueAt: Date };
+  /** Business contacts in the audience who can be called now (0 without voice). */
+  calls: number;
+  /** Not refusals: what the marketer should know about what was launched. */
+  warnings: string[];
 }
 
 /** The marketer's lifecycle moves: launch, pause, resume and cancel, each audited. */
@@ -48,6 +55,7 @@ export class CampaignTransitions {
     private readonly clock: Clock,
     private readonly definitions: CampaignDefinitionCheck,
     private readonly templates: TemplatePort,
+    private readonly audiences: AudiencesService,
   ) {}
 
   /**
@@ -61,6 +69,11 @@ export class CampaignTransitions {
       if (!allows(before.status, 'launch')) throw conflict([refusal(id, before.status, 'launch')]);
       const now = this.clock.now();
       const category = await this.definitions.check(definitionOf(before), now, m);
+      // Customers read the announcement's own words, never the internal campaign name.
+      if (before.goal === 'announcement' && !hasAnnouncementTexts(before.announcement))
+        throw invalid([
+          'announcement: an announcement needs its customer-facing title and summary before launch, e.g. { "ru": { "title": "…", "summary": "…" } }',
+        ]);
       const templateVersion = await this.templates.latestVersion(before.template);
       if (templateVersion === null) throw invalid([`template ${before.template} does not exist`]);
       let reminderVersion: number | null = null;
@@ -115,8 +128,17 @@ export class CampaignTransitions {
         },
         m,
       );
-      this.logger.log({ campaignId: id, dueAt }, 'campaign launched');
-      return { campaign: toCampaignView(row), step: { step: 0, dueAt } };
+      const calls = before.channels.includes('voice')
+        ? await this.audiences.count(callableAudience(before.audience, before.topic), m)
+        : 0;
+      const warning = noCallsWarning(before.channels, calls);
+      this.logger.log({ campaignId: id, dueAt, calls }, 'campaign launched');
+      return {
+        campaign: toCampaignView(row),
+        step: { step: 0, dueAt },
+        calls,
+        warnings: warning === null ? [] : [warning],
+      };
     });
   }
 

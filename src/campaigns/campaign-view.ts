@@ -1,6 +1,7 @@
 import type { Channel, Goal } from '../policy/engine';
 import type { Schedule } from '../planning/schedule';
 import type { CampaignStatus } from './campaign-lifecycle';
+import type { AnnouncementTexts } from './announcement-texts';
 import type { ContentCheckResult } from './ports';
 
 export interface CampaignGuardrails {
@@ -32,6 +33,8 @@ export interface CampaignView {
   guardrails: CampaignGuardrails | null;
   /** Why the campaign paused itself (a guardrail), null otherwise. */
   pausedReason: string | null;
+  /** Announcements: the customer-facing title and summary per locale. */
+  announcement: AnnouncementTexts | null;
   status: CampaignStatus;
   acknowledgedWarnings: boolean;
   contentCheck: ContentCheckResult | null;
@@ -63,6 +66,7 @@ export interface CampaignRow {
   track_clicks: boolean;
   guardrails: CampaignGuardrails | null;
   paused_reason: string | null;
+  announcement: AnnouncementTexts | null;
   status: CampaignStatus;
   paused_from: 'scheduled' | 'running' | null;
   acknowledged_warnings: boolean;
@@ -93,6 +97,7 @@ export const toCampaignView = (r: CampaignRow): CampaignView => ({
   trackClicks: r.track_clicks,
   guardrails: r.guardrails,
   pausedReason: r.paused_reason,
+  announcement: r.announcement ?? null,
   status: r.status,
   acknowledgedWarnings: r.acknowledged_warnings,
   contentCheck: r.content_check,

@@ -24,6 +24,7 @@ import { GuardrailsDto } from './guardrails.dto';
 import { TOPIC_KEY_PATTERN } from '../topics/topics.dto';
 import { CAMPAIGN_STATUSES, CHANNELS, GOALS, type CampaignStatus } from './campaign-rules';
 import type { Channel, Goal } from '../policy/engine';
+import type { AnnouncementTexts } from './announcement-texts';
 
 const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** An address, bare or with a display name: `Team <team@shop.example>`. */
@@ -112,6 +113,17 @@ export class CreateCampaignDto {
   guardrails?: GuardrailsDto;
 
   // The console: customer-facing texts.
+  @ApiPropertyOptional({
+    nullable: true,
+    example: { ru: { title: 'Новые часы работы', summary: 'С 1 марта мы открыты с 9 до 21.' } },
+    description:
+      'Announcements: the customer-facing title and summary per locale (required to launch one); templates see campaign.title and campaign.summary',
+  })
+  @IsOptional()
+  @IsObject({
+    message: 'announcement must be an object such as { "ru": { "title": "…", "summary": "…" } }',
+  })
+  announcement?: AnnouncementTexts | null;
 
   // Replies: who reads them.
   @ApiPropertyOptional({
@@ -207,6 +219,17 @@ export class PatchCampaignDto {
   guardrails?: GuardrailsDto;
 
   // The console: customer-facing texts.
+  @ApiPropertyOptional({
+    nullable: true,
+    example: { ru: { title: 'Новые часы работы', summary: 'С 1 марта мы открыты с 9 до 21.' } },
+    description:
+      'Announcements: the customer-facing title and summary per locale (required to launch one); templates see campaign.title and campaign.summary',
+  })
+  @IsOptional()
+  @IsObject({
+    message: 'announcement must be an object such as { "ru": { "title": "…", "summary": "…" } }',
+  })
+  announcement?: AnnouncementTexts | null;
 
   // Replies: who reads them.
   @ApiPropertyOptional({ nullable: true, description: 'null goes back to REPLY_TO' })

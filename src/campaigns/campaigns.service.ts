@@ -27,9 +27,11 @@ import {
   INSERT_DRAFT,
   listCampaigns,
   SET_REPLY_TO,
+  SET_ANNOUNCEMENT,
   UPDATE_DEFINITION,
   updateCampaign,
 } from './campaign-repository';
+import { cleanAnnouncement } from './announcement-texts';
 import { CampaignTransitions, type LaunchResult } from './campaign-transitions';
 import { toCampaignView, type CampaignRow, type CampaignView } from './campaign-view';
 
@@ -71,6 +73,7 @@ export class CampaignsService {
         attributionDays: dto.attributionDays ?? 7,
         trackClicks: dto.trackClicks ?? true,
         guardrails: dto.guardrails ? { ...dto.guardrails } : null,
+        announcement: dto.announcement ?? null,
       },
       actor,
     );
@@ -88,6 +91,11 @@ export class CampaignsService {
         ...outcomeParams(def),
       ]);
       if (def.replyTo) row = await updateCampaign(m, SET_REPLY_TO, [row.id, def.replyTo]);
+      if (def.announcement)
+        row = await updateCampaign(m, SET_ANNOUNCEMENT, [
+          row.id,
+          cleanAnnouncement(def.announcement),
+        ]);
       const view = toCampaignView(row);
       await this.audit.record(
         { type: 'campaign.created', campaignId: view.id, actor, at: now, data: { after: view } },
@@ -136,6 +144,7 @@ export class CampaignsService {
         attributionDays: dto.attributionDays ?? before.attributionDays,
         trackClicks: dto.trackClicks ?? before.trackClicks,
         guardrails: dto.guardrails ? { ...dto.guardrails } : before.guardrails,
+        announcement: dto.announcement === undefined ? before.announcement : dto.announcement,
       };
       const now = this.clock.now();
       await this.definitions.check(def, now, m);
@@ -146,6 +155,11 @@ export class CampaignsService {
         ...outcomeParams(def),
       ]);
       if (dto.replyTo !== undefined) row = await updateCampaign(m, SET_REPLY_TO, [id, dto.replyTo]);
+      if (dto.announcement !== undefined)
+        row = await updateCampaign(m, SET_ANNOUNCEMENT, [
+          id,
+          def.announcement ? cleanAnnouncement(def.announcement) : null,
+        ]);
       const after = toCampaignView(row);
       await this.audit.record(
         {

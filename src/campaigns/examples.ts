@@ -104,6 +104,16 @@ export function exampleCampaigns(now: Date): CampaignDefinition[] {
       schedule: { type: 'once', at: announceAt.toISOString() },
       // a month's notice, well beyond the policy's 14 days
       effectiveAt: new Date(announceAt.getTime() + 30 * DAY).toISOString(),
+      announcement: {
+        ru: {
+          title: 'Новые часы работы магазина',
+          summary: 'Магазин будет открыт каждый день с 9:00 до 21:00, без перерыва на обед.',
+        },
+        en: {
+          title: 'New shop opening hours',
+          summary: 'The shop will be open every day from 9:00 to 21:00, with no lunch break.',
+        },
+      },
     },
     {
       name: 'Offer for new customers',

@@ -1,8 +1,10 @@
-import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Head, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiFoundResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/roles.decorator';
-import { NOT_FOUND_HTML } from '../unsubscribe/unsubscribe.service';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { sendLinkNotValid } from '../preferences/link-not-valid';
 import { ClickService } from './click.service';
 
 /** A tracked link: recorded, then 302 to where it points; never an open redirect. */
@@ -10,7 +12,10 @@ import { ClickService } from './click.service';
 @Public()
 @Controller('r')
 export class ClickController {
-  constructor(private readonly clicks: ClickService) {}
+  constructor(
+    private readonly clicks: ClickService,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
 
   // Registered before GET, so Express does not answer HEAD with the GET handler.
   @Head(':token')
@@ -18,6 +23,7 @@ export class ClickController {
   @ApiFoundResponse({ description: 'Redirect to the original link' })
   async head(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
     await this.answer(
+      req,
       res,
       await this.clicks.follow({ token, method: 'HEAD', userAgent: req.get('user-agent') }),
     );
@@ -29,17 +35,15 @@ export class ClickController {
   @ApiNotFoundResponse({ description: 'The branded "link not valid" page' })
   async follow(@Param('token') token: string, @Req() req: Request, @Res() res: Response) {
     await this.answer(
+      req,
       res,
       await this.clicks.follow({ token, method: 'GET', userAgent: req.get('user-agent') }),
     );
   }
 
-  private async answer(res: Response, url: string | null): Promise<void> {
+  private async answer(req: Request, res: Response, url: string | null): Promise<void> {
     res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer');
-    if (url === null) {
-      res.status(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML);
-      return;
-    }
+    if (url === null) return sendLinkNotValid(req, res, this.settings.company);
     res.redirect(302, url);
   }
 }

@@ -100,6 +100,16 @@ describe('loadSettings', () => {
     );
   });
 
+  it('reads COMPANY_TIMEZONE, Europe/Moscow by default, and refuses a zone that is not one', () => {
+    expect(load().companyTimezone).toBe('Europe/Moscow');
+    expect(load({ COMPANY_TIMEZONE: 'Asia/Yekaterinburg' }).companyTimezone).toBe(
+      'Asia/Yekaterinburg',
+    );
+    expect(() => load({ COMPANY_TIMEZONE: 'Mars/Olympus' })).toThrow(
+      /COMPANY_TIMEZONE must be an IANA time zone/,
+    );
+  });
+
   it('derives PUBLIC_URL from PORT when unset', () => {
     expect(load({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
   });

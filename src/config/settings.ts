@@ -9,6 +9,7 @@ import {
   IsNumber,
   IsOptional,
   IsString,
+  IsTimeZone,
   IsUrl,
   Matches,
   Max,
@@ -263,6 +264,10 @@ export class EnvironmentVariables {
   GUARDRAIL_MIN_DELIVERED?: number;
 
   // The console and the public pages.
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsTimeZone({ message: 'COMPANY_TIMEZONE must be an IANA time zone such as Europe/Moscow' })
+  COMPANY_TIMEZONE?: string;
 
   // Integrations: provider webhooks, metrics.
   @IsOptional()
@@ -375,6 +380,8 @@ export interface Settings {
   guardrails: { maxComplaintRate: number; maxUnsubscribeRate: number; minDelivered: number };
 
   // The console and the public pages.
+  /** The zone the console shows times in unless the viewer picks another (IANA). */
+  companyTimezone: string;
 
   // Integrations.
   /** Provider event webhooks; a provider left unset answers 404 on its route. */
@@ -477,6 +484,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
 
     // The console and the public pages.
+    companyTimezone: parsed.COMPANY_TIMEZONE ?? 'Europe/Moscow',
 
     // Integrations.
     emailProviders: emailProviderSettings(parsed),

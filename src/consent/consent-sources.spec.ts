@@ -10,6 +10,7 @@ describe('flow sources', () => {
       'preference-page',
       'provider-optout',
       'sms-keyword',
+      'unsubscribe-undo',
     ]);
   });
 

@@ -16,6 +16,8 @@ export const FLOW_SOURCES = {
   mailto: 'mailto-unsubscribe',
   /** The provider reports the handset opted out (Twilio 21610). */
   providerOptout: 'provider-optout',
+  /** "Undo" on the unsubscribed page, within the hour: restores what the one-click withdrew. */
+  unsubscribeUndo: 'unsubscribe-undo',
   /** An ARF complaint (the customer pressed "spam"). */
   complaint: 'complaint',
 } as const;

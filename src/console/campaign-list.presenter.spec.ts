@@ -1,6 +1,6 @@
 import type { CampaignProgress } from '../campaigns/campaign-progress';
 import type { CampaignView } from '../campaigns/campaigns.service';
-import { campaignListRow, percentDone } from './campaign-list.presenter';
+import { campaignListRow, percentSent } from './campaign-list.presenter';
 import { TEXTS } from './texts';
 
 const progress = (over: Partial<CampaignProgress> = {}): CampaignProgress => ({
@@ -20,23 +20,14 @@ const progress = (over: Partial<CampaignProgress> = {}): CampaignProgress => ({
 });
 
 describe('console campaigns list presenter', () => {
-  it('counts every settled fate as done: sent, failed, unknown, cancelled, skipped', () => {
-    expect(percentDone(progress({ audience: 10, sent: 1 }))).toBe(10);
-    expect(percentDone(progress({ audience: 10, failed: 2 }))).toBe(20);
-    expect(percentDone(progress({ audience: 10, unknown: 3 }))).toBe(30);
-    expect(percentDone(progress({ audience: 10, cancelled: 4 }))).toBe(40);
-    expect(
-      percentDone(progress({ audience: 10, skipped: { no_consent: 2, quiet_hours: 3 } })),
-    ).toBe(50);
-    // deferred and planned are not done yet
-    expect(percentDone(progress({ audience: 10, deferred: 5, planned: 9 }))).toBe(0);
-  });
-
-  it('never passes 100% when more is done than the audience counted, and is 0 for nothing', () => {
-    expect(percentDone(progress({ audience: 3, sent: 250 }))).toBe(100);
-    expect(percentDone(progress())).toBe(0);
-    expect(percentDone(progress({ audience: 300, sent: 1 }))).toBe(0);
-    expect(percentDone(progress({ audience: 300, sent: 2 }))).toBe(1);
+  it('shows sent against the audience: planned, deferred, skipped or failed are not sent', () => {
+    expect(percentSent(progress({ audience: 10, sent: 1 }))).toBe(10);
+    expect(percentSent(progress({ audience: 10, failed: 2, cancelled: 4 }))).toBe(0);
+    expect(percentSent(progress({ audience: 10, skipped: { no_consent: 5 } }))).toBe(0);
+    expect(percentSent(progress({ audience: 10, deferred: 5, planned: 9 }))).toBe(0);
+    expect(percentSent(progress({ audience: 3, sent: 250 }))).toBe(100);
+    expect(percentSent(progress())).toBe(0);
+    expect(percentSent(progress({ audience: 300, sent: 2 }))).toBe(1);
   });
 
   it('shows a draft without progress and a launched campaign with its label and date', () => {
@@ -59,6 +50,7 @@ describe('console campaigns list presenter', () => {
       statusLabel: TEXTS.ru.status_running,
       progress: p,
       percent: 25,
+      summary: '4 получателя, 1 отправлено',
     });
   });
 });

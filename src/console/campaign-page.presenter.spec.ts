@@ -37,7 +37,7 @@ describe('console campaign page presenter', () => {
         false,
         false,
       ]);
-      expect(c.refreshSeconds).toBe(['scheduled', 'running'].includes(s) ? 3 : 0);
+      expect(c.active).toBe(['scheduled', 'running'].includes(s));
     }
     expect(CAMPAIGN_STATUSES.filter((s) => showsForecast({ status: s }))).toEqual([
       'draft',

@@ -60,9 +60,8 @@ export const skippedBars = (p: CampaignProgress, t: Texts) =>
 export function campaignControls(status: CampaignStatus, mayEdit: boolean) {
   const active = isActive(status);
   return {
-    // An active campaign changes while the planner works: the page refreshes itself.
-    refreshSeconds: active ? 3 : 0,
     active,
+    mayEdit,
     canEdit: mayEdit && allows(status, 'edit'),
     canLaunch: mayEdit && allows(status, 'launch'),
     canPause: mayEdit && allows(status, 'pause'),

@@ -2,6 +2,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   NotFoundException,
   Param,
   ParseUUIDPipe,
@@ -46,6 +47,10 @@ import {
   readCampaignForm,
   type CampaignForm,
 } from './campaign-form';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { campaignLive } from './campaign-live.presenter';
+import { audienceSentence, channelList, goalLabel, scheduleSentence } from './labels';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
@@ -75,6 +80,7 @@ export class ConsoleCampaignsController {
     private readonly templates: TemplatesService,
     private readonly topics: TopicsService,
     private readonly results: CampaignResultsService,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   @Get('campaigns')
@@ -87,8 +93,17 @@ export class ConsoleCampaignsController {
     const progress = new Map(
       (await this.campaigns.progressOf(launched)).map((p, i) => [launched[i].id, p]),
     );
-    const rows = items.map((c) => campaignListRow(c, progress.get(c.id) ?? null, t, lang));
+    const titles = await this.topicTitles(lang);
+    const rows = items.map((c) =>
+      campaignListRow(c, progress.get(c.id) ?? null, t, lang, titles.get(c.topic)),
+    );
     page(req, res, 'campaigns', { title: t.campaigns, section: 'campaigns', campaigns: rows });
+  }
+
+  /** Topic key → its title in the console's language (the key when it has none). */
+  private async topicTitles(lang: 'ru' | 'en'): Promise<Map<string, string>> {
+    const topics = await this.topics.list(true);
+    return new Map(topics.map((x) => [x.key, x.title[lang] ?? x.title.en ?? x.key]));
   }
 
   private async choices() {
@@ -205,6 +220,16 @@ export class ConsoleCampaignsController {
     await this.showCampaign(req, res, await this.campaigns.get(id), [], 200);
   }
 
+  /** The campaign page's live figures: polled by console.js while the campaign is active. */
+  @Get('campaigns/:id/live')
+  @ConsoleMirrors(CONSOLE_NEEDS.campaignLive)
+  async live(@Param('id', uuid) id: string, @Req() req: ConsoleRequest) {
+    const c = await this.campaigns.get(id);
+    const progress = await this.campaigns.progress(c.id);
+    const mayEdit = mayUse(sessionOf(req).role, CONSOLE_NEEDS.editCampaign);
+    return campaignLive(c, progress, textsOf(req), mayEdit);
+  }
+
   private async showCampaign(
     req: ConsoleRequest,
     res: Response,
@@ -230,7 +255,11 @@ export class ConsoleCampaignsController {
       status,
       c,
       statusLabel: statusLabel(t, c.status),
-      schedule: JSON.stringify(c.schedule),
+      schedule: scheduleSentence(lang, c.schedule, this.settings.companyTimezone),
+      topicTitle: (await this.topicTitles(lang)).get(c.topic) ?? c.topic,
+      goalLabel: goalLabel(lang, c.goal),
+      channelList: channelList(lang, c.channels),
+      audienceSentence: audienceSentence(lang, c.audience),
       audienceJson: JSON.stringify(c.audience, null, 2),
       progress,
       skippedBars: skippedBars(progress, t),
@@ -319,6 +348,8 @@ export class ConsoleCampaignsController {
       danger: action === 'cancel',
       buttonLabel: (t as Record<string, string>)[action],
       acknowledge: contentHigh,
+      // A campaign that paused itself resumes only once the marketer says they read why.
+      acknowledgePause: action === 'resume' && c.pausedReason ? c.pausedReason : null,
     });
   }
 
@@ -343,7 +374,7 @@ export class ConsoleCampaignsController {
           await this.campaigns.pause(id, actor);
           break;
         case 'resume':
-          await this.campaigns.resume(id, actor);
+          await this.campaigns.resume(id, actor, str(form.acknowledge) === 'true');
           break;
         case 'cancel':
           await this.campaigns.cancel(id, actor);

@@ -27,6 +27,8 @@ export const CONSOLE_NEEDS = {
   eraseCustomer: [apiRoute(CustomersController, 'erase')],
   campaigns: [campaigns('list'), campaigns('progress')],
   campaign: [campaigns('get'), campaigns('progress'), campaigns('forecast')],
+  // The campaign page's figures, polled while the campaign is active.
+  campaignLive: [campaigns('get'), campaigns('progress')],
   createCampaign: [campaigns('create')],
   audienceCount: [apiRoute(AudiencesController, 'count')],
   editCampaign: [campaigns('update')],

@@ -83,9 +83,14 @@ export class DashboardService {
     return out;
   }
 
+  /**
+   * Customers' unsubscribes, not ledger rows: one STOP withdraws every SMS topic at once, so a
+   * customer counts once per channel and week, as the campaign report counts them.
+   */
   unsubscribes() {
     return this.weekly(
-      `SELECT date_trunc('week', occurred_at AT TIME ZONE 'UTC') AS week, count(*)::int AS n
+      `SELECT date_trunc('week', occurred_at AT TIME ZONE 'UTC') AS week,
+              count(DISTINCT (customer_id, channel))::int AS n
          FROM consent_events WHERE action = 'withdraw' AND occurred_at >= $1 GROUP BY 1`,
     );
   }

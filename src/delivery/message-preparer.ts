@@ -65,7 +65,12 @@ export class MessagePreparer {
     const context = deliveryContext({
       customer,
       company: this.settings.company,
-      campaign: { name: row.campaign_name, goal: row.goal, effectiveAt: row.effective_at },
+      campaign: {
+        name: row.campaign_name,
+        goal: row.goal,
+        effectiveAt: row.effective_at,
+        announcement: row.announcement,
+      },
       category: row.category,
       topic: { key: row.topic, title: row.topic_title },
       links: linksOf(this.identity, tokens),

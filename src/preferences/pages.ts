@@ -1,6 +1,5 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { compiledTemplate } from '../mail/system-mail';
-import { NOT_FOUND_HTML } from '../unsubscribe/unsubscribe.service';
 
 /**
  * Public pages need no scripts, images or other origins; forms post to this origin. Set here
@@ -30,7 +29,9 @@ export function sendPage(res: Response, status: number, html: string): void {
     .send(html);
 }
 
-/** The same plain page as /u/:token for every bad link (forged, altered, expired, unknown). */
-export function sendNotFound(res: Response): void {
-  sendPage(res, 404, NOT_FOUND_HTML);
+/** A field of a public page's own urlencoded form; anything else (JSON, multipart) has none. */
+export function formField(req: Request, body: unknown, name: string): unknown {
+  return req.is('application/x-www-form-urlencoded') && typeof body === 'object' && body !== null
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
 }

@@ -1,9 +1,12 @@
-import { Body, Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/roles.decorator';
-import { sendNotFound, sendPage } from './pages';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { sendLinkNotValid } from './link-not-valid';
+import { sendPage } from './pages';
 import { PreferencesService, type RequestEvidence } from './preferences.service';
 
 const FORBIDDEN_HTML =
@@ -17,19 +20,26 @@ export const evidenceOf = (req: Request): RequestEvidence => ({
 
 /**
  * The public preference page. GET only reads; POST (urlencoded form, CSRF token bound to the
- * link) saves. A bad or expired link gets the same plain 404 page as /u/:token.
+ * link) saves. A bad or expired link gets the link-not-valid page, as /u/:token and /confirm do.
  */
 @ApiExcludeController()
 @Public()
 @UseGuards(ThrottlerGuard)
 @Controller('p')
 export class PreferencesController {
-  constructor(private readonly preferences: PreferencesService) {}
+  constructor(
+    private readonly preferences: PreferencesService,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
 
   @Get(':token')
-  async show(@Param('token') token: string, @Res() res: Response): Promise<void> {
+  async show(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const target = await this.preferences.resolve(token);
-    if (!target) return sendNotFound(res);
+    if (!target) return sendLinkNotValid(req, res, this.settings.company);
     sendPage(res, 200, await this.preferences.page(target));
   }
 
@@ -41,7 +51,7 @@ export class PreferencesController {
     @Res() res: Response,
   ): Promise<void> {
     const target = await this.preferences.resolve(token);
-    if (!target) return sendNotFound(res);
+    if (!target) return sendLinkNotValid(req, res, this.settings.company);
     // Only the page's own urlencoded form is accepted; anything else has no CSRF token.
     const form =
       req.is('application/x-www-form-urlencoded') && typeof body === 'object' && body !== null

@@ -44,3 +44,16 @@ export function classifySmsKeyword(body: string | null | undefined): SmsKeyword 
   if (typeof body !== 'string' || body.length > 160) return null;
   return KEYWORDS.get(normalizeSmsText(body)) ?? null;
 }
+
+/**
+ * The keyword as the customer wrote it ("СТОП", "Stop"), for timelines: only for a message that
+ * is a keyword (classifySmsKeyword), without its surrounding punctuation; nothing else of it.
+ */
+export function writtenKeyword(body: string): string | null {
+  if (classifySmsKeyword(body) === null) return null;
+  const written = body
+    .normalize('NFKC')
+    .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')
+    .replace(/\s+/g, ' ');
+  return written.length > 0 && written.length <= 40 ? written : null;
+}

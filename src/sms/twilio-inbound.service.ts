@@ -9,7 +9,7 @@ import type { Settings } from '../config/settings';
 import { ALL_TOPICS } from '../consent/consent-state';
 import { ConsentService } from '../consent/consent.service';
 import { toE164 } from '../common/validators';
-import { classifySmsKeyword, type SmsKeyword } from './sms-keywords';
+import { classifySmsKeyword, writtenKeyword, type SmsKeyword } from './sms-keywords';
 import { confirmedReply, keywordReply, replyLocale } from './sms-replies';
 import { SmsReplyForwarder } from './sms-reply-forwarder';
 import { planRestore, SMS_KEYWORD_SOURCE as SOURCE, type SmsLedgerRow } from './sms-restore';
@@ -140,7 +140,7 @@ export class TwilioInboundService {
       );
       eventIds.push(event.id);
     }
-    await this.recordKeyword(m, customerId, 'stop', messageSid, eventIds, lastDeliveryId);
+    await this.recordKeyword(m, customerId, 'stop', body, messageSid, eventIds, lastDeliveryId);
   }
 
   /**
@@ -177,7 +177,7 @@ export class TwilioInboundService {
       eventIds.push(event.id);
     }
     if (!eventIds.length) return false;
-    await this.recordKeyword(m, customerId, 'start', messageSid, eventIds);
+    await this.recordKeyword(m, customerId, 'start', body, messageSid, eventIds);
     return true;
   }
 
@@ -220,7 +220,7 @@ export class TwilioInboundService {
       eventIds.push(event.id);
     }
     if (!eventIds.length) return false;
-    await this.recordKeyword(m, customerId, 'start', messageSid, eventIds);
+    await this.recordKeyword(m, customerId, 'start', body, messageSid, eventIds);
     return true;
   }
 
@@ -228,6 +228,7 @@ export class TwilioInboundService {
     m: EntityManager,
     customerId: string,
     keyword: SmsKeyword,
+    body: string,
     messageSid: string | null,
     consentEventIds: string[],
     lastDeliveryId: string | null = null,
@@ -240,7 +241,14 @@ export class TwilioInboundService {
         actor: this.actor(messageSid),
         at: this.clock.now(),
         deliveryId: lastDeliveryId,
-        data: { keyword, messageSid, lastDeliveryId, consentEventIds },
+        // `written`: the keyword as the customer wrote it (the message is only the keyword).
+        data: {
+          keyword,
+          written: writtenKeyword(body),
+          messageSid,
+          lastDeliveryId,
+          consentEventIds,
+        },
       },
       m,
     );

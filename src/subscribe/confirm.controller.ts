@@ -5,7 +5,8 @@ import type { Request, Response } from 'express';
 import { Public } from '../auth/roles.decorator';
 import { SETTINGS } from '../common/tokens';
 import type { Settings } from '../config/settings';
-import { renderPage, sendNotFound, sendPage } from '../preferences/pages';
+import { sendLinkNotValid } from '../preferences/link-not-valid';
+import { renderPage, sendPage } from '../preferences/pages';
 import { evidenceOf } from '../preferences/preferences.controller';
 import { CONFIRM_TEXTS } from './confirm.texts';
 import { ConfirmSubscriptionService } from './confirm-subscription.service';
@@ -31,8 +32,12 @@ export class ConfirmController {
   ) {}
 
   @Get(':token')
-  async show(@Param('token') token: string, @Res() res: Response): Promise<void> {
-    this.send(res, token, await this.subscriptions.preview(token));
+  async show(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    this.send(req, res, token, await this.subscriptions.preview(token));
   }
 
   @Post(':token')
@@ -49,11 +54,11 @@ export class ConfirmController {
         : undefined;
     const result = await this.subscriptions.confirm(token, csrf, evidenceOf(req));
     if (result === 'forbidden') return sendPage(res, 403, FORBIDDEN_HTML);
-    this.send(res, token, result);
+    this.send(req, res, token, result);
   }
 
-  private send(res: Response, token: string, page: ConfirmPage | null): void {
-    if (!page) return sendNotFound(res);
+  private send(req: Request, res: Response, token: string, page: ConfirmPage | null): void {
+    if (!page) return sendLinkNotValid(req, res, this.settings.company);
     const t = CONFIRM_TEXTS[page.lang];
     const context = { lang: page.lang, topics: page.topics, company: this.settings.company };
     if (page.confirmed) {

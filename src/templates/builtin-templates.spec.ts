@@ -49,6 +49,11 @@ const context = (locale: string, overrides: Partial<TemplateContext> = {}): Temp
     topic: 'tips',
     goal: 'retention',
     effectiveAt: new Date('2026-12-24T09:00:00Z'),
+    title: locale === 'ru' ? 'Новые часы работы' : 'New opening hours',
+    summary:
+      locale === 'ru'
+        ? 'Магазин будет открыт с 9 до 21 каждый день.'
+        : 'The shop will be open from 9 to 21 every day.',
   },
   links: { unsubscribe: 'https://tactful.test/u/t1', preferences: 'https://tactful.test/p/t1' },
   now: NOW,
@@ -141,8 +146,21 @@ describe('built-in templates', () => {
     expect(b.channel === 'sms' && b.body).toMatch(/Reply STOP/);
   });
 
+  it.each(['tips', 'review-request'])(
+    'keeps the English %s SMS in GSM-7 and one segment for a company with a Latin name',
+    async (name) => {
+      const msg = await service.render(
+        name,
+        1,
+        'sms',
+        context('en', { company: { name: 'Shop Example', address: '1 High Street' } }),
+      );
+      expect(msg).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    },
+  );
+
   it('says when a template has no part for a channel', async () => {
-    await expect(service.render('offer', 1, 'voice', context('ru'))).rejects.toThrow(
+    await expect(service.render('review-reminder', 1, 'voice', context('ru'))).rejects.toThrow(
       /no voice part/,
     );
   });

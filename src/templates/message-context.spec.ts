@@ -1,4 +1,4 @@
-import { deliveryContext, sampleContext, templateCustomer } from './message-context';
+import { campaignTexts, deliveryContext, sampleContext, templateCustomer } from './message-context';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const customer = {
@@ -42,6 +42,8 @@ describe('deliveryContext', () => {
       topic: 'tips',
       goal: 'retention',
       effectiveAt: null,
+      title: 'Tips',
+      summary: 'Tips',
     });
   });
 
@@ -81,7 +83,25 @@ describe('sampleContext', () => {
       topic: '',
       goal: null,
       effectiveAt: new Date('2026-12-23T12:00:00Z'),
+      title: 'Sample',
+      summary: 'Sample',
     });
     expect(ctx.reason).toBeNull();
+  });
+
+  it("gives an announcement's own words in the customer's locale, its language, English, then any", () => {
+    const texts = {
+      ru: { title: 'Новые часы', summary: 'С 9 до 21.' },
+      en: { title: 'New hours', summary: 'From 9 to 21.' },
+      'de-AT': { title: 'Neue Zeiten', summary: 'Von 9 bis 21.' },
+    };
+    expect(campaignTexts(texts, 'ru-RU', 'internal')).toEqual(texts.ru);
+    expect(campaignTexts(texts, 'de-AT', 'internal')).toEqual(texts['de-AT']);
+    expect(campaignTexts(texts, 'fr', 'internal')).toEqual(texts.en);
+    expect(campaignTexts({ ru: texts.ru }, 'fr', 'internal')).toEqual(texts.ru);
+    expect(campaignTexts(null, 'ru', 'internal')).toEqual({
+      title: 'internal',
+      summary: 'internal',
+    });
   });
 });

@@ -26,11 +26,35 @@ export function templateCustomer(c: CustomerValues, now: Date): TemplateContext[
   };
 }
 
+/** A campaign's customer-facing words per locale (announcements). */
+export type CampaignTexts = Record<string, { title: string; summary: string }>;
+
+/**
+ * The words for a customer's locale: the locale itself, its language, English, then any; the
+ * campaign's name when there are none.
+ */
+export function campaignTexts(
+  texts: CampaignTexts | null | undefined,
+  locale: string,
+  name: string,
+): { title: string; summary: string } {
+  const lang = locale.toLowerCase().split('-')[0];
+  const found =
+    texts?.[locale] ?? texts?.[lang] ?? texts?.en ?? Object.values(texts ?? {})[0] ?? null;
+  // Campaigns launched before announcements had their own words keep showing the name.
+  return found ? { title: found.title, summary: found.summary } : { title: name, summary: name };
+}
+
 /** What a campaign delivery knows when its message is rendered. */
 export interface DeliveryMessage {
   customer: CustomerValues;
   company: TemplateContext['company'];
-  campaign: { name: string; goal: string; effectiveAt: Date | null };
+  campaign: {
+    name: string;
+    goal: string;
+    effectiveAt: Date | null;
+    announcement?: CampaignTexts | null;
+  };
   category: ReasonCategory;
   topic: { key: string; title: Record<string, string> | null };
   links: TemplateContext['links'];
@@ -47,6 +71,7 @@ export function deliveryContext(d: DeliveryMessage): TemplateContext {
       topic: d.topic.key,
       goal: d.campaign.goal,
       effectiveAt: d.campaign.effectiveAt,
+      ...campaignTexts(d.campaign.announcement, d.customer.locale, d.campaign.name),
     },
     links: d.links,
     now: d.now,
@@ -104,6 +129,7 @@ export function sampleContext(s: {
     topic?: string;
     goal?: string | null;
     effectiveAt?: Date | string | null;
+    announcement?: CampaignTexts | null;
   };
   customer?: TemplateContext['customer'] | null;
   reason?: string | null;
@@ -116,6 +142,7 @@ export function sampleContext(s: {
       topic: s.campaign.topic ?? '',
       goal: s.campaign.goal ?? null,
       effectiveAt: s.campaign.effectiveAt ?? new Date(s.now.getTime() + SAMPLE_EFFECTIVE_IN_MS),
+      ...campaignTexts(s.campaign.announcement, s.locale, s.campaign.name),
     },
     links: {
       unsubscribe: `${s.publicUrl}/u/${s.linkToken}`,

@@ -1,4 +1,4 @@
-import { smsSegments, withSmsOptOut } from './sms-segments';
+import { ucs2Culprits, smsSegments, withSmsOptOut } from './sms-segments';
 
 describe('smsSegments', () => {
   it.each([
@@ -76,5 +76,25 @@ describe('smsSegments', () => {
     // An English body for a Russian reader becomes UCS-2 because of the Russian opt-out line.
     expect(smsSegments(withSmsOptOut('Hello', 'ru')).encoding).toBe('UCS-2');
     expect(withSmsOptOut('  Hi  ', 'de')).toBe('Hi\nReply STOP to opt out');
+  });
+
+  it('points at the characters that forced UCS-2 and offers their GSM-7 stand-ins', () => {
+    const tips = 'Shop: wash at 30° and dry away from the radiator.\nReply STOP to opt out';
+    expect(smsSegments(tips).encoding).toBe('UCS-2');
+    expect(ucs2Culprits(tips)).toEqual({
+      culprits: [{ char: '°', position: 17, replacement: ' degrees' }],
+      gsmSegments: 1,
+    });
+    expect(
+      ucs2Culprits('A short review would mean a lot — “thanks”').culprits.map((c) => c.replacement),
+    ).toEqual(['-', '"', '"']);
+    // A character without a stand-in is named; the fixed count is then unknown.
+    expect(ucs2Culprits('Sale 🎉 today, long enough to be mostly plain text')).toEqual({
+      culprits: [{ char: '🎉', position: 6, replacement: null }],
+      gsmSegments: null,
+    });
+    // Russian text is UCS-2 through and through: no single character to blame.
+    expect(ucs2Culprits('Привет! Скидка 15% до пятницы').culprits).toEqual([]);
+    expect(ucs2Culprits('plain GSM text')).toEqual({ culprits: [], gsmSegments: null });
   });
 });

@@ -46,6 +46,61 @@ export function smsSegments(text: string): SmsSegmentInfo {
   return { encoding, segments, length };
 }
 
+/** GSM-7 stand-ins for characters that often slip into SMS texts and force UCS-2. */
+const GSM7_REPLACEMENTS: Record<string, string> = {
+  '°': ' degrees',
+  '—': '-',
+  '–': '-',
+  '‘': "'",
+  '’': "'",
+  '‚': "'",
+  '“': '"',
+  '”': '"',
+  '„': '"',
+  '«': '"',
+  '»': '"',
+  '…': '...',
+  '•': '-',
+  '×': 'x',
+  '№': 'No.',
+  '\u00a0': ' ',
+  '\u2009': ' ',
+  '₽': 'RUB',
+};
+
+/** A character that switched an SMS to UCS-2, where it is, and what GSM-7 offers instead. */
+export interface Ucs2Culprit {
+  char: string;
+  /** Position in the body (code points, from 1). */
+  position: number;
+  replacement: string | null;
+}
+
+/**
+ * Why an otherwise GSM-7 SMS went UCS-2: each character outside GSM-7 (up to 10), with its
+ * stand-in, and the segments once all of them are replaced (null when one has none). Empty for
+ * a text that is UCS-2 through and through (Cyrillic, say): no single character is to blame.
+ */
+export function ucs2Culprits(text: string): {
+  culprits: Ucs2Culprit[];
+  gsmSegments: number | null;
+} {
+  const chars = Array.from(text);
+  const outside = chars
+    .map((char, i) => ({ char, position: i + 1 }))
+    .filter(({ char }) => !GSM7_BASIC.has(char) && !GSM7_EXTENSION.has(char));
+  // Mostly non-GSM text (a Russian SMS): a hint per character would be noise.
+  if (outside.length === 0 || outside.length > Math.max(3, chars.length / 10))
+    return { culprits: [], gsmSegments: null };
+  const culprits = outside.slice(0, 10).map((c) => ({
+    ...c,
+    replacement: GSM7_REPLACEMENTS[c.char] ?? null,
+  }));
+  const fixable = outside.every((c) => GSM7_REPLACEMENTS[c.char] !== undefined);
+  const fixed = chars.map((c) => GSM7_REPLACEMENTS[c] ?? c).join('');
+  return { culprits, gsmSegments: fixable ? smsSegments(fixed).segments : null };
+}
+
 /** The opt-out line every marketing SMS ends with (promise 8), in the message's language. */
 export const SMS_OPT_OUT: Record<string, string> = {
   ru: 'Отписаться: ответьте STOP',

@@ -20,6 +20,10 @@ export interface TemplateContext {
     topic: string;
     goal: string | null;
     effectiveAt: Date | string | null;
+    /** Announcements: the customer-facing title in the customer's language (else the name). */
+    title: string;
+    /** Announcements: the customer-facing summary (else the name). */
+    summary: string;
   };
   links: { unsubscribe: string; preferences: string };
   now: Date;
@@ -111,6 +115,8 @@ export function normalizeContext(ctx: TemplateContext, company: { name: string; 
       topic: ctx.campaign?.topic ?? null,
       goal: ctx.campaign?.goal ?? null,
       effectiveAt: ctx.campaign?.effectiveAt ?? null,
+      title: ctx.campaign?.title ?? null,
+      summary: ctx.campaign?.summary ?? null,
     },
     links: {
       unsubscribe: ctx.links?.unsubscribe ?? null,

@@ -5,7 +5,7 @@ import type { Settings } from '../config/settings';
 import { repliesReachSomeone } from '../common/reply-address';
 import { contentCheck, type ContentCheckResult } from './content-check';
 import { sampleContext, templateCustomer, type CustomerValues } from './message-context';
-import { smsSegments, SMS_WARN_SEGMENTS } from './sms-segments';
+import { smsSegments, SMS_WARN_SEGMENTS, ucs2Culprits } from './sms-segments';
 import {
   describeProblem,
   hasChannel,
@@ -94,6 +94,7 @@ export class TemplateSamples {
           content = contentCheck(r.content ?? {}, { repliesRead: this.repliesRead(null) });
         } else if (msg?.channel === 'sms') {
           const info = smsSegments(msg.body);
+          const hint = msg.encoding === 'UCS-2' ? ucs2Culprits(msg.body) : null;
           if (msg.segments > this.settings.smsMaxSegments) {
             refused.push(
               `locales.${locale}.sms: ${this.renderer.smsTooLong(msg.segments, msg.encoding)}`,
@@ -105,6 +106,9 @@ export class TemplateSamples {
             encoding: msg.encoding,
             length: info.length,
             maxSegments: this.settings.smsMaxSegments,
+            // The characters that forced UCS-2 and their GSM-7 stand-ins (none for Cyrillic text).
+            ucs2Culprits: hint?.culprits ?? [],
+            gsmSegments: hint?.gsmSegments ?? null,
             warning:
               msg.segments > SMS_WARN_SEGMENTS
                 ? `${msg.segments} segments: a long SMS costs more and reads worse; keep it to ${SMS_WARN_SEGMENTS}`

@@ -1,8 +1,10 @@
 import {
   BadRequestException,
+  Body,
   Controller,
   Get,
   HttpCode,
+  Inject,
   Param,
   PayloadTooLargeException,
   Post,
@@ -14,9 +16,12 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/roles.decorator';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { sendLinkNotValid } from '../preferences/link-not-valid';
+import { formField } from '../preferences/pages';
 import { multipartBoundary, multipartField, readLimited } from './multipart-field';
 import {
-  NOT_FOUND_HTML,
   ONE_CLICK_DONE_TEXT,
   UnsubscribeService,
   type RequestEvidence,
@@ -25,13 +30,6 @@ import {
 /** A one-click body is 26 bytes; a multipart one a few hundred. */
 const MULTIPART_LIMIT = 16 * 1024;
 const ONE_CLICK = 'One-Click';
-
-const notFound = (res: Response) =>
-  res
-    .status(404)
-    .set('Cache-Control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(NOT_FOUND_HTML);
 
 const evidenceOf = (req: Request): RequestEvidence => ({
   ip: req.ip ?? req.socket.remoteAddress ?? null,
@@ -48,16 +46,20 @@ const evidenceOf = (req: Request): RequestEvidence => ({
 @UseGuards(ThrottlerGuard)
 @Controller('u')
 export class UnsubscribeController {
-  constructor(private readonly unsubscribe: UnsubscribeService) {}
+  constructor(
+    private readonly unsubscribe: UnsubscribeService,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
 
   @Get(':token')
-  async page(@Param('token') token: string, @Res() res: Response): Promise<void> {
+  async page(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const target = await this.unsubscribe.resolve(token);
-    if (!target) {
-      notFound(res);
-      return;
-    }
-    const html = await this.unsubscribe.render(target, `/u/${token}`, false);
+    if (!target) return sendLinkNotValid(req, res, this.settings.company);
+    const html = await this.unsubscribe.render(target, `/u/${token}`, null);
     res.status(200).set('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
 
@@ -69,22 +71,43 @@ export class UnsubscribeController {
     @Res() res: Response,
   ): Promise<void> {
     const target = await this.unsubscribe.resolve(token);
-    if (!target) {
-      notFound(res);
-      return;
-    }
+    if (!target) return sendLinkNotValid(req, res, this.settings.company);
     if ((await oneClickField(req)) !== ONE_CLICK)
       throw new BadRequestException(['List-Unsubscribe must be One-Click']);
-    await this.unsubscribe.unsubscribe(target, evidenceOf(req));
+    const undo = await this.unsubscribe.unsubscribe(target, evidenceOf(req), token);
     res.status(200).set('Cache-Control', 'no-store');
     // Our own page's button gets a page back; a mailbox provider gets a tiny plain answer.
     if (req.accepts(['text/plain', 'text/html']) === 'text/html' && req.get('accept')) {
       res
         .type('text/html; charset=utf-8')
-        .send(await this.unsubscribe.render(target, `/u/${token}`, true));
+        .send(await this.unsubscribe.render(target, `/u/${token}`, { kind: 'done', undo }));
     } else {
       res.type('text/plain; charset=utf-8').send(ONE_CLICK_DONE_TEXT);
     }
+  }
+
+  /** "Undo" on the unsubscribed page (urlencoded form with the signed `undo` field). */
+  @Post(':token/undo')
+  @HttpCode(200)
+  async undo(
+    @Param('token') token: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const target = await this.unsubscribe.resolve(token);
+    if (!target) return sendLinkNotValid(req, res, this.settings.company);
+    const field = formField(req, body, 'undo');
+    const undone = await this.unsubscribe.undo(target, token, field, evidenceOf(req));
+    res
+      .status(undone ? 200 : 410)
+      .set('Cache-Control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(
+        await this.unsubscribe.render(target, `/u/${token}`, {
+          kind: undone ? 'undone' : 'undo_gone',
+        }),
+      );
   }
 }
 

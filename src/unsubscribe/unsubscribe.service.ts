@@ -8,13 +8,18 @@ import type { Settings } from '../config/settings';
 import { ALL_TOPICS, ConsentService, FLOW_SOURCES } from '../consent';
 import type { LinkTokenPayload } from '../tokens/link-token.service';
 import { LinkTokenService } from '../tokens/link-token.service';
-
-/** The same page for every failure (forged, altered, truncated, expired, unknown customer). */
-export const NOT_FOUND_HTML =
-  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head>' +
-  '<body><h1>Not found</h1><p>This link is not valid.</p></body></html>\n';
+import { PreferencesService } from '../preferences/preferences.service';
+import { Clock } from '../common/clock';
+import { readUndoToken, undoTokenFor } from './unsubscribe-undo';
 
 export const ONE_CLICK_DONE_TEXT = 'Unsubscribed.\n';
+
+const CONSENT_STATUS = `SELECT status FROM consent_state
+  WHERE customer_id = $1 AND channel = $2 AND topic = $3`;
+const CONSENT_STATUS_AND_EVENT = `SELECT status, last_event_id FROM consent_state
+  WHERE customer_id = $1 AND channel = $2 AND topic = $3`;
+/** The ledger's own lock, taken first: two undos of one withdrawal queue, the second finds it taken back. */
+const LOCK_CUSTOMER = `SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,7 +33,14 @@ const TEXTS: Record<Lang, Record<string, string>> = {
     button: 'Отписаться',
     keep: 'Если вы передумали, просто закройте эту страницу — ничего не изменится.',
     doneTitle: 'Вы отписаны',
-    doneBody: 'Мы больше не будем присылать вам эти письма.',
+    doneTopic: 'Вы больше не будете получать сообщения на тему',
+    doneAll: 'Вы больше не будете получать от нас сообщений',
+    undo: 'Отменить отписку',
+    undoHelp: 'Отписались по ошибке? Отменить можно в течение часа.',
+    undoneTitle: 'Подписка восстановлена',
+    undoneBody: 'Вы снова будете получать сообщения на тему',
+    undoGone: 'Отменить отписку уже нельзя. Подписаться снова можно в настройках рассылок.',
+    preferences: 'Настройки рассылок',
     everything: 'на все темы',
     channel_email: 'по электронной почте',
     channel_sms: 'по SMS',
@@ -41,7 +53,14 @@ const TEXTS: Record<Lang, Record<string, string>> = {
     button: 'Unsubscribe',
     keep: 'If you changed your mind, just close this page — nothing will change.',
     doneTitle: 'You are unsubscribed',
-    doneBody: 'We will not send you these messages any more.',
+    doneTopic: 'You will no longer receive messages about',
+    doneAll: 'You will no longer receive any messages from us',
+    undo: 'Undo',
+    undoHelp: 'Unsubscribed by mistake? You can undo it for an hour.',
+    undoneTitle: 'Your subscription is back',
+    undoneBody: 'You will receive messages about',
+    undoGone: 'This can no longer be undone. You can subscribe again in your preferences.',
+    preferences: 'Your preferences',
     everything: 'every topic',
     channel_email: 'by e-mail',
     channel_sms: 'by SMS',
@@ -53,6 +72,13 @@ export interface UnsubscribeTarget {
   link: LinkTokenPayload;
   lang: Lang;
   name: string | null;
+}
+
+/** What the unsubscribed page shows besides the scope. */
+export interface DoneState {
+  kind: 'done' | 'undone' | 'undo_gone';
+  /** The undo form's field, while undo is possible. */
+  undo?: string;
 }
 
 export interface RequestEvidence {
@@ -82,6 +108,8 @@ export class UnsubscribeService {
     private readonly consents: ConsentService,
     private readonly dataSource: DataSource,
     @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly preferences: PreferencesService,
+    private readonly clock: Clock,
   ) {}
 
   /** The customer a genuine unsubscribe token names, or null (never says why). */
@@ -100,25 +128,101 @@ export class UnsubscribeService {
     };
   }
 
-  /** Withdraws exactly the scope the link names; repeating is harmless (the ledger keeps each). */
-  async unsubscribe(target: UnsubscribeTarget, evidence: RequestEvidence): Promise<void> {
+  /**
+   * Withdraws exactly the scope the link names; repeating is harmless (the ledger keeps each).
+   * Returns the undo field when a live consent of one topic was withdrawn (a '*' link, or one
+   * already withdrawn, has nothing to undo).
+   */
+  async unsubscribe(
+    target: UnsubscribeTarget,
+    evidence: RequestEvidence,
+    linkToken: string,
+  ): Promise<string | undefined> {
     const { link } = target;
-    await this.consents.withdraw({
-      customerId: link.customerId,
-      channel: link.channel,
-      topic: link.topic,
-      source: FLOW_SOURCES.oneClick,
-      actor: 'customer',
-      evidence: { ip: evidence.ip, userAgent: evidence.userAgent, wording: null },
-      data: link.deliveryId ? { deliveryId: link.deliveryId } : {},
+    return this.dataSource.transaction(async (m) => {
+      const [before]: { status: string }[] = await m.query(CONSENT_STATUS, [
+        link.customerId,
+        link.channel,
+        link.topic,
+      ]);
+      const recorded = await this.consents.withdraw(
+        {
+          customerId: link.customerId,
+          channel: link.channel,
+          topic: link.topic,
+          source: FLOW_SOURCES.oneClick,
+          actor: 'customer',
+          evidence: { ip: evidence.ip, userAgent: evidence.userAgent, wording: null },
+          data: link.deliveryId ? { deliveryId: link.deliveryId } : {},
+        },
+        m,
+      );
+      const previous = before?.status;
+      if (link.topic === ALL_TOPICS || (previous !== 'granted' && previous !== 'confirmed'))
+        return undefined;
+      return undoTokenFor(this.settings.secret, linkToken, {
+        previous,
+        eventId: recorded.event.id,
+        at: Math.floor(this.clock.now().getTime() / 1000),
+      });
     });
   }
 
-  /** The confirmation page (GET) or the page shown after the button was pressed. */
-  async render(target: UnsubscribeTarget, action: string, done: boolean): Promise<string> {
+  /**
+   * "Undo" within the hour: grants again exactly what the withdrawal took, as the customer's
+   * action (with the undo button's words as the wording), but only while that withdrawal is
+   * still the latest word on the scope. False for anything else, never saying why.
+   */
+  async undo(
+    target: UnsubscribeTarget,
+    linkToken: string,
+    given: unknown,
+    evidence: RequestEvidence,
+  ): Promise<boolean> {
+    const claim = readUndoToken(
+      [this.settings.secret, ...(this.settings.previousSecrets ?? [])],
+      linkToken,
+      given,
+      this.clock.now(),
+    );
+    const { link } = target;
+    if (!claim || link.topic === ALL_TOPICS) return false;
+    const t = TEXTS[target.lang];
+    return this.dataSource.transaction(async (m) => {
+      await m.query(LOCK_CUSTOMER, [link.customerId]);
+      const [now]: { status: string; last_event_id: string }[] = await m.query(
+        CONSENT_STATUS_AND_EVENT,
+        [link.customerId, link.channel, link.topic],
+      );
+      if (now?.status !== 'withdrawn' || String(now.last_event_id) !== claim.eventId) return false;
+      await this.consents.record(
+        {
+          customerId: link.customerId,
+          channel: link.channel,
+          topic: link.topic,
+          action: 'grant',
+          confirmed: claim.previous === 'confirmed',
+          source: FLOW_SOURCES.unsubscribeUndo,
+          actor: 'customer',
+          evidence: {
+            ip: evidence.ip,
+            userAgent: evidence.userAgent,
+            wording: `${t.undo}: ${t.undoHelp}`,
+            wordingVersion: `unsubscribe-undo-1-${target.lang}`,
+          },
+          data: { undoes: claim.eventId },
+        },
+        m,
+      );
+      return true;
+    });
+  }
+
+  /** The confirmation page (GET) or the page shown after the button was pressed (or undone). */
+  async render(target: UnsubscribeTarget, action: string, done: DoneState | null): Promise<string> {
     const t = TEXTS[target.lang];
     const { link } = target;
-    let topic = t.everything;
+    let topic: string | null = null;
     if (link.topic !== ALL_TOPICS) {
       const rows: { title: Record<string, string> }[] = await this.dataSource.query(
         `SELECT title FROM topics WHERE key = $1`,
@@ -127,6 +231,7 @@ export class UnsubscribeService {
       const title = rows[0]?.title ?? {};
       topic = title[target.lang] ?? title.en ?? title.ru ?? link.topic;
     }
+    const channel = t[`channel_${link.channel}`];
     this.page ??= Handlebars.compile(
       readFileSync(join(templatesDir(), 'unsubscribe.hbs'), 'utf8'),
       { strict: false, noEscape: false },
@@ -138,9 +243,18 @@ export class UnsubscribeService {
         lang: target.lang,
         t,
         name: target.name,
-        scope: `«${topic}» ${t[`channel_${link.channel}`]}`,
+        scope: topic === null ? `${t.everything} ${channel}` : `«${topic}» ${channel}`,
+        doneBody:
+          topic === null ? `${t.doneAll} ${channel}.` : `${t.doneTopic} «${topic}» ${channel}.`,
+        undoneBody: `${t.undoneBody} «${topic}» ${channel}.`,
         action,
-        done,
+        done: done?.kind === 'done',
+        undone: done?.kind === 'undone',
+        undoGone: done?.kind === 'undo_gone',
+        undo: done?.undo,
+        undoAction: `${action}/undo`,
+        showPreferences: done !== null,
+        preferencesUrl: this.preferences.linkFor(link.customerId, link.channel),
         company: this.settings.company.name,
         address: this.settings.company.address,
       })

@@ -79,3 +79,68 @@
     });
   }
 })();
+// The campaign page's figures, updated in place while the campaign is active (no reload: focus
+// and reading position stay). Changes of status or of the sent count are announced politely,
+// at most every 15 s for the count; without script the page offers a refresh link instead.
+(function () {
+  'use strict';
+  var note = document.getElementById('live-note');
+  if (!note || !window.fetch) return;
+  var url = note.getAttribute('data-live-url');
+  var announce = document.getElementById('live-announce');
+  var status = document.getElementById('campaign-status');
+  var bar = document.getElementById('progress-bar');
+  var lastStatus = status ? status.className : '';
+  var lastSent = null;
+  var lastAnnounced = 0;
+  var FIELDS = ['audience', 'planned', 'sent', 'deferred', 'failed', 'unknown', 'cancelled'];
+  var set = function (id, value) {
+    var el = document.getElementById(id);
+    if (el && el.textContent !== String(value)) el.textContent = String(value);
+  };
+  var poll = function () {
+    fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+      .then(function (live) {
+        var p = live.progress || {};
+        FIELDS.forEach(function (f) {
+          if (p[f] !== undefined) set('progress-' + f, p[f]);
+        });
+        if (bar) {
+          bar.max = Math.max(1, p.audience || 0);
+          bar.value = p.sent || 0;
+          bar.textContent = (p.sent || 0) + ' / ' + (p.audience || 0);
+        }
+        var statusChanged = false;
+        if (status) {
+          var cls = 'badge ' + live.status;
+          statusChanged = cls !== lastStatus;
+          lastStatus = cls;
+          status.className = cls;
+          set('campaign-status', live.statusLabel);
+        }
+        Object.keys(live.moves || {}).forEach(function (move) {
+          document.querySelectorAll('[data-move="' + move + '"]').forEach(function (el) {
+            el.hidden = !live.moves[move];
+          });
+        });
+        var now = Date.now();
+        var sentChanged = lastSent !== null && p.sent !== lastSent;
+        lastSent = p.sent;
+        if (announce && (statusChanged || (sentChanged && now - lastAnnounced >= 15000))) {
+          announce.textContent = live.summary;
+          lastAnnounced = now;
+        }
+        if (live.active) setTimeout(poll, 3000);
+        else note.hidden = true;
+      })
+      .catch(function () {
+        // A failed poll (signed out, server restarting): try again a little later.
+        setTimeout(poll, 10000);
+      });
+  };
+  setTimeout(poll, 3000);
+})();

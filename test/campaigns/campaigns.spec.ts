@@ -133,11 +133,6 @@ describe('/v1/campaigns', () => {
         { ...base, audience: { field: 'subscribedTo', op: 'eq', value: 'nosuchtopic' } },
         /^audience.*unknown topic "nosuchtopic"/,
       ],
-      [{ ...base, channels: ['voice'] }, /^channels: voice needs an audience limited to business/],
-      [
-        { ...voiceBusiness, topic: 'offers', goal: 'engagement' },
-        /^channels: voice is not allowed for promotional topics/,
-      ],
       [{ ...base, effectiveAt: '2027-01-01T00:00:00Z' }, /^effectiveAt is only for announcement/],
       [{ ...base, colour: 'red' }, /property colour should not exist/],
     ])('refuses %j', async (body, message) => {
@@ -152,6 +147,28 @@ describe('/v1/campaigns', () => {
       const res = await t.as(marketer).post('/v1/campaigns').send(voiceBusiness);
       expect(res.status).toBe(201);
       expect(res.body.channels).toEqual(['voice', 'email']);
+    });
+
+    it('accepts voice first over a mixed audience on an offers topic; launch warns that nobody can be called', async () => {
+      const res = await t
+        .as(marketer)
+        .post('/v1/campaigns')
+        .send({
+          ...base,
+          name: 'mixed calls',
+          topic: 'offers',
+          goal: 'engagement',
+          channels: ['voice', 'email', 'sms'],
+        });
+      expect(res.status).toBe(201);
+      const launched = await t.as(marketer).post(`/v1/campaigns/${res.body.id}/launch`).send({});
+      expect(launched.status).toBe(202);
+      expect(launched.body.calls).toBe(0);
+      expect(launched.body.warnings).toEqual([
+        expect.stringMatching(
+          /^channels: voice is listed but no business contact in the audience can be called/,
+        ),
+      ]);
     });
   });
 
@@ -305,11 +322,87 @@ describe('/v1/campaigns', () => {
       await t.admin.put('/v1/policies/business').send({ announcementNoticeDays: 14 });
     });
 
+    const texts = {
+      ru: {
+        title: 'Новые цены на доставку',
+        summary: 'С 1 января доставка по городу стоит 300 ₽.',
+      },
+      en: { title: 'New delivery prices', summary: 'From 1 January delivery in town costs 300 ₽.' },
+    };
+
+    it('needs its customer-facing title and summary at launch (a 400 naming announcement), then launches', async () => {
+      const c = await create({
+        ...announcement,
+        name: 'internal: Q1 delivery repricing',
+        effectiveAt: new Date(NOW.getTime() + 30 * DAY).toISOString(),
+      });
+      expect(c.announcement).toBeNull();
+      const refused = await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({});
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toEqual([
+        expect.stringMatching(
+          /^announcement: an announcement needs its customer-facing title and summary/,
+        ),
+      ]);
+      const patched = await t
+        .as(marketer)
+        .patch(`/v1/campaigns/${c.id}`)
+        .send({
+          announcement: {
+            ...texts,
+            ru: { title: '  Новые цены на доставку ', summary: texts.ru.summary },
+          },
+        });
+      expect(patched.status).toBe(200);
+      expect(patched.body.announcement).toEqual(texts);
+      expect((await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({})).status).toBe(202);
+    });
+
+    it.each([
+      [
+        { ru: { title: '', summary: 'x' } },
+        /^announcement\.ru\.title must have 1 to 120 characters/,
+      ],
+      [
+        { ru: { title: 'x', summary: 'y'.repeat(601) } },
+        /^announcement\.ru\.summary must have 1 to 600/,
+      ],
+      [{ ru: { title: 'x' } }, /^announcement\.ru\.summary must have/],
+      [{ ru: { title: 'x', summary: 'y', extra: 1 } }, /^announcement\.ru\.extra should not exist/],
+      [
+        { 'not a locale': { title: 'x', summary: 'y' } },
+        /^announcement\.not a locale must be a locale/,
+      ],
+      [{ ru: 'Новые цены' }, /^announcement\.ru must be an object/],
+      ['Новые цены', /^announcement must be an object/],
+    ])('refuses announcement %j naming the field', async (value, message) => {
+      const res = await t
+        .as(marketer)
+        .post('/v1/campaigns')
+        .send({
+          ...announcement,
+          effectiveAt: new Date(NOW.getTime() + 30 * DAY).toISOString(),
+          announcement: value,
+        });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+    });
+
+    it('keeps announcement texts to announcements', async () => {
+      const res = await t
+        .as(marketer)
+        .post('/v1/campaigns')
+        .send({ ...base, announcement: texts });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toEqual(['announcement is only for announcement campaigns']);
+    });
+
     it('re-checks the notice at launch', async () => {
       const c = await create({
         ...announcement,
         name: 'launched late',
         effectiveAt: new Date(NOW.getTime() + 15 * DAY).toISOString(),
+        announcement: texts,
       });
       clock.current = new Date(NOW.getTime() + 2 * DAY);
       const res = await t.as(marketer).post(`/v1/campaigns/${c.id}/launch`).send({});

@@ -1,6 +1,8 @@
-import { aCustomer, aDelivery } from '../support/builders';
+import { aCampaign, aCustomer, aDelivery } from '../support/builders';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 import { signInToConsole } from '../support/console-session';
+import { ConsentService } from '../../src/consent/consent.service';
+import { DashboardService } from '../../src/console/dashboard.service';
 
 /** Audit, templates, policies and keys pages over plain HTTP with a signed-in cookie. */
 describe('console pages: audit, templates, policies, keys', () => {
@@ -69,6 +71,73 @@ describe('console pages: audit, templates, policies, keys', () => {
     const ro = await t.http.get('/console/templates/promo').set('Cookie', auditor.cookie);
     expect(ro.text).toContain('readonly');
     expect(ro.text).not.toContain('Save as a new version');
+  });
+
+  it('campaign live figures: JSON for the page script, moves by role, 404 for an unknown campaign, sign-in required', async () => {
+    const id = await aCampaign(t.db, { name: 'live one', status: 'running' });
+    const customerId = await aCustomer(t.db, { externalId: 'live-1', email: 'live@mail.example' });
+    await aDelivery(t.db, { campaignId: id, customerId, status: 'sent' });
+    const marketer = await signIn(await t.keyFor('marketer'));
+    const live = await t.http.get(`/console/campaigns/${id}/live`).set('Cookie', marketer.cookie);
+    expect(live.status).toBe(200);
+    expect(live.body).toMatchObject({
+      status: 'running',
+      statusLabel: 'running',
+      active: true,
+      progress: { sent: 1, planned: 1 },
+      moves: { launch: false, pause: true, resume: false, cancel: true },
+    });
+    const auditor = await signIn(await t.keyFor('auditor'));
+    const ro = await t.http.get(`/console/campaigns/${id}/live`).set('Cookie', auditor.cookie);
+    expect(ro.body.moves).toEqual({ launch: false, pause: false, resume: false, cancel: false });
+    const unknown = await t.http
+      .get('/console/campaigns/7d444840-9dc0-11d1-b245-5ffdce74fad2/live')
+      .set('Cookie', marketer.cookie);
+    expect(unknown.status).toBe(404);
+    const anonymous = await t.http.get(`/console/campaigns/${id}/live`);
+    expect(anonymous.status).not.toBe(200);
+    expect(JSON.stringify(anonymous.body ?? {})).not.toContain('live one');
+  });
+
+  it('dashboard: unsubscribes per week count customers per channel, not ledger rows (one STOP = 1)', async () => {
+    const dashboard = t.app.get(DashboardService);
+    const total = async () => (await dashboard.unsubscribes()).reduce((a, w) => a + w.n, 0);
+    const before = await total();
+    const consents = t.app.get(ConsentService);
+    const customerId = await aCustomer(t.db, { externalId: 'stop-1', phone: '+79160000111' });
+    const change = (topic: string, action: 'grant' | 'withdraw') =>
+      consents.record({
+        customerId,
+        channel: 'sms',
+        topic,
+        action,
+        source: action === 'grant' ? 'web-form' : 'sms-keyword',
+        confirmed: action === 'grant' ? true : undefined,
+        evidence: { wording: 'Yes, text me', wordingVersion: 'sms-1' },
+        actor: action === 'grant' ? 'test' : 'sms:SM1',
+      });
+    for (const topic of ['tips', 'offers']) await change(topic, 'grant');
+    // One STOP: every SMS topic withdrawn in the same moment.
+    for (const topic of ['tips', 'offers', '*']) await change(topic, 'withdraw');
+    expect(await total()).toBe(before + 1);
+  });
+
+  it('templates: the SMS preview points at the character that forced UCS-2 and its GSM-7 stand-in', async () => {
+    const { cookie, csrf } = await signIn(await t.keyFor('marketer'));
+    const save = await t.http.post('/console/templates').set('Cookie', cookie).type('form').send({
+      _csrf: csrf,
+      name: 'degrees',
+      'part.en.subject': 'Care',
+      'part.en.text': 'Wash at 30 degrees.',
+      'part.en.sms': 'Shop tip: wash at 30° — and dry flat.',
+    });
+    expect(save.status).toBe(200);
+    const hint =
+      /<div class="warn sms-hint" id="sms-hint-en">([^]*?)<\/div>/.exec(save.text)?.[1] ?? '';
+    expect(hint).toContain('switched the SMS to UCS-2');
+    expect(hint).toMatch(/<code>°<\/code> \(character 21\): write instead <code> degrees<\/code>/);
+    expect(hint).toMatch(/<code>—<\/code> \(character 23\): write instead <code>-<\/code>/);
+    expect(hint).toMatch(/With the stand-ins, segments: <strong>1<\/strong>/);
   });
 
   it('policies: admin edits with validation messages and sees the history; a marketer only reads', async () => {
@@ -337,13 +406,13 @@ describe('console pages: audit, templates, policies, keys', () => {
     expect(en.status).toBe(200);
     expect(en.text).toMatch(/<dd id="progress-failed">1<\/dd>/);
     expect(en.text).toMatch(
-      /<dd id="progress-unknown">3 <small[^>]*>fate unknown after a crash; never re-sent<\/small><\/dd>/,
+      /<dd><span id="progress-unknown">3<\/span> <small[^>]*>fate unknown after a crash; never re-sent<\/small><\/dd>/,
     );
     const ru = await t.http
       .get(`/console/campaigns/${id}`)
       .set('Cookie', cookie.replace('tactful_console_lang=en', 'tactful_console_lang=ru'));
     expect(ru.text).toMatch(
-      /<dd id="progress-unknown">3 <small[^>]*>судьба неизвестна после сбоя; повторно не отправляется<\/small><\/dd>/,
+      /<dd><span id="progress-unknown">3<\/span> <small[^>]*>судьба неизвестна после сбоя; повторно не отправляется<\/small><\/dd>/,
     );
     const api = await t.as(marketerKey).get(`/v1/campaigns/${id}/progress`);
     expect(api.body).toMatchObject({

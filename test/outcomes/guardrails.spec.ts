@@ -2,6 +2,7 @@ import { GuardrailMonitor } from '../../src/outcomes/guardrail-monitor';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { aCampaign, aTopic } from '../support/builders';
 import { createDeliveryApp, type DeliveryTestApp } from '../delivery/delivery-app';
+import { signInToConsole } from '../support/console-session';
 
 describe('guardrails', () => {
   let smtp: TestSmtpServer;
@@ -114,6 +115,47 @@ describe('guardrails', () => {
       minDelivered: 100,
       acknowledgedDelivered: 100,
     });
+    expect((await t.admin.post(`/v1/campaigns/${campaign}/cancel`).send({})).status).toBe(200);
+  });
+
+  it('the console resumes a campaign that paused itself only with the acknowledgement box ticked', async () => {
+    // The campaign page shows a paused campaign's forecast, which reads its template.
+    const template = await t.admin.post('/v1/templates').send({
+      name: 'spring',
+      locales: { en: { subject: 'Spring', html: '<p>Spring tips</p>', text: 'Spring tips' } },
+    });
+    expect(template.status).toBe(201);
+    const campaign = await running('console', 120, { minDelivered: 100, maxComplaintRate: 0.01 });
+    expect(await t.sender.runOnce(100)).toMatchObject({ sent: 100 });
+    await t.db.query(
+      `UPDATE deliveries SET status = 'complained'
+        WHERE id IN (SELECT id FROM deliveries WHERE campaign_id = $1 AND status = 'sent' LIMIT 3)`,
+      [campaign],
+    );
+    expect(await monitor.check()).toEqual([campaign]);
+    const { cookie, csrf } = await signInToConsole(t, await t.keyFor('marketer'));
+    const confirm = await t.http
+      .get(`/console/campaigns/${campaign}/confirm/resume`)
+      .set('Cookie', cookie);
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('The campaign paused itself: guardrail: complaint rate 3.00%');
+    expect(confirm.text).toContain('name="acknowledge"');
+
+    const unticked = await t.http
+      .post(`/console/campaigns/${campaign}/resume`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf });
+    expect(unticked.status).toBe(400);
+    expect(unticked.text).toContain('acknowledge: the campaign paused itself');
+    const ticked = await t.http
+      .post(`/console/campaigns/${campaign}/resume`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, acknowledge: 'true' });
+    expect(ticked.status).toBe(303);
+    const [c] = await t.db.query(`SELECT status FROM campaigns WHERE id = $1`, [campaign]);
+    expect(c.status).toBe('running');
     expect((await t.admin.post(`/v1/campaigns/${campaign}/cancel`).send({})).status).toBe(200);
   });
 

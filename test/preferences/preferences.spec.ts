@@ -1,6 +1,8 @@
 import { ManualClock } from '../support/clock';
 import { LinkTokenService } from '../../src/tokens/link-token.service';
-import { NOT_FOUND_HTML } from '../../src/unsubscribe/unsubscribe.service';
+import { SETTINGS } from '../../src/common/tokens';
+import type { Settings } from '../../src/config/settings';
+import { linkNotValidHtml } from '../../src/preferences/link-not-valid';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 import { consentStates, grantConfirmed } from '../support/consent-steps';
 
@@ -282,7 +284,7 @@ describe('preference page /p/:token', () => {
     ]) {
       const get = await t.http.get(bad);
       expect(get.status).toBe(404);
-      expect(get.text).toBe(NOT_FOUND_HTML);
+      expect(get.text).toBe(linkNotValidHtml('en', t.app.get<Settings>(SETTINGS).company));
       const postRes = await post(bad, { csrf: 'x', action: 'unsubscribe-all' });
       expect(postRes.status).toBe(404);
     }
@@ -291,7 +293,7 @@ describe('preference page /p/:token', () => {
     clock.advance(310 * DAY);
     const expired = await t.http.get(path);
     expect(expired.status).toBe(404);
-    expect(expired.text).toBe(NOT_FOUND_HTML);
+    expect(expired.text).toBe(linkNotValidHtml('en', t.app.get<Settings>(SETTINGS).company));
   });
 
   it('refuses an oversize form and shows nothing for an erased customer', async () => {
@@ -302,6 +304,6 @@ describe('preference page /p/:token', () => {
     await t.admin.delete(`/v1/customers/${john}`).expect(204);
     const gone = await t.http.get(path);
     expect(gone.status).toBe(404);
-    expect(gone.text).toBe(NOT_FOUND_HTML);
+    expect(gone.text).toBe(linkNotValidHtml('en', t.app.get<Settings>(SETTINGS).company));
   });
 });

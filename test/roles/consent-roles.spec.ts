@@ -81,6 +81,7 @@ describe('consent API: roles and reserved sources', () => {
     'mailto-unsubscribe',
     'provider-optout',
     'complaint',
+    'unsubscribe-undo',
     'double_opt_in',
     'doubleoptin',
     'one-click-v2',

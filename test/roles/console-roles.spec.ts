@@ -151,6 +151,14 @@ describe('console routes follow the API roles', () => {
         { method: 'post', path: `/v1/campaigns/${campaign}/forecast` },
       ],
     },
+    'GET /console/campaigns/:id/live': {
+      method: 'get',
+      path: `/console/campaigns/${campaign}/live`,
+      api: [
+        { method: 'get', path: `/v1/campaigns/${campaign}` },
+        { method: 'get', path: `/v1/campaigns/${campaign}/progress` },
+      ],
+    },
     'GET /console/campaigns/:id/edit': {
       method: 'get',
       path: `/console/campaigns/${UNKNOWN}/edit`,

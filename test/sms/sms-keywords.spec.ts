@@ -317,6 +317,16 @@ describe('POST /webhooks/twilio/inbound (SMS keywords)', () => {
         [id],
       );
       expect(row).toEqual({ wording: body, source: 'sms-keyword' });
+      // The timeline quotes the keyword as written, without its punctuation, nothing more.
+      const written = body.replace(/[.!]$/, '');
+      const [audit] = await t.db.query(
+        `SELECT data FROM audit_events WHERE customer_id = $1 AND type = 'sms.keyword'`,
+        [id],
+      );
+      expect(audit.data).toMatchObject({ keyword: 'stop', written });
+      const timeline = await t.admin.get(`/v1/customers/${id}/timeline?locale=ru`);
+      const sentences = (timeline.body.items as { sentence: string }[]).map((i) => i.sentence);
+      expect(sentences).toContain(`Клиент прислал SMS «${written}»`);
     },
   );
 

@@ -237,6 +237,7 @@ describe('double opt-in: nothing before the POST confirmation', () => {
         audience: {},
         schedule: { type: 'now' },
         effectiveAt: new Date(clock.now().getTime() + 30 * DAY).toISOString(),
+        announcement: { en: { title: 'New prices', summary: 'Prices change next month.' } },
       });
     expect([created.status, created.body.message]).toEqual([201, undefined]);
     const forecast = await t.as(marketer).post(`/v1/campaigns/${created.body.id}/forecast`);

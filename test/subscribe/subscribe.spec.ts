@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { SubscribeService } from '../../src/subscribe/subscribe.service';
 import { ManualClock } from '../support/clock';
 import { LinkTokenService } from '../../src/tokens/link-token.service';
-import { NOT_FOUND_HTML } from '../../src/unsubscribe/unsubscribe.service';
+import { SETTINGS } from '../../src/common/tokens';
+import type { Settings } from '../../src/config/settings';
+import { linkNotValidHtml } from '../../src/preferences/link-not-valid';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 
@@ -276,7 +278,7 @@ describe('double opt-in: POST /v1/subscribe and GET /confirm/:token', () => {
     const expectNotFound = async (p: string) => {
       const res = await t.http.get(p);
       expect(res.status).toBe(404);
-      expect(res.text).toBe(NOT_FOUND_HTML);
+      expect(res.text).toBe(linkNotValidHtml('en', t.app.get<Settings>(SETTINGS).company));
       const posted = await t.http.post(p).type('form').send({ csrf: 'x' });
       expect(posted.status).toBe(404);
     };

@@ -277,7 +277,14 @@ describe('/v1/templates', () => {
         attributes: {},
       },
       company: { name: 'Co', address: 'Street 1' },
-      campaign: { name: 'c', topic: 'tips', goal: 'retention', effectiveAt: null },
+      campaign: {
+        name: 'c',
+        topic: 'tips',
+        goal: 'retention',
+        effectiveAt: null,
+        title: 'c',
+        summary: '',
+      },
       links: { unsubscribe: 'https://x/u/1', preferences: 'https://x/p/1' },
       now: new Date(),
     };

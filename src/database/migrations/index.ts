@@ -23,6 +23,7 @@ import { CampaignOutcomes1797000000000 } from './1797000000000-campaign-outcomes
 import { Clicks1797000001000 } from './1797000001000-clicks';
 
 // The console and the public pages.
+import { CampaignAnnouncement1797100000000 } from './1797100000000-campaign-announcement';
 
 // Integrations (provider events, outbound webhooks).
 import { ProviderEmailEvents1797200000000 } from './1797200000000-provider-email-events';
@@ -59,6 +60,7 @@ export const MIGRATIONS = [
   Clicks1797000001000,
 
   // The console and the public pages.
+  CampaignAnnouncement1797100000000,
 
   // Integrations.
   ProviderEmailEvents1797200000000,

@@ -23,6 +23,7 @@ export interface ClaimedDelivery {
   attempts: number;
   campaign_name: string;
   effective_at: Date | null;
+  announcement?: Record<string, { title: string; summary: string }> | null;
   topic_title: Record<string, string> | null;
   /** The campaign's own Reply-To (null: REPLY_TO). */
   campaign_reply_to: string | null;
@@ -52,7 +53,7 @@ const CLAIM_DUE_DELIVERIES = `
   )
   SELECT d.id, d.campaign_id, d.step, d.customer_id, d.channel, d.category, d.topic, d.goal,
          d.template_name, d.template_version, d.policy_version, d.consent_event_id::text AS consent_event_id,
-         d.attempts, c.name AS campaign_name, c.effective_at, t.title AS topic_title,
+         d.attempts, c.name AS campaign_name, c.effective_at, c.announcement, t.title AS topic_title,
          c.reply_to AS campaign_reply_to,
          c.track_clicks
     FROM claimed cl

@@ -114,6 +114,7 @@ describe('forecast', () => {
       deferReasons: {},
       earliestSendAt: null,
       latestSendAt: null,
+      channels: {},
     });
   });
 });

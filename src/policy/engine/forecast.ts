@@ -1,5 +1,5 @@
 import { decide } from './decide';
-import type { Decision, DecisionInput, ReasonCode } from './types';
+import type { Channel, Decision, DecisionInput, ReasonCode } from './types';
 
 export interface ForecastResult {
   audience: number;
@@ -11,6 +11,8 @@ export interface ForecastResult {
   /** Over sends (notBefore) and firm clock defers (until), which are planned sends too. */
   earliestSendAt: Date | null;
   latestSendAt: Date | null;
+  /** Planned messages (sends and firm defers) by the channel the engine chose: `voice` = calls. */
+  channels: Partial<Record<Channel, number>>;
 }
 
 /** A forecast of nobody: the start of a sum. */
@@ -23,6 +25,7 @@ export function emptyForecast(): ForecastResult {
     deferReasons: {},
     earliestSendAt: null,
     latestSendAt: null,
+    channels: {},
   };
 }
 
@@ -38,16 +41,20 @@ export function forecast(
     result.audience++;
     const d = decideFn(input);
     let at = NaN;
+    let channel: Channel | undefined;
     if (d.kind === 'send') {
       result.send++;
       at = d.notBefore.getTime();
+      channel = d.channel;
     } else if (d.kind === 'defer') {
       result.defer++;
       result.deferReasons[d.reason] = (result.deferReasons[d.reason] ?? 0) + 1;
       if (d.channel !== undefined) at = d.until.getTime();
+      channel = d.channel;
     } else {
       result.skip[d.reason] = (result.skip[d.reason] ?? 0) + 1;
     }
+    if (channel !== undefined) result.channels[channel] = (result.channels[channel] ?? 0) + 1;
     if (at < earliest) earliest = at;
     if (at > latest) latest = at;
   }
