@@ -70,6 +70,8 @@ export default tseslint.config(
         fetch: 'readonly',
         FormData: 'readonly',
         URLSearchParams: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
       },
     },
   },

@@ -118,6 +118,8 @@ export class TemplateVersionQuery {
   @Type(() => Number)
   @IsInt({ message: 'version must be a whole number' })
   @Min(1, { message: 'version must be at least 1' })
+  // Versions are PostgreSQL integers: a larger number is a 400, not an overflow in SQL.
+  @Max(2147483647, { message: 'version must be at most 2147483647' })
   version?: number;
 }
 
@@ -157,6 +159,8 @@ export class PreviewTemplateDto {
   @IsOptional()
   @IsInt({ message: 'version must be a whole number' })
   @Min(1, { message: 'version must be at least 1' })
+  // Versions are PostgreSQL integers: a larger number is a 400, not an overflow in SQL.
+  @Max(2147483647, { message: 'version must be at most 2147483647' })
   version?: number;
 
   @ApiPropertyOptional({
