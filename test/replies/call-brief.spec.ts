@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { startTwilioServer, type TwilioTestServer } from '../support/twilio-server';
+import { aTopic } from '../support/builders';
 import { createTopics } from '../support/test-app';
 import {
   createDeliveryApp,
@@ -19,6 +20,7 @@ describe('call briefs ahead, and how the call ended', () => {
   let tw: TwilioTestServer;
   let t: DeliveryTestApp;
   let calls: string;
+  let careCalls: string;
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
@@ -34,6 +36,14 @@ describe('call briefs ahead, and how the call ended', () => {
     });
     await createTopics(t);
     calls = await insertCampaign(t, { topic: 'offers', channels: ['voice'], name: 'Spring visit' });
+    // While a follow-up is open only service messages go: the brief's follow-up shows on a care call.
+    await aTopic(t.db, { key: 'care', category: 'service', title: { en: 'Care' } });
+    careCalls = await insertCampaign(t, {
+      topic: 'care',
+      goal: 'care',
+      channels: ['voice'],
+      name: 'After the visit',
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -53,7 +63,7 @@ describe('call briefs ahead, and how the call ended', () => {
       .send(params);
   };
 
-  async function callTo(phone: string, managerEmail: string | null) {
+  async function callTo(phone: string, managerEmail: string | null, care = false) {
     const biz = await insertCustomer(t, {
       kind: 'business',
       name: 'Olga',
@@ -66,19 +76,20 @@ describe('call briefs ahead, and how the call ended', () => {
       biz,
       managerEmail,
     ]);
-    await grant(t, biz, 'voice', 'offers');
+    await grant(t, biz, 'voice', care ? 'care' : 'offers');
     const id = await insertDelivery(t, {
-      campaignId: calls,
+      campaignId: care ? careCalls : calls,
       customerId: biz,
-      topic: 'offers',
+      topic: care ? 'care' : 'offers',
       channel: 'voice',
-      category: 'promotional',
+      category: care ? 'service' : 'promotional',
+      goal: care ? 'care' : 'retention',
     });
     return { biz, id };
   }
 
   it('mails the brief to the account manager before the call is placed, with purchases and an open follow-up', async () => {
-    const { biz } = await callTo('+79160000006', 'igor@shop.example');
+    const { biz } = await callTo('+79160000006', 'igor@shop.example', true);
     await t.admin.post('/v1/events').send([
       {
         customerId: biz,
