@@ -1,0 +1,251 @@
+import { appendFileSync } from 'node:fs';
+import type { Response } from 'supertest';
+import { createTestApp, createTopics, type TestApp } from '../support/test-app';
+import { validateSchema, type OpenApiLike, type Schema } from '../support/schema-validator';
+
+interface Operation {
+  operationId?: string;
+  responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+}
+type Doc = OpenApiLike & { paths: Record<string, Record<string, Operation>> };
+
+/**
+ * The document does not lie (issue 19 item 4): real answers of the running app, with real data,
+ * validated against the schema the document gives for that operation, status and media type.
+ */
+describe('the OpenAPI document matches what the app answers', () => {
+  let t: TestApp;
+  let doc: Doc;
+  const checked = new Set<string>();
+  const lies: string[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { TACTFUL_ROLES: 'api' } });
+    await createTopics(t);
+    const res = await t.http.get('/docs/openapi.json');
+    expect(res.status).toBe(200);
+    doc = res.body as Doc;
+  });
+  afterAll(() => t.close());
+
+  /** Validates `res` against the document's `method path` operation; returns the body. */
+  function conforms(method: string, path: string, res: Response): Record<string, unknown> {
+    const op = doc.paths[path]?.[method];
+    if (!op) throw new Error(`${method} ${path} is not in the document`);
+    if (process.env.DUMP_RESPONSES)
+      appendFileSync(
+        process.env.DUMP_RESPONSES,
+        `${method.toUpperCase()} ${path} ${res.status}\n${JSON.stringify(res.body, null, 1)}\n`,
+      );
+    const key = `${method.toUpperCase()} ${path} ${res.status}`;
+    checked.add(`${method.toUpperCase()} ${path}`);
+    const answer = op.responses?.[String(res.status)];
+    const type = String(res.headers['content-type'] ?? '').split(';')[0];
+    const schema = answer?.content?.[type]?.schema;
+    if (!answer) lies.push(`${key}: status not documented (${res.text.slice(0, 200)})`);
+    else if (!schema) lies.push(`${key}: no schema for ${type}`);
+    else {
+      const body: unknown = type === 'application/json' ? res.body : res.text;
+      lies.push(...validateSchema(doc, schema, body).map((e) => `${key}: ${e}`));
+    }
+    return res.body as Record<string, unknown>;
+  }
+
+  it('answers as documented across the API', async () => {
+    const a = t.admin;
+    conforms('get', '/health', await t.http.get('/health'));
+
+    // Topics
+    conforms(
+      'post',
+      '/v1/topics',
+      await a.post('/v1/topics').send({
+        key: 'news',
+        category: 'content',
+        title: { en: 'News', ru: 'Новости' },
+        cadenceDays: 7,
+      }),
+    );
+    conforms('get', '/v1/topics', await a.get('/v1/topics'));
+    conforms('get', '/v1/topics/{key}', await a.get('/v1/topics/news'));
+    conforms(
+      'patch',
+      '/v1/topics/{key}',
+      await a.patch('/v1/topics/news').send({ description: { en: 'Weekly news' } }),
+    );
+
+    // Customers and consent
+    const customer = conforms(
+      'post',
+      '/v1/customers',
+      await a.post('/v1/customers').send({
+        externalId: 'contract-1',
+        kind: 'consumer',
+        name: 'Anna Contract',
+        email: 'anna.contract@mail.example',
+        phone: '+79161234567',
+        locale: 'en',
+      }),
+    );
+    const id = String(customer.id);
+    conforms(
+      'post',
+      '/v1/customers/{id}/consents',
+      await a.post(`/v1/customers/${id}/consents`).send({
+        channel: 'email',
+        topic: 'tips',
+        action: 'grant',
+        source: 'web-form',
+        confirmed: true,
+        evidence: { wording: 'Yes, send me tips', wordingVersion: 'tips-1' },
+      }),
+    );
+    conforms('get', '/v1/customers/{id}/consents', await a.get(`/v1/customers/${id}/consents`));
+    conforms('get', '/v1/customers', await a.get('/v1/customers'));
+    conforms(
+      'post',
+      '/v1/events',
+      await a
+        .post('/v1/events')
+        .send({ type: 'purchase', customerId: id, eventId: 'order-1', data: { amount: 10 } }),
+    );
+    const imported = conforms(
+      'post',
+      '/v1/customers/import',
+      await a
+        .post('/v1/customers/import')
+        .set('Content-Type', 'application/x-ndjson')
+        .send(
+          '{"externalId":"contract-2","kind":"consumer","email":"b@mail.example"}\n{"kind":"nope"}\n',
+        ),
+    );
+    conforms('get', '/v1/customers/imports', await a.get('/v1/customers/imports'));
+    conforms(
+      'get',
+      '/v1/customers/imports/{id}',
+      await a.get(`/v1/customers/imports/${String(imported.id)}`),
+    );
+
+    // Templates and the preview
+    conforms(
+      'post',
+      '/v1/templates',
+      await a.post('/v1/templates').send({
+        name: 'contract-tips',
+        locales: {
+          en: { subject: 'Tips for {{customer.name}}', html: '<p>Hi</p>', text: 'Hi', sms: 'Hi' },
+        },
+      }),
+    );
+    conforms('get', '/v1/templates', await a.get('/v1/templates'));
+    conforms('get', '/v1/templates/{name}', await a.get('/v1/templates/contract-tips'));
+    conforms(
+      'get',
+      '/v1/templates/{name}/versions',
+      await a.get('/v1/templates/contract-tips/versions'),
+    );
+    conforms(
+      'post',
+      '/v1/templates/{name}/preview',
+      await a.post('/v1/templates/contract-tips/preview').send({ customerId: id }),
+    );
+
+    // Audiences, campaigns and their course
+    conforms('post', '/v1/audiences/count', await a.post('/v1/audiences/count').send({ audience: {} }));
+    const campaign = conforms(
+      'post',
+      '/v1/campaigns',
+      await a.post('/v1/campaigns').send({
+        name: 'Contract',
+        topic: 'tips',
+        goal: 'engagement',
+        template: 'contract-tips',
+        channels: ['email'],
+        audience: {},
+        schedule: { type: 'once', at: '2030-01-01T10:00:00Z' },
+      }),
+    );
+    const cid = String(campaign.id);
+    conforms('get', '/v1/campaigns', await a.get('/v1/campaigns'));
+    conforms('get', '/v1/campaigns/{id}', await a.get(`/v1/campaigns/${cid}`));
+    conforms(
+      'patch',
+      '/v1/campaigns/{id}',
+      await a.patch(`/v1/campaigns/${cid}`).send({ name: 'Contract (renamed)' }),
+    );
+    conforms('post', '/v1/campaigns/{id}/forecast', await a.post(`/v1/campaigns/${cid}/forecast`));
+    conforms(
+      'post',
+      '/v1/campaigns/{id}/launch',
+      await a.post(`/v1/campaigns/${cid}/launch`).send({ acknowledgeWarnings: true }),
+    );
+    conforms('get', '/v1/campaigns/{id}/progress', await a.get(`/v1/campaigns/${cid}/progress`));
+    conforms('post', '/v1/campaigns/{id}/pause', await a.post(`/v1/campaigns/${cid}/pause`));
+    conforms(
+      'post',
+      '/v1/campaigns/{id}/resume',
+      await a.post(`/v1/campaigns/${cid}/resume`).send({}),
+    );
+    conforms('get', '/v1/campaigns/{id}/results', await a.get(`/v1/campaigns/${cid}/results`));
+    conforms('get', '/v1/campaigns/{id}/report', await a.get(`/v1/campaigns/${cid}/report`));
+    conforms('post', '/v1/campaigns/{id}/cancel', await a.post(`/v1/campaigns/${cid}/cancel`));
+    conforms('post', '/v1/campaigns/examples', await a.post('/v1/campaigns/examples'));
+
+    // Policies, keys, suppressions, follow-ups, outbound webhooks
+    conforms('get', '/v1/policies/{kind}', await a.get('/v1/policies/consumer'));
+    conforms('put', '/v1/policies/{kind}', await a.put('/v1/policies/consumer').send({}));
+    conforms('get', '/v1/policies/{kind}/versions', await a.get('/v1/policies/consumer/versions'));
+    conforms(
+      'post',
+      '/v1/api-keys',
+      await a.post('/v1/api-keys').send({ role: 'auditor', name: 'contract auditor' }),
+    );
+    conforms('get', '/v1/api-keys', await a.get('/v1/api-keys'));
+    conforms(
+      'post',
+      '/v1/suppressions',
+      await a.post('/v1/suppressions').send({ email: 'gone@mail.example', reason: 'do_not_contact' }),
+    );
+    conforms(
+      'get',
+      '/v1/suppressions/check',
+      await a.get('/v1/suppressions/check').query({ email: 'gone@mail.example' }),
+    );
+    conforms('get', '/v1/follow-ups', await a.get('/v1/follow-ups'));
+    const hook = conforms(
+      'post',
+      '/v1/webhooks',
+      await a
+        .post('/v1/webhooks')
+        .send({ url: 'https://crm.example/hooks', events: ['consent.withdrawn'] }),
+    );
+    conforms('get', '/v1/webhooks', await a.get('/v1/webhooks'));
+    conforms(
+      'get',
+      '/v1/webhooks/{id}/attempts',
+      await a.get(`/v1/webhooks/${String(hook.id)}/attempts`),
+    );
+
+    // Audit
+    conforms('get', '/v1/audit', await a.get('/v1/audit').query({ limit: 50 }));
+    conforms('get', '/v1/audit/verify', await a.get('/v1/audit/verify'));
+    conforms(
+      'get',
+      '/v1/audit/export',
+      await a.get('/v1/audit/export').query({ format: 'csv' }).buffer(true),
+    );
+    conforms('get', '/v1/customers/{id}/timeline', await a.get(`/v1/customers/${id}/timeline`));
+    conforms('get', '/v1/customers/{id}/evidence', await a.get(`/v1/customers/${id}/evidence`));
+    conforms(
+      'get',
+      '/v1/customers/{id}/evidence',
+      await a.get(`/v1/customers/${id}/evidence`).query({ format: 'html' }),
+    );
+
+    // Public routes: a tracked link that is not valid answers the 404 page, not JSON.
+    conforms('get', '/r/{token}', await t.http.get('/r/not-a-token'));
+
+    expect(lies).toEqual([]);
+    expect(checked.size).toBeGreaterThanOrEqual(20);
+  }, 120_000);
+});
