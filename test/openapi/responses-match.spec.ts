@@ -107,7 +107,7 @@ describe('the OpenAPI document matches what the app answers', () => {
       '/v1/events',
       await a
         .post('/v1/events')
-        .send({ type: 'purchase', customerId: id, eventId: 'order-1', data: { amount: 10 } }),
+        .send({ type: 'purchase', customerId: id, eventId: 'order-1', amount: 10, currency: 'RUB' }),
     );
     const imported = conforms(
       'post',
@@ -123,7 +123,7 @@ describe('the OpenAPI document matches what the app answers', () => {
     conforms(
       'get',
       '/v1/customers/imports/{id}',
-      await a.get(`/v1/customers/imports/${String(imported.id)}`),
+      await a.get(`/v1/customers/imports/${String(imported.importId)}`),
     );
 
     // Templates and the preview
@@ -151,7 +151,11 @@ describe('the OpenAPI document matches what the app answers', () => {
     );
 
     // Audiences, campaigns and their course
-    conforms('post', '/v1/audiences/count', await a.post('/v1/audiences/count').send({ audience: {} }));
+    conforms(
+      'post',
+      '/v1/audiences/count',
+      await a.post('/v1/audiences/count').send({ audience: {} }),
+    );
     const campaign = conforms(
       'post',
       '/v1/campaigns',
@@ -204,7 +208,9 @@ describe('the OpenAPI document matches what the app answers', () => {
     conforms(
       'post',
       '/v1/suppressions',
-      await a.post('/v1/suppressions').send({ email: 'gone@mail.example', reason: 'do_not_contact' }),
+      await a
+        .post('/v1/suppressions')
+        .send({ email: 'gone@mail.example', reason: 'do_not_contact' }),
     );
     conforms(
       'get',
