@@ -29,7 +29,12 @@ describe('the OpenAPI document matches what the app answers', () => {
   afterAll(() => t.close());
 
   /** Validates `res` against the document's `method path` operation; returns the body. */
-  function conforms(method: string, path: string, res: Response): Record<string, unknown> {
+  function conforms(
+    method: string,
+    path: string,
+    res: Response,
+    expectedStatus?: number,
+  ): Record<string, unknown> {
     const op = doc.paths[path]?.[method];
     if (!op) throw new Error(`${method} ${path} is not in the document`);
     if (process.env.DUMP_RESPONSES)
@@ -39,6 +44,8 @@ describe('the OpenAPI document matches what the app answers', () => {
       );
     const key = `${method.toUpperCase()} ${path} ${res.status}`;
     checked.add(`${method.toUpperCase()} ${path}`);
+    if (expectedStatus ? res.status !== expectedStatus : res.status >= 400)
+      lies.push(`${key}: unexpected status (${res.text.slice(0, 200)})`);
     const answer = op.responses?.[String(res.status)];
     const type = String(res.headers['content-type'] ?? '').split(';')[0];
     const schema = answer?.content?.[type]?.schema;
@@ -105,9 +112,13 @@ describe('the OpenAPI document matches what the app answers', () => {
     conforms(
       'post',
       '/v1/events',
-      await a
-        .post('/v1/events')
-        .send({ type: 'purchase', customerId: id, eventId: 'order-1', amount: 10, currency: 'RUB' }),
+      await a.post('/v1/events').send({
+        type: 'purchase',
+        customerId: id,
+        eventId: 'order-1',
+        amount: 10,
+        currency: 'RUB',
+      }),
     );
     const imported = conforms(
       'post',
@@ -249,9 +260,29 @@ describe('the OpenAPI document matches what the app answers', () => {
     );
 
     // Public routes: a tracked link that is not valid answers the 404 page, not JSON.
-    conforms('get', '/r/{token}', await t.http.get('/r/not-a-token'));
+    conforms('get', '/r/{token}', await t.http.get('/r/not-a-token'), 404);
 
     expect(lies).toEqual([]);
     expect(checked.size).toBeGreaterThanOrEqual(20);
   }, 120_000);
+
+  it('catches a schema that lies: a missing or undeclared property, a wrong type, null where none is allowed', async () => {
+    const topic = (await t.admin.get('/v1/topics/tips')).body as Record<string, unknown>;
+    const lying = structuredClone(doc) as Doc & { components: { schemas: Record<string, Schema> } };
+    const schema = lying.components.schemas.Topic;
+    const props = schema.properties as Record<string, Schema>;
+    expect(validateSchema(lying, { $ref: '#/components/schemas/Topic' }, topic)).toEqual([]);
+    delete props.archivedAt;
+    schema.required = [...(schema.required ?? []), 'retiredAt'];
+    props.cadenceDays = { type: 'integer' };
+    props.createdAt = { type: 'string', format: 'uuid' };
+    props.category = { type: 'string', enum: ['service'] };
+    expect(validateSchema(lying, { $ref: '#/components/schemas/Topic' }, topic)).toEqual([
+      '$: missing required retiredAt',
+      '$.category: "content" not in enum ["service"]',
+      '$.cadenceDays: null but not nullable',
+      `$.createdAt: ${String(topic.createdAt)} is not a uuid`,
+      '$: undeclared property archivedAt',
+    ]);
+  });
 });
