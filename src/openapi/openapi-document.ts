@@ -13,6 +13,13 @@ import {
   RESPONSE_SCHEMAS,
 } from './response-schemas';
 
+const STANDARD_ERRORS = [
+  ['400', 'Invalid input; each message names the field'],
+  ['401', 'Missing, unknown or revoked API key'],
+  ['403', 'The key’s role may not call this route'],
+  ['429', 'Too many failed authentication attempts'],
+] as const;
+
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
 /**
@@ -54,6 +61,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       else if (!op.security?.length) op.security = [{ bearer: [] }];
       op.summary ??= OPERATION_SUMMARIES[id];
       op.responses ??= {};
+      // Every API-key route can refuse the key (401, 403), its input (400) or a flood (429).
+      if (op.security.length && !Object.keys(op.responses).some((c) => /^4\d\d$/.test(c))) {
+        for (const [status, description] of STANDARD_ERRORS) {
+          op.responses[status] = {
+            description,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          };
+        }
+      }
       for (const [status, description] of Object.entries(HTML_ERRORS[id] ?? {})) {
         op.responses[status] = {
           description,

@@ -50,7 +50,9 @@ describe('the OpenAPI document matches what the app answers', () => {
     const type = String(res.headers['content-type'] ?? '').split(';')[0];
     const schema = answer?.content?.[type]?.schema;
     if (!answer) lies.push(`${key}: status not documented (${res.text.slice(0, 200)})`);
-    else if (!schema) lies.push(`${key}: no schema for ${type}`);
+    else if (res.status === 204) {
+      if (answer.content || res.text) lies.push(`${key}: a 204 has no body`);
+    } else if (!schema) lies.push(`${key}: no schema for ${type}`);
     else {
       const body: unknown = type === 'application/json' ? res.body : res.text;
       lies.push(...validateSchema(doc, schema, body).map((e) => `${key}: ${e}`));
@@ -257,6 +259,27 @@ describe('the OpenAPI document matches what the app answers', () => {
       'get',
       '/v1/customers/{id}/evidence',
       await a.get(`/v1/customers/${id}/evidence`).query({ format: 'html' }),
+    );
+
+    // Deletions answer 204 without a body; errors answer the documented error body.
+    conforms('delete', '/v1/topics/{key}', await a.delete('/v1/topics/news'));
+    conforms('delete', '/v1/webhooks/{id}', await a.delete(`/v1/webhooks/${String(hook.id)}`));
+    conforms(
+      'post',
+      '/v1/topics',
+      await a.post('/v1/topics').send({ key: 'Not A Key', category: 'nope' }),
+      400,
+    );
+    conforms('get', '/v1/campaigns', await t.http.get('/v1/campaigns'), 401);
+
+    // The mail server's inbound route: a message that is no report, read and left alone.
+    conforms(
+      'post',
+      '/webhooks/email/inbound',
+      await a
+        .post('/webhooks/email/inbound')
+        .set('Content-Type', 'text/plain')
+        .send('From: someone@mail.example\r\nSubject: hello\r\n\r\nJust saying hello\r\n'),
     );
 
     // Public routes: a tracked link that is not valid answers the 404 page, not JSON.

@@ -21,6 +21,10 @@ const localized = { type: 'object', additionalProperties: str } as const;
 
 /** Settings an admin or marketer keeps: topics, policies, API keys, suppressions, health. */
 export const ADMIN_SCHEMAS: Record<string, Schema> = {
+  Error: object(
+    { statusCode: int, error: str, message: { ...arrayOf(str), description: 'What is wrong' } },
+    { open: true, optional: ['error'] },
+  ),
   Health: object({ status: enumOf(['ok', 'unhealthy']), database: enumOf(['ok', 'unreachable']) }),
   Topic: object({
     key: str,

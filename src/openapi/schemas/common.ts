@@ -46,3 +46,10 @@ export const object = (
 /** A `{ items, nextCursor }` page; nextCursor is null on the last page. */
 export const page = (items: Schema): SchemaObject =>
   object({ items: arrayOf(items), nextCursor: nullable(str) });
+
+/** A named object schema or null (OpenAPI 3.0: `type` beside `nullable`, the ref in allOf). */
+export const nullableRef = (name: string): SchemaObject => ({
+  type: 'object',
+  nullable: true,
+  allOf: [ref(name)],
+});
