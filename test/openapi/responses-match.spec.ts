@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import twilio from 'twilio';
 import type { Response } from 'supertest';
 import { createTestApp, createTopics, type TestApp } from '../support/test-app';
 import { validateSchema, type OpenApiLike, type Schema } from '../support/schema-validator';
@@ -7,6 +8,9 @@ interface Operation {
   operationId?: string;
   responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
+const TWILIO_SID = `AC${'a'.repeat(32)}`;
+const TWILIO_TOKEN = 'test-twilio-auth-token-0123456789';
+
 type Doc = OpenApiLike & { paths: Record<string, Record<string, Operation>> };
 
 /**
@@ -20,7 +24,14 @@ describe('the OpenAPI document matches what the app answers', () => {
   const lies: string[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { TACTFUL_ROLES: 'api' } });
+    t = await createTestApp({
+      env: {
+        TACTFUL_ROLES: 'api',
+        TWILIO_ACCOUNT_SID: TWILIO_SID,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_FROM: '+15005550006',
+      },
+    });
     await createTopics(t);
     const res = await t.http.get('/docs/openapi.json');
     expect(res.status).toBe(200);
@@ -280,6 +291,38 @@ describe('the OpenAPI document matches what the app answers', () => {
         .post('/webhooks/email/inbound')
         .set('Content-Type', 'text/plain')
         .send('From: someone@mail.example\r\nSubject: hello\r\n\r\nJust saying hello\r\n'),
+    );
+
+    // Twilio's callbacks, signed as Twilio signs them: TwiML answers.
+    const twilioPost = (path: string, params: Record<string, string>) =>
+      t.http
+        .post(path)
+        .type('form')
+        .set(
+          'X-Twilio-Signature',
+          twilio.getExpectedTwilioSignature(TWILIO_TOKEN, `${t.settings.publicUrl}${path}`, params),
+        )
+        .send(params);
+    conforms(
+      'post',
+      '/webhooks/twilio/inbound',
+      await twilioPost('/webhooks/twilio/inbound', {
+        AccountSid: TWILIO_SID,
+        MessageSid: `SM${'1'.repeat(32)}`,
+        From: '+79161234567',
+        To: '+15005550006',
+        Body: 'HELP',
+        NumMedia: '0',
+      }),
+    );
+    conforms(
+      'post',
+      '/webhooks/twilio/status',
+      await twilioPost('/webhooks/twilio/status', {
+        AccountSid: TWILIO_SID,
+        MessageSid: `SM${'2'.repeat(32)}`,
+        MessageStatus: 'delivered',
+      }),
     );
 
     // Public routes: a tracked link that is not valid answers the 404 page, not JSON.
