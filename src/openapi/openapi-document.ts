@@ -76,6 +76,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           content: { 'text/html': { schema: { type: 'string' } } },
         };
       }
+      const redirect = op.responses['302'];
+      if (redirect && !('$ref' in redirect)) {
+        redirect.headers = {
+          Location: {
+            description: 'Where the link points',
+            schema: { type: 'string', format: 'uri' },
+          },
+        };
+      }
       // Nest's default status when a handler declares none: 201 for POST, 200 otherwise. A
       // redirect (3xx) is the answer of its route: no 2xx is invented for it.
       if (!Object.keys(op.responses).some((c) => /^[23]\d\d$/.test(c))) {

@@ -122,6 +122,14 @@ describe('the OpenAPI document matches what the app answers', () => {
     );
     conforms('get', '/v1/customers/{id}/consents', await a.get(`/v1/customers/${id}/consents`));
     conforms('get', '/v1/customers', await a.get('/v1/customers'));
+    conforms('get', '/v1/customers/{id}', await a.get(`/v1/customers/${id}`));
+    conforms(
+      'patch',
+      '/v1/customers/{id}',
+      await a
+        .patch(`/v1/customers/${id}`)
+        .send({ company: 'Contract LLC', attributes: { vip: true } }),
+    );
     conforms(
       'post',
       '/v1/events',
@@ -229,13 +237,14 @@ describe('the OpenAPI document matches what the app answers', () => {
       await a.post('/v1/api-keys').send({ role: 'auditor', name: 'contract auditor' }),
     );
     conforms('get', '/v1/api-keys', await a.get('/v1/api-keys'));
-    conforms(
+    const suppression = conforms(
       'post',
       '/v1/suppressions',
       await a
         .post('/v1/suppressions')
         .send({ email: 'gone@mail.example', reason: 'do_not_contact' }),
     );
+    const suppressionId = String(suppression.id);
     conforms(
       'get',
       '/v1/suppressions/check',
@@ -272,8 +281,35 @@ describe('the OpenAPI document matches what the app answers', () => {
       await a.get(`/v1/customers/${id}/evidence`).query({ format: 'html' }),
     );
 
+    conforms(
+      'get',
+      '/v1/audit/export',
+      await a.get('/v1/audit/export').query({ format: 'ndjson' }).buffer(true),
+    );
+
     // Deletions answer 204 without a body; errors answer the documented error body.
     conforms('delete', '/v1/topics/{key}', await a.delete('/v1/topics/news'));
+    const keys = (await a.get('/v1/api-keys')).body as { items: { id: string; name: string }[] };
+    const auditorKey = keys.items.find((k) => k.name === 'contract auditor');
+    conforms(
+      'delete',
+      '/v1/api-keys/{id}',
+      await a.delete(`/v1/api-keys/${String(auditorKey?.id)}`),
+    );
+    conforms(
+      'delete',
+      '/v1/suppressions/{id}',
+      await a.delete(`/v1/suppressions/${suppressionId}`),
+    );
+    const erased = await a
+      .post('/v1/customers')
+      .send({ externalId: 'contract-erased', kind: 'consumer', email: 'erase.me@mail.example' });
+    conforms(
+      'delete',
+      '/v1/customers/{id}',
+      await a.delete(`/v1/customers/${String(erased.body.id)}`),
+    );
+    conforms('get', '/v1/customers/{id}', await a.get(`/v1/customers/${String(erased.body.id)}`));
     conforms('delete', '/v1/webhooks/{id}', await a.delete(`/v1/webhooks/${String(hook.id)}`));
     conforms(
       'post',
