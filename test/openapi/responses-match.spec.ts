@@ -229,6 +229,7 @@ describe('the OpenAPI document matches what the app answers', () => {
 
     // Policies, keys, suppressions, follow-ups, outbound webhooks
     conforms('get', '/v1/policies/{kind}', await a.get('/v1/policies/consumer'));
+    conforms('get', '/v1/policies/{kind}', await a.get('/v1/policies/business'));
     conforms('put', '/v1/policies/{kind}', await a.put('/v1/policies/consumer').send({}));
     conforms('get', '/v1/policies/{kind}/versions', await a.get('/v1/policies/consumer/versions'));
     conforms(
