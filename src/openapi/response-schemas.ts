@@ -1,127 +1,96 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
+import { ADMIN_SCHEMAS } from './schemas/admin';
+import { AUDIT_SCHEMAS } from './schemas/audit';
+import { CAMPAIGN_SCHEMAS } from './schemas/campaigns';
+import { anyObject, ref, str, type Schema, type SchemaObject } from './schemas/common';
+import { CUSTOMER_SCHEMAS } from './schemas/customers';
+import { TEMPLATE_SCHEMAS } from './schemas/templates';
 
-type AnySchema = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string];
-/** An inline OpenAPI schema (not a $ref). */
-export type SchemaObject = Exclude<AnySchema, { $ref: string }>;
+export type { SchemaObject } from './schemas/common';
 
-const nullable = (type: string, extra: SchemaObject = {}): SchemaObject => ({
-  type,
-  nullable: true,
-  ...extra,
-});
-const dateTime: SchemaObject = { type: 'string', format: 'date-time' };
-
-const customer: SchemaObject = {
-  type: 'object',
-  required: ['id', 'externalId', 'kind', 'timezone', 'locale', 'createdAt', 'updatedAt'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    externalId: { type: 'string' },
-    kind: { type: 'string', enum: ['consumer', 'business'] },
-    name: nullable('string'),
-    email: nullable('string'),
-    phone: nullable('string'),
-    timezone: { type: 'string' },
-    locale: { type: 'string' },
-    company: nullable('string'),
-    accountManager: nullable('object', {
-      properties: { name: nullable('string'), phone: nullable('string') },
-    }),
-    attributes: { type: 'object', additionalProperties: true },
-    lifecycleStage: { type: 'string' },
-    lifecycle: { type: 'object', additionalProperties: true },
-    erasedAt: nullable('string', { format: 'date-time' }),
-    createdAt: dateTime,
-    updatedAt: dateTime,
-    suppressions: { type: 'array', items: { type: 'object', additionalProperties: true } },
-  },
-};
-
-const consentState: SchemaObject = {
-  type: 'object',
-  required: ['channel', 'topic', 'status'],
-  properties: {
-    channel: { type: 'string', enum: ['email', 'sms', 'voice'] },
-    topic: { type: 'string' },
-    status: { type: 'string', enum: ['granted', 'confirmed', 'withdrawn', 'pending'] },
-    since: dateTime,
-    lastEventId: { type: 'string' },
-  },
-};
-
-const consentEvent: SchemaObject = {
-  type: 'object',
-  required: ['id', 'customerId', 'channel', 'topic', 'action', 'occurredAt'],
-  properties: {
-    id: { type: 'string' },
-    customerId: { type: 'string', format: 'uuid' },
-    channel: { type: 'string' },
-    topic: { type: 'string' },
-    action: { type: 'string', enum: ['grant', 'confirm', 'withdraw'] },
-    source: { type: 'string' },
-    confirmed: { type: 'boolean' },
-    occurredAt: dateTime,
-    evidence: { type: 'object', additionalProperties: true },
-    actor: nullable('string'),
-    data: { type: 'object', additionalProperties: true },
-  },
-};
-
-const progress: SchemaObject = {
-  type: 'object',
-  required: ['status', 'audience', 'planned', 'sent', 'deferred', 'failed', 'unknown', 'cancelled'],
-  properties: {
-    status: { type: 'string' },
-    audience: { type: 'number' },
-    planned: { type: 'number' },
-    sent: { type: 'number' },
-    deferred: { type: 'number' },
-    failed: { type: 'number' },
-    unknown: { type: 'number' },
-    unknownMeaning: { type: 'string' },
-    skipped: { type: 'object', additionalProperties: { type: 'number' } },
-    cancelled: { type: 'number' },
-    byStatus: { type: 'object', additionalProperties: { type: 'number' } },
-    steps: { type: 'array', items: { type: 'object', additionalProperties: true } },
-  },
-};
-
-const anyObject: SchemaObject = { type: 'object', additionalProperties: true };
-const list: SchemaObject = {
-  type: 'object',
-  properties: {
-    items: { type: 'array', items: anyObject },
-    nextCursor: nullable('string'),
-  },
+/** The named response schemas, added to the document's components (schemas/*.ts). */
+export const COMPONENT_SCHEMAS: Record<string, Schema> = {
+  ...CUSTOMER_SCHEMAS,
+  ...CAMPAIGN_SCHEMAS,
+  ...TEMPLATE_SCHEMAS,
+  ...AUDIT_SCHEMAS,
+  ...ADMIN_SCHEMAS,
 };
 
 /**
- * Success bodies of operations whose handlers return plain objects (no response DTO class yet),
- * by operationId: the shape clients generate types from. A precise schema for the calls a client
- * needs first (customer, consent, progress); a described object for the rest.
+ * JSON success bodies of the operations whose handlers return plain objects (no response DTO
+ * class), by operationId: read from what each service returns (views, mappers), so clients
+ * generate exact types. test/openapi/responses-match.spec.ts checks real answers against them.
  */
-export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
-  CustomersController_upsert: customer,
-  CustomersController_get: customer,
-  CustomersController_patch: customer,
-  CustomersController_list: {
-    ...list,
-    properties: { ...list.properties, items: { type: 'array', items: customer } },
+export const RESPONSE_SCHEMAS: Record<string, Schema> = {
+  HealthController_check: ref('Health'),
+  SuppressionController_add: ref('AddedSuppression'),
+  SuppressionController_check: ref('SuppressionCheck'),
+  ApiKeysController_create: ref('CreatedApiKey'),
+  ApiKeysController_list: ref('ApiKeyList'),
+  CustomerImportsController_import: ref('ImportReport'),
+  CustomerImportsController_list: ref('ImportRecordList'),
+  CustomerImportsController_get: ref('ImportRecord'),
+  CustomersController_upsert: ref('Customer'),
+  CustomersController_get: ref('Customer'),
+  CustomersController_patch: ref('Customer'),
+  CustomersController_list: ref('CustomerList'),
+  EventsController_record: ref('RecordedEvents'),
+  PoliciesController_get: ref('Policy'),
+  PoliciesController_put: ref('Policy'),
+  PoliciesController_versions: ref('PolicyVersions'),
+  TopicsController_create: ref('Topic'),
+  TopicsController_list: ref('TopicList'),
+  TopicsController_get: ref('Topic'),
+  TopicsController_patch: ref('Topic'),
+  ConsentController_record: ref('RecordedConsent'),
+  ConsentController_list: ref('ConsentLedger'),
+  AudiencesController_count: ref('AudienceCount'),
+  TemplatesController_create: ref('CreatedTemplate'),
+  TemplatesController_list: ref('TemplateList'),
+  TemplatesController_get: ref('Template'),
+  TemplatesController_versions: ref('TemplateVersions'),
+  TemplatesController_preview: ref('TemplatePreview'),
+  CampaignsController_create: ref('Campaign'),
+  CampaignsController_list: ref('CampaignList'),
+  CampaignsController_createExamples: ref('CampaignList'),
+  CampaignsController_get: ref('Campaign'),
+  CampaignsController_update: ref('Campaign'),
+  CampaignsController_launch: ref('LaunchedCampaign'),
+  CampaignsController_pause: ref('Campaign'),
+  CampaignsController_resume: ref('Campaign'),
+  CampaignsController_cancel: ref('Campaign'),
+  CampaignsController_progress: ref('CampaignProgress'),
+  CampaignsController_forecast: ref('CampaignForecast'),
+  FeedbackController_emailReport: ref('FeedbackResult'),
+  InboundMailController_receive: ref('InboundMailResult'),
+  AuditController_list: ref('AuditPage'),
+  AuditController_verify: ref('AuditVerifyReport'),
+  CustomerAuditController_timeline: ref('Timeline'),
+  CustomerAuditController_bundle: ref('EvidenceBundle'),
+  CampaignReportController_report: ref('CampaignReport'),
+};
+
+const twiml: SchemaObject = { ...str, description: 'TwiML: <Response>…</Response>' };
+const html: SchemaObject = { ...str, description: 'An HTML page' };
+
+/** Success bodies that are not (only) JSON, by operationId and media type. */
+export const RESPONSE_CONTENT: Record<string, Record<string, Schema>> = {
+  TwilioInboundController_receive: { 'text/xml': twiml },
+  FeedbackController_twilioStatus: { 'text/xml': twiml },
+  AuditController_export: {
+    'application/x-ndjson': { ...str, description: 'One AuditEvent JSON object a line' },
+    'text/csv': { ...str, description: 'A header row, then one row an event' },
   },
-  ConsentController_record: {
-    type: 'object',
-    required: ['event', 'state'],
-    properties: { event: consentEvent, state: { type: 'array', items: consentState } },
+  CustomerAuditController_bundle: {
+    'application/json': ref('EvidenceBundle'),
+    'text/html': { ...html, description: 'The printable evidence page (?format=html)' },
   },
-  ConsentController_list: {
-    type: 'object',
-    properties: {
-      events: { type: 'array', items: consentEvent },
-      state: { type: 'array', items: consentState },
-    },
-    additionalProperties: true,
-  },
-  CampaignsController_progress: progress,
+};
+
+/** Error pages that are HTML, not the JSON error body, by operationId and status. */
+export const HTML_ERRORS: Record<string, Record<string, string>> = {
+  ClickController_follow: { '404': 'The branded "link not valid" page' },
+  ClickController_head: { '404': 'The link is not valid' },
 };
 
 /** The fallback for a success answer with a body but no schema: an object, described. */
