@@ -100,11 +100,18 @@ export const CAMPAIGN_SCHEMAS: Record<string, Schema> = {
     launchedAt: nullable(dateTime),
     finishedAt: nullable(dateTime),
     replyTo: nullable(str),
+    announcement: nullable({
+      type: 'object',
+      description: 'Announcements: the customer-facing title and summary per locale',
+      additionalProperties: object({ title: str, summary: str }),
+    }),
   }),
   CampaignList: page(ref('Campaign')),
   LaunchedCampaign: object({
     campaign: ref('Campaign'),
     step: object({ step: int, dueAt: dateTime }),
+    calls: { ...int, description: 'Business contacts in the audience who can be called' },
+    warnings: strings,
   }),
   CampaignForecast: object(
     {
@@ -122,6 +129,13 @@ export const CAMPAIGN_SCHEMAS: Record<string, Schema> = {
       ),
       content: ref('ContentCheck'),
       contentProblems: strings,
+      channels: {
+        type: 'object',
+        description: 'Planned messages per channel',
+        additionalProperties: int,
+      },
+      calls: { ...int, description: 'Calls the engine plans (business contacts only)' },
+      warnings: strings,
     },
     { optional: ['content', 'contentProblems'] },
   ),

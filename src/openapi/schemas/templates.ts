@@ -71,6 +71,8 @@ export const TEMPLATE_SCHEMAS: Record<string, Schema> = {
       description: 'In characters of its encoding (GSM-7 extension chars count 2)',
     },
     maxSegments: int,
+    ucs2Culprits: arrayOf(object({ char: str, position: int, replacement: nullable(str) })),
+    gsmSegments: nullable({ ...int, description: 'Segments once every culprit is replaced' }),
     warning: nullable(str),
   }),
   LocalePreview: object({
