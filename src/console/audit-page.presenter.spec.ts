@@ -53,7 +53,7 @@ describe('console audit page presenter', () => {
       },
       'en',
     );
-    expect(row.when).toBe('4 Mar 2026, 05:06 UTC');
+    expect(row.when).toBe('4 Mar 2026, 05:06 (UTC)');
     expect(row.dataJson).toHaveLength(300);
     expect(row.dataJson.startsWith('{"long":"yyy')).toBe(true);
   });

@@ -21,9 +21,9 @@ export function auditQueryOf(q: Record<string, unknown>): Record<string, string>
 export const auditFormOf = (raw: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(AUDIT_FIELDS.map((f) => [f, str(raw[f])]));
 
-export const auditRow = (i: AuditItem, lang: 'ru' | 'en') => ({
+export const auditRow = (i: AuditItem, lang: 'ru' | 'en', zone = 'UTC') => ({
   ...i,
-  when: fmtDate(i.at, lang),
+  when: fmtDate(i.at, lang, zone),
   dataJson: JSON.stringify(i.data).slice(0, DATA_SHOWN),
 });
 

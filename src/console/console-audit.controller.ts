@@ -26,7 +26,7 @@ import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './con
 import { ConsoleMirrors } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
 import { messagesByFirstWord } from './field-messages';
-import { page, str, textsOf } from './page';
+import { page, str, textsOf, zoneOf } from './page';
 import { messagesOfRefusal } from './service-messages';
 
 /** The audit page: filtered events, newest first, and their export. */
@@ -56,7 +56,7 @@ export class ConsoleAuditController {
     if (!messages.length) {
       try {
         const r = await this.audit.list(toAuditFilter(dto), cursor, 50);
-        items = r.items.map((i) => auditRow(i, lang));
+        items = r.items.map((i) => auditRow(i, lang, zoneOf(req)));
         nextCursor = r.nextCursor;
       } catch (err) {
         messages = messagesOfRefusal(err);
