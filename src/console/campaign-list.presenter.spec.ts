@@ -42,7 +42,7 @@ describe('console campaigns list presenter', () => {
       statusLabel: TEXTS.en.status_draft,
       progress: null,
       percent: 0,
-      created: '1 Apr 2026, 10:00 UTC',
+      created: '1 Apr 2026, 10:00 (UTC)',
     });
     const p = progress({ audience: 4, sent: 1 });
     const running = campaignListRow({ ...c, status: 'running' }, p, TEXTS.ru, 'ru');

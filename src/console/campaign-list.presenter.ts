@@ -18,6 +18,7 @@ export function campaignListRow(
   t: Texts,
   lang: 'ru' | 'en',
   topicTitle: string = c.topic,
+  zone = 'UTC',
 ) {
   return {
     ...c,
@@ -28,6 +29,6 @@ export function campaignListRow(
     percent: p ? percentSent(p) : 0,
     // "27 получателей, 0 отправлено": the count agrees with its noun.
     summary: p ? `${counted(lang, p.audience, 'recipient')}, ${p.sent} ${t.sent}` : '',
-    created: fmtDate(c.createdAt, lang),
+    created: fmtDate(c.createdAt, lang, zone),
   };
 }

@@ -64,7 +64,7 @@ describe('console campaign page presenter', () => {
       [`${t.skipped}: made_up_reason`, 1, 'skip', '17%'],
     ]);
     expect(v).toMatchObject({ audience: 10, contentHigh: true, contentProblems: [] });
-    expect(v.at).toBe('1 Jan 2026, 00:00 UTC');
+    expect(v.at).toBe('1 Jan 2026, 00:00 (UTC)');
   });
 
   it('draws one bar per skip reason of the progress', () => {

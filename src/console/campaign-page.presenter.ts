@@ -18,7 +18,7 @@ export const reasonLabel = (t: Texts, code: string) =>
 export const showsForecast = (c: Pick<CampaignView, 'status'>) => FORECAST_FOR.includes(c.status);
 
 /** The forecast as the page shows it: one bar for sending, one per defer and skip reason. */
-export function forecastView(f: CampaignForecast, t: Texts, lang: 'ru' | 'en') {
+export function forecastView(f: CampaignForecast, t: Texts, lang: 'ru' | 'en', zone = 'UTC') {
   const items = [
     { label: t.willSend, value: f.send, kind: 'send' as const },
     ...Object.entries(f.deferReasons).map(([r, n]) => ({
@@ -34,7 +34,7 @@ export function forecastView(f: CampaignForecast, t: Texts, lang: 'ru' | 'en') {
   ];
   return {
     audience: f.audience,
-    at: fmtDate(f.at, lang),
+    at: fmtDate(f.at, lang, zone),
     bars: horizontalBars(items),
     competitors: f.competitors,
     content: f.content ?? null,
@@ -71,8 +71,13 @@ export function campaignControls(status: CampaignStatus, mayEdit: boolean) {
 }
 
 /** The campaign's dates and steps, formatted. */
-export const campaignDates = (c: CampaignView, p: CampaignProgress, lang: 'ru' | 'en') => ({
-  launched: fmtDate(c.launchedAt, lang),
-  finished: fmtDate(c.finishedAt, lang),
-  steps: p.steps.map((s) => ({ ...s, due: fmtDate(s.dueAt, lang) })),
+export const campaignDates = (
+  c: CampaignView,
+  p: CampaignProgress,
+  lang: 'ru' | 'en',
+  zone = 'UTC',
+) => ({
+  launched: fmtDate(c.launchedAt, lang, zone),
+  finished: fmtDate(c.finishedAt, lang, zone),
+  steps: p.steps.map((s) => ({ ...s, due: fmtDate(s.dueAt, lang, zone) })),
 });

@@ -22,17 +22,20 @@ export function barChartSvg(title: string, points: { label: string; value: numbe
       const cx = x + barW / 2;
       return (
         `<rect x="${x.toFixed(1)}" y="${y}" width="${barW.toFixed(1)}" height="${Math.max(bh, 1)}" fill="#0b57d0"/>` +
-        `<text x="${cx.toFixed(1)}" y="${y - 4}" font-size="12" text-anchor="middle">${p.value}</text>` +
-        `<text x="${cx.toFixed(1)}" y="${h - pad.bottom + 16}" font-size="11" text-anchor="middle">${esc(p.label)}</text>`
+        `<text x="${cx.toFixed(1)}" y="${y - 4}" font-size="13" text-anchor="middle">${p.value}</text>` +
+        `<text x="${cx.toFixed(1)}" y="${h - pad.bottom + 16}" font-size="13" text-anchor="middle">${esc(p.label)}</text>`
       );
     })
     .join('');
+  // In a scrolling wrapper: on a phone the chart keeps a legible size (CSS min-width) and the
+  // wrapper, not the page, scrolls sideways.
   return (
-    `<svg viewBox="0 0 ${w} ${h}" width="${w}" role="img" xmlns="http://www.w3.org/2000/svg">` +
+    `<div class="chart-wrap" tabindex="0" role="group" aria-label="${esc(title)}">` +
+    `<svg class="chart" viewBox="0 0 ${w} ${h}" width="${w}" role="img" xmlns="http://www.w3.org/2000/svg">` +
     `<title>${esc(title)}</title><desc>${esc(desc)}</desc>` +
     `<line x1="${pad.side}" y1="${pad.top + inner}" x2="${w - pad.side}" y2="${pad.top + inner}" stroke="#8a94a0"/>` +
     bars +
-    `</svg>`
+    `</svg></div>`
   );
 }
 

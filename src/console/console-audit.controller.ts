@@ -11,6 +11,7 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import type { Response } from 'express';
+import { DataSource } from 'typeorm';
 import { AuditExportQuery, AuditListQuery, toAuditFilter } from '../audit/audit-filter';
 import { AuditQueryService } from '../audit/audit-query.service';
 import { Public } from '../auth/roles.decorator';
@@ -21,13 +22,15 @@ import {
   auditLinks,
   auditQueryOf,
   auditRow,
+  type AuditCustomer,
 } from './audit-page.presenter';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
 import { messagesByFirstWord } from './field-messages';
-import { page, str, textsOf } from './page';
+import { page, str, textsOf, zoneOf } from './page';
 import { messagesOfRefusal } from './service-messages';
+import { zoneName } from './zone';
 
 /** The audit page: filtered events, newest first, and their export. */
 @ApiExcludeController()
@@ -36,7 +39,28 @@ import { messagesOfRefusal } from './service-messages';
 @UseFilters(ConsoleExceptionFilter)
 @Controller('console')
 export class ConsoleAuditController {
-  constructor(private readonly audit: AuditQueryService) {}
+  constructor(
+    private readonly audit: AuditQueryService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** The customers the rows name, by id, in one read (name, external id, erased or not). */
+  private async customersOf(ids: string[]): Promise<Map<string, AuditCustomer>> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return new Map();
+    const rows: { id: string; name: string | null; external_id: string; erased: boolean }[] =
+      await this.dataSource.query(
+        `SELECT id, name, external_id, erased_at IS NOT NULL AS erased
+           FROM customers WHERE id = ANY($1::uuid[])`,
+        [unique],
+      );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        { id: r.id, name: r.name, externalId: r.external_id, erased: r.erased },
+      ]),
+    );
+  }
 
   @Get('audit')
   @ConsoleMirrors(CONSOLE_NEEDS.audit)
@@ -56,7 +80,10 @@ export class ConsoleAuditController {
     if (!messages.length) {
       try {
         const r = await this.audit.list(toAuditFilter(dto), cursor, 50);
-        items = r.items.map((i) => auditRow(i, lang));
+        const who = await this.customersOf(
+          r.items.flatMap((i) => (i.customerId ? [i.customerId] : [])),
+        );
+        items = r.items.map((i) => auditRow(i, lang, zoneOf(req), who));
         nextCursor = r.nextCursor;
       } catch (err) {
         messages = messagesOfRefusal(err);
@@ -69,6 +96,7 @@ export class ConsoleAuditController {
       form: auditFormOf(raw),
       ...messagesByFirstWord(messages, AUDIT_FIELDS),
       items,
+      zoneName: zoneName(zoneOf(req), lang),
       ...auditLinks(q, nextCursor),
     });
   }

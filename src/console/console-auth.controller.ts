@@ -1,3 +1,4 @@
+import { validZone, ZONE_COOKIE } from './zone';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -82,6 +83,16 @@ export class ConsoleAuthController {
   lang(@Param('lang') lang: string, @Query('back') back: string, @Res() res: Response): void {
     if (lang === 'ru' || lang === 'en')
       res.cookie(LANG_COOKIE, lang, { ...this.cookieOptions(365 * 86_400_000), httpOnly: true });
+    res.redirect(303, safeBack(back));
+  }
+
+  /** The time-zone selector: a valid IANA zone is kept in a cookie; anything else is ignored. */
+  @Get('zone')
+  @ConsoleAnonymous()
+  zone(@Query('zone') zone: unknown, @Query('back') back: unknown, @Res() res: Response): void {
+    const valid = validZone(zone);
+    if (valid)
+      res.cookie(ZONE_COOKIE, valid, { ...this.cookieOptions(365 * 86_400_000), httpOnly: true });
     res.redirect(303, safeBack(back));
   }
 

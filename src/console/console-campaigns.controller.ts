@@ -54,7 +54,7 @@ import { audienceSentence, channelList, goalLabel, scheduleSentence } from './la
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
-import { formOf, page, sessionOf, str, textsOf } from './page';
+import { formOf, page, sessionOf, str, textsOf, zoneOf } from './page';
 import { messagesOfRefusal } from './service-messages';
 import { BUTTON_ACTIONS, type ButtonAction } from '../campaigns/campaign-lifecycle';
 import { CampaignResultsService } from '../outcomes/campaign-results.service';
@@ -95,7 +95,7 @@ export class ConsoleCampaignsController {
     );
     const titles = await this.topicTitles(lang);
     const rows = items.map((c) =>
-      campaignListRow(c, progress.get(c.id) ?? null, t, lang, titles.get(c.topic)),
+      campaignListRow(c, progress.get(c.id) ?? null, t, lang, titles.get(c.topic), zoneOf(req)),
     );
     page(req, res, 'campaigns', { title: t.campaigns, section: 'campaigns', campaigns: rows });
   }
@@ -244,7 +244,7 @@ export class ConsoleCampaignsController {
     let forecast: ReturnType<typeof forecastView> | null = null;
     if (showsForecast(c)) {
       try {
-        forecast = forecastView(await this.forecasts.forecast(c.id), t, lang);
+        forecast = forecastView(await this.forecasts.forecast(c.id), t, lang, zoneOf(req));
       } catch (err) {
         messages = [...messages, ...messagesOfRefusal(err, REFUSALS)];
       }
@@ -255,7 +255,7 @@ export class ConsoleCampaignsController {
       status,
       c,
       statusLabel: statusLabel(t, c.status),
-      schedule: scheduleSentence(lang, c.schedule, this.settings.companyTimezone),
+      schedule: scheduleSentence(lang, c.schedule, zoneOf(req)),
       topicTitle: (await this.topicTitles(lang)).get(c.topic) ?? c.topic,
       goalLabel: goalLabel(lang, c.goal),
       channelList: channelList(lang, c.channels),
@@ -267,7 +267,7 @@ export class ConsoleCampaignsController {
       results: await campaignResultsView(this.results, c, lang),
       messages,
       ...campaignControls(c.status, mayUse(role, CONSOLE_NEEDS.editCampaign)),
-      ...campaignDates(c, progress, lang),
+      ...campaignDates(c, progress, lang, zoneOf(req)),
     });
   }
 

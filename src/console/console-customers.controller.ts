@@ -21,7 +21,7 @@ import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './con
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
 import { searchByOf, searchChoices, timelineRow } from './customer-page.presenter';
-import { page, sessionOf, str, textsOf } from './page';
+import { page, sessionOf, str, textsOf, zoneOf } from './page';
 import { messagesOfRefusal } from './service-messages';
 
 const uuid = new ParseUUIDPipe({
@@ -94,7 +94,7 @@ export class ConsoleCustomersController {
       title: `${t.customer} ${customer.externalId}`,
       section: 'customers',
       customer,
-      items: timeline.items.map((i) => timelineRow(i, lang)),
+      items: timeline.items.map((i) => timelineRow(i, lang, zoneOf(req))),
       nextCursor: timeline.nextCursor,
       canSeeEvidence: mayUse(role, CONSOLE_NEEDS.evidence),
       canErase: mayUse(role, CONSOLE_NEEDS.eraseCustomer) && !customer.erasedAt,

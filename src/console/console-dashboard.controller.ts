@@ -8,7 +8,7 @@ import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './con
 import { ConsoleMirrors } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
 import { DashboardService } from './dashboard.service';
-import { fmtDate, page, textsOf } from './page';
+import { fmtDate, page, textsOf, zoneOf } from './page';
 
 const dayMonth = (d: Date, lang: 'ru' | 'en') =>
   new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', {
@@ -48,7 +48,7 @@ export class ConsoleDashboardController {
           ...c,
           statusLabel: (t as Record<string, string>)[`status_${c.status}`],
           progress: p,
-          launched: fmtDate(c.launchedAt, lang),
+          launched: fmtDate(c.launchedAt, lang, zoneOf(req)),
         };
       }),
     );

@@ -22,7 +22,7 @@ import { FollowUpsService } from '../follow-ups/follow-ups.service';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
-import { fmtDate, formOf, page, sessionOf, str, textsOf } from './page';
+import { fmtDate, formOf, page, sessionOf, str, textsOf, zoneOf } from './page';
 import { messagesOfRefusal } from './service-messages';
 
 /** "Needs attention": open follow-ups, oldest first, each with a "resolved" form and its note. */
@@ -93,7 +93,7 @@ export class ConsoleFollowUpsController {
         customer: f.customer.name ?? f.customer.externalId,
         company: f.customer.company,
         reasons: f.reasons.map((r) => t[`reason_${r}`]).join(', '),
-        opened: fmtDate(f.openedAt, lang),
+        opened: fmtDate(f.openedAt, lang, zoneOf(req)),
         errors: opts.failed?.id === f.id ? opts.failed.messages : null,
       })),
       nextCursor: list.nextCursor,

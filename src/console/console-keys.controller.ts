@@ -23,7 +23,7 @@ import { ConsoleMirrors } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
 import { messagesByFirstWord } from './field-messages';
 import { EMPTY_KEY_FORM, KEY_FIELDS, keyRow, keySubject } from './key-page.presenter';
-import { formOf, page, sessionOf, str, textsOf } from './page';
+import { formOf, page, sessionOf, str, textsOf, zoneOf } from './page';
 import { ConsoleSessionService } from './session.service';
 
 /** The API keys page: list, create (the key shown once), revoke (ending its sessions). */
@@ -46,7 +46,7 @@ export class ConsoleKeysController {
     const t = textsOf(req);
     const lang = req.console?.lang ?? 'en';
     const own = sessionOf(req).keyId;
-    const keys = (await this.keys.list()).map((k) => keyRow(k, own, lang));
+    const keys = (await this.keys.list()).map((k) => keyRow(k, own, lang, zoneOf(req)));
     page(req, res, 'keys', {
       title: t.keys,
       section: 'keys',

@@ -18,7 +18,7 @@ import { PoliciesService } from '../policy/policies.service';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
-import { formOf, page, sessionOf, str, textsOf } from './page';
+import { formOf, page, sessionOf, str, textsOf, zoneOf } from './page';
 import {
   editablePolicyText,
   isPolicyKind,
@@ -52,7 +52,9 @@ export class ConsolePoliciesController {
     const t = textsOf(req);
     const lang = req.console?.lang ?? 'en';
     const current = await this.policies.current(kind);
-    const versions = (await this.policies.versions(kind)).map((v) => policyVersionRow(v, t, lang));
+    const versions = (await this.policies.versions(kind)).map((v) =>
+      policyVersionRow(v, t, lang, zoneOf(req)),
+    );
     page(req, res, 'policy', {
       title: policyTitle(t, kind),
       section: 'policies',

@@ -21,7 +21,7 @@ import { TemplatesService } from '../templates/templates.service';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors, mayUse } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
-import { formOf, page, sessionOf, str, textsOf } from './page';
+import { formOf, page, sessionOf, str, textsOf, zoneOf } from './page';
 import { messagesOfRefusal } from './service-messages';
 import {
   editorLocales,
@@ -51,7 +51,7 @@ export class ConsoleTemplatesController {
     page(req, res, 'templates', {
       title: t.templates,
       section: 'templates',
-      items: items.map((i) => templateRow(i, lang)),
+      items: items.map((i) => templateRow(i, lang, zoneOf(req))),
     });
   }
 
@@ -95,7 +95,7 @@ export class ConsoleTemplatesController {
       general.push(...messagesOfRefusal(err));
     }
     const versions = (await this.templates.versions(name)).items.map((v) =>
-      templateVersionRow(v, lang),
+      templateVersionRow(v, lang, zoneOf(req)),
     );
     page(req, res, 'template', {
       title: `${t.template} ${name}`,

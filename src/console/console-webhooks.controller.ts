@@ -16,7 +16,7 @@ import { WebhooksService } from '../webhooks/webhooks.service';
 import { ConsoleExceptionFilter, ConsoleGuard, type ConsoleRequest } from './console.guard';
 import { ConsoleMirrors } from './console-access';
 import { CONSOLE_NEEDS } from './console-needs';
-import { fmtDate, page, textsOf } from './page';
+import { fmtDate, page, textsOf, zoneOf } from './page';
 
 /** The outbound webhooks page: endpoints, their recent attempts with answers, "send again". */
 @ApiExcludeController()
@@ -37,10 +37,10 @@ export class ConsoleWebhooksController {
       (await this.webhooks.list()).map(async (e) => ({
         ...e,
         events: e.events.join(', '),
-        created: fmtDate(e.createdAt, lang),
+        created: fmtDate(e.createdAt, lang, zoneOf(req)),
         attempts: (await this.webhooks.attempts(e.id)).map((a) => ({
           ...a,
-          when: fmtDate(a.at, lang),
+          when: fmtDate(a.at, lang, zoneOf(req)),
           ok: a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300,
         })),
       })),

@@ -6,6 +6,7 @@ import {
   ExecutionContext,
   ForbiddenException,
   HttpException,
+  Inject,
   Injectable,
   Logger,
   SetMetadata,
@@ -31,6 +32,9 @@ import { renderPage, sendHtml } from './views';
 import { redactPath, safeError } from '../common/log-safety';
 import { DomainError } from '../common/domain-error';
 import { HTTP_STATUS_OF } from '../common/http-status-of';
+import { SETTINGS } from '../common/tokens';
+import type { Settings } from '../config/settings';
+import { validZone, ZONE_COOKIE } from './zone';
 
 const ANONYMOUS_KEY = 'tactful:console-anonymous';
 const ANY_SESSION_KEY = 'tactful:console-any-session';
@@ -44,7 +48,14 @@ export const ConsoleAnonymous = () => SetMetadata(ANONYMOUS_KEY, true);
 export const ConsoleAnySession = () => SetMetadata(ANY_SESSION_KEY, true);
 
 export interface ConsoleRequest extends Request {
-  console?: { session: ConsoleSession | null; lang: ConsoleLang };
+  console?: {
+    session: ConsoleSession | null;
+    lang: ConsoleLang;
+    /** The viewer's IANA time zone: the selector's cookie if valid, else the company's. */
+    zone?: string;
+    /** The company's zone (the selector's default). */
+    companyZone?: string;
+  };
 }
 
 /** Thrown when there is no live session: GETs go to the sign-in page, other requests get 401. */
@@ -75,13 +86,16 @@ export class ConsoleGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: ConsoleSessionService,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     const req = ctx.switchToHttp().getRequest<ConsoleRequest>();
     const lang = langOf(req);
-    req.console = { session: null, lang };
+    const companyZone = this.settings.companyTimezone;
+    const zone = validZone(parseCookies(req.headers.cookie)[ZONE_COOKIE]) ?? companyZone;
+    req.console = { session: null, lang, zone, companyZone };
     if (this.reflector.getAllAndOverride<boolean>(ANONYMOUS_KEY, targets)) return true;
     const session = await this.sessions.resolve(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
     if (!session) throw new SignInRequired();

@@ -24,7 +24,7 @@ describe('console customer pages presenter', () => {
       at,
       type: 'decision.skip',
       id: '1',
-      when: '8 Jul 2026, 09:10 UTC',
+      when: '8 Jul 2026, 09:10 (UTC)',
       isSkip: true,
     });
     expect(timelineRow({ at, type: 'decision.send' }, 'en').isSkip).toBe(false);

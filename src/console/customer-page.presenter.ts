@@ -15,8 +15,12 @@ export const searchChoices = (t: Texts, by: string) =>
   }));
 
 /** A timeline entry with its date in UTC; skips are marked to stand out. */
-export const timelineRow = <T extends { at: Date; type: string }>(i: T, lang: 'ru' | 'en') => ({
+export const timelineRow = <T extends { at: Date; type: string }>(
+  i: T,
+  lang: 'ru' | 'en',
+  zone = 'UTC',
+) => ({
   ...i,
-  when: fmtDate(i.at, lang),
+  when: fmtDate(i.at, lang, zone),
   isSkip: i.type === 'decision.skip',
 });

@@ -21,7 +21,7 @@ describe('console keys page presenter', () => {
       name: 'ci',
       role: 'integration',
       prefix: 'tk_abcd',
-      created: '3 Feb 2026, 04:05 UTC',
+      created: '3 Feb 2026, 04:05 (UTC)',
       revoked: false,
       self: true,
     });

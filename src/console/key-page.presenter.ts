@@ -2,12 +2,12 @@ import type { ApiKeyEntity } from '../auth/api-key.entity';
 import { fmtDate } from './page';
 
 /** A key as the keys page lists it: never the key itself, only its prefix. */
-export const keyRow = (k: ApiKeyEntity, ownKeyId: string, lang: 'ru' | 'en') => ({
+export const keyRow = (k: ApiKeyEntity, ownKeyId: string, lang: 'ru' | 'en', zone = 'UTC') => ({
   id: k.id,
   name: k.name,
   role: k.role,
   prefix: k.keyPrefix,
-  created: fmtDate(k.createdAt, lang),
+  created: fmtDate(k.createdAt, lang, zone),
   revoked: k.revokedAt !== null,
   self: k.id === ownKeyId,
 });

@@ -231,3 +231,103 @@ export function audienceSentence(lang: ConsoleLang, filter: unknown, depth = 0):
     }
   }
 }
+
+/** Statuses, locales and audit event types the console shows in words (Russian; English as is). */
+const STATUS_RU: Record<string, string> = {
+  // Campaign steps.
+  pending: 'ожидает',
+  planning: 'планируется',
+  // Deliveries and webhook attempts.
+  planned: 'запланировано',
+  sending: 'отправляется',
+  sent: 'отправлено',
+  delivered: 'доставлено',
+  bounced: 'не доставлено (отказ)',
+  failed: 'ошибка',
+  complained: 'жалоба',
+  cancelled: 'отменено',
+  unknown: 'неизвестно',
+};
+
+const STATUS_EN: Record<string, string> = { bounced: 'bounced', complained: 'complaint' };
+
+/** A campaign step's or a delivery's status in words. */
+export const deliveryStatusLabel = (lang: ConsoleLang, status: string | null): string =>
+  status === null
+    ? '—'
+    : ((lang === 'ru' ? STATUS_RU[status] : STATUS_EN[status]) ?? status.replace(/_/g, ' '));
+
+/** A locale by its language's name: "Russian" / "русский". */
+export function localeLabel(lang: ConsoleLang, locale: string): string {
+  try {
+    return new Intl.DisplayNames([lang], { type: 'language' }).of(locale) ?? locale;
+  } catch {
+    return locale;
+  }
+}
+
+const EVENT_GROUP_RU: Record<string, string> = {
+  campaign: 'кампания',
+  decision: 'решение',
+  delivery: 'доставка',
+  consent: 'согласие',
+  preferences: 'предпочтения',
+  sms: 'SMS',
+  suppression: 'блокировка',
+  customer: 'клиент',
+  import: 'импорт',
+  template: 'шаблон',
+  admin: 'администрирование',
+};
+const EVENT_ACTION_RU: Record<string, string> = {
+  created: 'создана',
+  updated: 'изменена',
+  launched: 'запущена',
+  running: 'идёт',
+  step_planned: 'шаг запланирован',
+  completed: 'завершена',
+  paused: 'приостановлена',
+  auto_paused: 'приостановлена автоматически',
+  resumed: 'возобновлена',
+  cancelled: 'отменена',
+  send: 'отправить',
+  defer: 'отложить',
+  skip: 'пропустить',
+  sent: 'отправлено',
+  delivered: 'доставлено',
+  deferred: 'отложено',
+  retry: 'повтор',
+  unknown: 'исход неизвестен',
+  failed: 'ошибка',
+  bounced: 'отказ',
+  soft_bounce: 'временный отказ',
+  complained: 'жалоба',
+  feedback_ignored: 'отзыв проигнорирован',
+  granted: 'дано',
+  withdrawn: 'отозвано',
+  confirmed: 'подтверждено',
+  confirmation_requested: 'запрошено подтверждение',
+  changed: 'изменены',
+  keyword: 'ключевое слово',
+  added: 'добавлена',
+  lifted: 'снята',
+  started: 'начат',
+  versioned: 'новая версия',
+  api_key_created: 'создан API-ключ',
+  api_key_revoked: 'отозван API-ключ',
+  customer_erased: 'клиент стёрт',
+  policy_changed: 'изменена политика',
+  topic_created: 'создана тема',
+  topic_changed: 'изменена тема',
+  topic_archived: 'тема в архиве',
+};
+
+/** An audit event type as words: "кампания: запущена" / "campaign launched". */
+export function eventTypeLabel(lang: ConsoleLang, type: string): string {
+  const [group, action] = type.split('.', 2);
+  if (!action) return type;
+  if (lang === 'en') return `${group} ${action.replace(/_/g, ' ')}`;
+  const g = EVENT_GROUP_RU[group];
+  const a = EVENT_ACTION_RU[action];
+  return g && a ? `${g}: ${a}` : type;
+}

@@ -4,6 +4,7 @@ import { consoleUser } from './console-needs';
 import type { ConsoleSession } from './session.service';
 import { TEXTS, type Texts } from './texts';
 import { renderPage, sendHtml } from './views';
+import { formatInZone, zoneOptions } from './zone';
 
 export const sessionOf = (req: ConsoleRequest): ConsoleSession => {
   const s = req.console?.session;
@@ -30,6 +31,12 @@ export function page(
       path: req.originalUrl,
       user: session ? consoleUser(session) : undefined,
       csrf: session?.csrf,
+      zone: zoneOf(req),
+      zones: zoneOptions(
+        req.console?.lang ?? 'en',
+        zoneOf(req),
+        req.console?.companyZone ?? zoneOf(req),
+      ),
       ...rest,
     }),
   );
@@ -56,11 +63,12 @@ export const safeBack = (v: unknown): string => {
     : '/console';
 };
 
-export const fmtDate = (d: Date | string | null | undefined, lang: 'ru' | 'en'): string =>
-  d
-    ? new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', {
-        dateStyle: 'medium',
-        timeStyle: 'short',
-        timeZone: 'UTC',
-      }).format(new Date(d)) + ' UTC'
-    : '—';
+/** The viewer's time zone (the console's selector, else the company's); UTC outside a request. */
+export const zoneOf = (req: ConsoleRequest): string => req.console?.zone ?? 'UTC';
+
+/** An instant in the viewer's zone with the zone named: "7 Dec 2026, 14:05 (Moscow time)". */
+export const fmtDate = (
+  d: Date | string | null | undefined,
+  lang: 'ru' | 'en',
+  zone = 'UTC',
+): string => formatInZone(d, lang, zone);

@@ -49,6 +49,6 @@ describe('console policy page presenter', () => {
       t,
       'en',
     );
-    expect(stored).toMatchObject({ created: '6 May 2026, 07:08 UTC', createdBy: 'key:abc' });
+    expect(stored).toMatchObject({ created: '6 May 2026, 07:08 (UTC)', createdBy: 'key:abc' });
   });
 });

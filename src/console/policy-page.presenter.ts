@@ -22,9 +22,9 @@ export function editablePolicyText(policy: ContactPolicy): string {
   return JSON.stringify(editable, null, 2);
 }
 
-export const policyVersionRow = (v: StoredPolicy, t: Texts, lang: 'ru' | 'en') => ({
+export const policyVersionRow = (v: StoredPolicy, t: Texts, lang: 'ru' | 'en', zone = 'UTC') => ({
   version: v.policy.version,
-  created: v.createdAt ? fmtDate(v.createdAt, lang) : t.builtIn,
+  created: v.createdAt ? fmtDate(v.createdAt, lang, zone) : t.builtIn,
   createdBy: v.createdBy ?? '—',
   // not `json`: that name is the Handlebars helper, which would print the page data instead
   policyJson: JSON.stringify(v.policy, null, 2),

@@ -73,6 +73,6 @@ describe('console template page presenter', () => {
     expect(templateRow({ name: 'a', updatedAt: null }, 'en').updated).toBe('—');
     expect(
       templateVersionRow({ version: 2, createdAt: new Date('2026-01-01T00:00:00Z') }, 'en').created,
-    ).toBe('1 Jan 2026, 00:00 UTC');
+    ).toBe('1 Jan 2026, 00:00 (UTC)');
   });
 });

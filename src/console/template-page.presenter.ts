@@ -53,15 +53,20 @@ export function templateMessages(messages: readonly string[], nameField = false)
 export const previewsOf = (locales: Record<string, unknown>) =>
   Object.entries(locales).map(([locale, v]) => ({ locale, ...(v as object) }));
 
-export const templateRow = <T extends { updatedAt: Date | null }>(i: T, lang: 'ru' | 'en') => ({
+export const templateRow = <T extends { updatedAt: Date | null }>(
+  i: T,
+  lang: 'ru' | 'en',
+  zone = 'UTC',
+) => ({
   ...i,
-  updated: fmtDate(i.updatedAt, lang),
+  updated: fmtDate(i.updatedAt, lang, zone),
 });
 
 export const templateVersionRow = <T extends { createdAt: Date | null }>(
   v: T,
   lang: 'ru' | 'en',
-) => ({ ...v, created: fmtDate(v.createdAt, lang) });
+  zone = 'UTC',
+) => ({ ...v, created: fmtDate(v.createdAt, lang, zone) });
 
 /** A new template's editor starts with these locales. */
 export const NEW_TEMPLATE_LOCALES: TemplateLocales = { en: {}, ru: {} };

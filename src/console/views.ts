@@ -1,3 +1,4 @@
+import { deliveryStatusLabel, eventTypeLabel, kindLabel, localeLabel } from './labels';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
@@ -27,6 +28,14 @@ hbs.registerHelper(
 /** `{{lookup t (concat "status_" status)}}`-style keys. */
 hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
 hbs.registerHelper('json', (v: unknown) => JSON.stringify(v, null, 2));
+const langArg = (l: unknown): ConsoleLang => (l === 'ru' ? 'ru' : 'en');
+// Keys in words, in the page's language: {{statusWord status @root.lang}} and the like.
+hbs.registerHelper('statusWord', (v: unknown, l: unknown) =>
+  deliveryStatusLabel(langArg(l), typeof v === 'string' ? v : null),
+);
+hbs.registerHelper('localeWord', (v: unknown, l: unknown) => localeLabel(langArg(l), String(v)));
+hbs.registerHelper('kindWord', (v: unknown, l: unknown) => kindLabel(langArg(l), String(v)));
+hbs.registerHelper('eventWord', (v: unknown, l: unknown) => eventTypeLabel(langArg(l), String(v)));
 
 let compiled: Map<string, Handlebars.TemplateDelegate> | null = null;
 
