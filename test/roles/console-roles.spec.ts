@@ -289,6 +289,8 @@ describe('console routes follow the API roles', () => {
     'GET /console/login',
     'POST /console/login',
     'POST /console/logout',
+    // The viewer's time zone, like the language: a cookie for anyone, signed in or not.
+    'GET /console/zone',
   ];
 
   beforeAll(async () => {
