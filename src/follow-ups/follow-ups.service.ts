@@ -1,3 +1,4 @@
+import { isUuid } from '../common/strict-values';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '../audit-log/audit-writer';
@@ -8,7 +9,6 @@ import type { FollowUpDto, FollowUpListDto, ResolvedFollowUpDto } from './follow
 import { LIST_OPEN_FOLLOW_UPS, LOCK_FOLLOW_UP, MARK_RESOLVED } from './follow-ups.sql';
 
 const PAGE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface ListRow {
   id: string;
@@ -30,7 +30,7 @@ const encodeCursor = (r: ListRow) =>
 function decodeCursor(cursor: string): [Date, string] {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const when = new Date(at ?? '');
-  if (Number.isNaN(when.getTime()) || !UUID.test(id ?? '')) throw invalid(['cursor is not valid']);
+  if (Number.isNaN(when.getTime()) || !isUuid(id)) throw invalid(['cursor is not valid']);
   return [when, id];
 }
 

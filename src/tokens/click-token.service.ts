@@ -1,3 +1,4 @@
+import { isUuid } from '../common/strict-values';
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { SETTINGS } from '../common/tokens';
@@ -10,7 +11,6 @@ export interface ClickTarget {
   linkId: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // 16 bytes of delivery id, 4 of link id, 12 of HMAC-SHA256 (96 bits: unforgeable by guessing).
 const BODY = 20;
 const MAC = 12;
@@ -59,7 +59,7 @@ export class ClickTokenService {
     if (!timingSafeEqual(expected, body.subarray(BODY))) return null;
     const hex = body.toString('hex', 0, 16);
     const deliveryId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-    if (!UUID.test(deliveryId)) return null;
+    if (!isUuid(deliveryId)) return null;
     return { deliveryId, linkId: body.readUInt32BE(16) };
   }
 
